@@ -1,0 +1,88 @@
+# warden: build, test, demo.  No autotools: one Makefile, GNU make.
+#   make            libwarden.a, libwarden.so, warden, BPF test objects, test runner
+#   sudo make demo  install missing Debian packages, build, trace exec events for a few seconds
+#   sudo make check install missing test packages, build, run every test (+ ASan/UBSan build)
+#   make matrix     run the kernel-facing tests in QEMU guests (vm/)
+
+CC      ?= cc
+CLANG   ?= clang
+BPFTOOL ?= bpftool
+O       ?= build
+CFLAGS  ?= -O2 -g
+WFLAGS  := -std=gnu11 -Wall -Wextra -Werror -Wno-missing-field-initializers
+CPPFLAGS += -Iinclude -Ilib -D_GNU_SOURCE
+LDLIBS  := -lelf -lz
+SAN     ?=
+
+LIB_SRC   := $(wildcard lib/*.c)
+CLI_SRC   := $(wildcard cli/*.c) $(wildcard agent/*.c)
+TEST_SRC  := $(wildcard tests/*.c)
+TBPF_SRC  := $(wildcard tests/bpf/*.bpf.c)
+ABPF_SRC  := $(wildcard bpf/*.bpf.c)
+
+LIB_OBJ   := $(LIB_SRC:%.c=$(O)/%.o)
+CLI_OBJ   := $(CLI_SRC:%.c=$(O)/%.o)
+TEST_OBJ  := $(TEST_SRC:%.c=$(O)/%.o)
+TBPF_OBJ  := $(TBPF_SRC:tests/bpf/%.bpf.c=$(O)/bpf/%.o)
+ABPF_OBJ  := $(ABPF_SRC:bpf/%.bpf.c=$(O)/bpf/%.o)
+
+BPF_CFLAGS := -target bpf -g -O2 -I/usr/include/$(shell $(CC) -dumpmachine) -D__TARGET_ARCH_x86 -I$(O)/include -Ibpf/include \
+	      -Wall -Wno-unused-value -Wno-pointer-sign -Wno-compare-distinct-pointer-types \
+	      -Wno-unused-variable -Wno-unused-function
+
+.PHONY: all clean check demo matrix deps test-deps bench asan
+all: $(O)/libwarden.a $(O)/libwarden.so $(O)/warden $(O)/tests/warden-test $(TBPF_OBJ) $(ABPF_OBJ)
+
+$(O)/%.o: %.c $(wildcard include/warden/*.h lib/*.h tests/*.h cli/*.h agent/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(WFLAGS) $(CFLAGS) $(SAN) $(CPPFLAGS) -fPIC -c $< -o $@
+
+$(O)/libwarden.a: $(LIB_OBJ)
+	ar rcs $@ $^
+
+$(O)/libwarden.so: $(LIB_OBJ)
+	$(CC) -shared $(SAN) -o $@ $^ $(LDLIBS)
+
+$(O)/warden: $(CLI_OBJ) $(O)/libwarden.a
+	$(CC) $(SAN) -o $@ $(CLI_OBJ) $(O)/libwarden.a $(LDLIBS) -lpthread
+
+$(O)/tests/warden-test: $(TEST_OBJ) $(O)/libwarden.a
+	$(CC) $(SAN) -o $@ $(TEST_OBJ) $(O)/libwarden.a $(LDLIBS) -lcmocka -lbpf -lpthread
+
+# vmlinux.h from the running kernel's BTF, for the CO-RE objects.
+$(O)/include/vmlinux.h:
+	@mkdir -p $(dir $@)
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
+
+$(O)/bpf/%.o: tests/bpf/%.bpf.c $(wildcard tests/bpf/*.h bpf/include/*.h) $(O)/include/vmlinux.h
+	@mkdir -p $(dir $@)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(O)/bpf/%.o: bpf/%.bpf.c $(wildcard bpf/*.h bpf/include/*.h) $(O)/include/vmlinux.h
+	@mkdir -p $(dir $@)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+BUILD_DEPS := clang llvm libelf-dev zlib1g-dev bpftool libbpf-dev pkg-config make gcc libc6-dev
+TEST_DEPS  := $(BUILD_DEPS) libcmocka-dev iproute2 qemu-system-x86 busybox-static
+
+deps:
+	@./scripts/install-deps.sh $(BUILD_DEPS)
+
+test-deps:
+	@./scripts/install-deps.sh $(TEST_DEPS)
+
+# The test suite, then the same suite built with ASan+UBSan.
+check: test-deps
+	$(MAKE) all
+	$(MAKE) O=$(O)/asan SAN="-fsanitize=address,undefined -fno-omit-frame-pointer" CFLAGS="-O1 -g" $(O)/asan/tests/warden-test
+	./scripts/run-tests.sh $(O)
+
+demo: deps
+	$(MAKE) all
+	./scripts/demo.sh $(O)
+
+matrix: all
+	./vm/matrix.sh
+
+clean:
+	rm -rf $(O)

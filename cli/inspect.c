@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * warden inspect FILE.o: what the object says, without touching the kernel.
+ * It reads the spec (lib/spec.h) directly: the CLI is the spec's only
+ * consumer besides the loader.
+ */
+#include <getopt.h>
+#include <string.h>
+#include "cli.h"
+#include "internal.h"
+#include "warden/features.h"
+
+static const char inspect_usage[] =
+	"usage: warden inspect FILE.o\n"
+	"       warden inspect --sections\n"
+	"\n"
+	"Show the programs (section, type, instructions), maps, global data,\n"
+	"relocations and BTF of FILE.o.  Nothing is loaded.  --sections prints the\n"
+	"section names warden accepts and the program type of each.\n";
+
+static const char *const reloc_kind_names[] = {
+	[WD_RELOC_MAP] = "map", [WD_RELOC_DATA] = "data", [WD_RELOC_CALL] = "call",
+	[WD_RELOC_FUNC_ADDR] = "func", [WD_RELOC_EXTERN] = "extern",
+};
+
+static const char *map_kind_name(enum wd_map_kind k)
+{
+	static const char *const n[] = { "map", ".data", ".rodata", ".bss", ".kconfig" };
+	return n[k];
+}
+
+static void print_sections_table(void)
+{
+	unsigned int n;
+	const struct wd_sec_def *d = wd_sec_defs(&n);
+	printf("%-26s %-24s %s\n", "SECTION", "PROGRAM TYPE", "TARGET");
+	for (unsigned int i = 0; i < n; i++)
+		printf("%-26s %-24s %s\n", d[i].prefix, wd_prog_type_name(d[i].prog_type),
+		       d[i].flags & WD_SEC_EXACT ? "-" : "/<target>");
+}
+
+static void print_progs(const struct wd_object *obj)
+{
+	printf("programs:\n");
+	for (size_t i = 0; i < obj->nr_progs; i++) {
+		const struct wd_prog *p = &obj->progs[i];
+		printf("  %-24s %-28s %-16s %5u insns\n", p->name, p->sec_name,
+		       p->type ? wd_prog_type_name(p->type) : "unknown-section", p->func->cnt);
+	}
+	for (size_t i = 0; i < obj->spec->nr_funcs; i++) {
+		const struct wd_func *f = &obj->spec->funcs[i];
+		if (!f->is_prog)
+			printf("  %-24s %-28s %-16s %5u insns\n", f->name, ".text",
+			       f->global ? "subprog (global)" : "subprog", f->cnt);
+	}
+}
+
+static void print_maps(const struct wd_object *obj)
+{
+	printf("maps:\n");
+	for (size_t i = 0; i < obj->nr_maps; i++) {
+		const struct wd_map_spec *m = obj->maps[i].spec;
+		printf("  %-24s %-16s key %-4u value %-6u max %-6u flags 0x%x%s%s\n", m->name,
+		       wd_map_type_name(m->type), m->key_size, m->value_size, m->max_entries,
+		       m->map_flags, m->kind ? "  " : "", m->kind ? map_kind_name(m->kind) : "");
+		for (size_t k = 0; k < m->nr_init; k++)
+			printf("    [%u] = %s\n", m->init[k].slot, m->init[k].target);
+	}
+}
+
+static void print_globals(const struct wd_object *obj)
+{
+	const struct wd_btf *btf = obj->spec->btf;
+	bool header = false;
+	for (size_t i = 0; i < obj->nr_maps; i++) {
+		const struct wd_map_spec *m = obj->maps[i].spec;
+		if (m->kind == WD_MAP_USER || !btf || !m->btf_value_type_id)
+			continue;
+		if (!header)
+			printf("global data:\n");
+		header = true;
+		const struct btf_type *sec = wd_btf_type(btf, m->btf_value_type_id);
+		const struct btf_var_secinfo *vs = btf_extra(sec);
+		for (int k = 0; k < btf_vlen_of(sec); k++)
+			printf("  %-24s %-16s offset %-5u size %u\n", wd_btf_name(btf, vs[k].type),
+			       m->name, vs[k].offset, vs[k].size);
+	}
+}
+
+static void print_relocs(const struct wd_object *obj)
+{
+	const struct wd_spec *s = obj->spec;
+	printf("relocations:\n");
+	for (size_t i = 0; i < s->nr_secs; i++) {
+		const struct wd_code_sec *cs = &s->secs[i];
+		for (size_t k = 0; k < cs->nr_relocs; k++) {
+			const struct wd_reloc *r = &cs->relocs[k];
+			printf("  %-28s insn %-5u %-6s %s\n", cs->name, r->insn,
+			       reloc_kind_names[r->kind], r->sym_name);
+		}
+	}
+}
+
+static void print_btf(const struct wd_object *obj)
+{
+	const struct wd_spec *s = obj->spec;
+	size_t fi = 0, li = 0, cr = 0;
+	for (size_t i = 0; i < s->nr_secs; i++) {
+		fi += s->secs[i].nr_func_info;
+		li += s->secs[i].nr_line_info;
+		cr += s->secs[i].nr_core_relos;
+	}
+	if (!s->btf) {
+		printf("BTF: none (built without -g)\n");
+		return;
+	}
+	printf("BTF: %u types; .BTF.ext: %zu func_info, %zu line_info, %zu CO-RE relocations\n",
+	       wd_btf_type_cnt(s->btf) - 1, fi, li, cr);
+}
+
+int cmd_inspect(int argc, char **argv)
+{
+	struct wd_object *obj;
+	if (argc == 2 && cli_is_help(argv[1])) {
+		fputs(inspect_usage, stdout);
+		return 0;
+	}
+	if (argc == 2 && !strcmp(argv[1], "--sections")) {
+		print_sections_table();
+		return 0;
+	}
+	if (argc != 2 || argv[1][0] == '-')
+		return cli_usage_error("inspect", "expected one object file");
+	obj = wd_object_open(argv[1], NULL);
+	if (!obj)
+		return cli_fail("inspect", "%s", wd_errmsg());
+	printf("object: %s  license: %s  kern_version: 0x%x\n", obj->name, obj->spec->license,
+	       obj->spec->kern_version);
+	print_progs(obj);
+	print_maps(obj);
+	print_globals(obj);
+	print_relocs(obj);
+	print_btf(obj);
+	wd_object_close(obj);
+	return 0;
+}

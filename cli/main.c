@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* warden: one subcommand per file, dispatched from this table. */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli.h"
+
+static const struct cli_cmd commands[] = {
+	{ "inspect", cmd_inspect, "show the programs, maps, relocations and BTF of an object" },
+	{ "load",    cmd_load,    "load an object's programs and maps into the kernel" },
+};
+#define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+int cli_fail(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "warden: %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return 1;
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "warden: %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (see 'warden %s --help')\n", cmd);
+	return 2;
+}
+
+bool cli_is_help(const char *arg)
+{
+	return !strcmp(arg, "--help") || !strcmp(arg, "-h");
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: warden COMMAND [ARGS]\n\ncommands:\n");
+	for (size_t i = 0; i < NR_COMMANDS; i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\n'warden COMMAND --help' describes each command.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (cli_is_help(argv[1])) {
+		usage(stdout);
+		return 0;
+	}
+	for (size_t i = 0; i < NR_COMMANDS; i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "warden: unknown command '%s' (see 'warden --help')\n", argv[1]);
+	return 2;
+}

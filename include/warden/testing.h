@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Test support: play an older kernel on this one.  A profile installs a
+ * fault function in the syscall seam (lib/sys.c) that answers what the old
+ * kernel would; everything it lets through reaches the real kernel.
+ *
+ * Profiles:
+ *   "rhel7"  RHEL/CentOS 7 (3.10 with BPF back-ported from ~4.18, tracing
+ *            only; see lib/emulate.c for the exact model)
+ *   "no-btf" a kernel that refuses BPF_BTF_LOAD (EINVAL), nothing else
+ *   "none"   (or NULL, "") remove the emulation
+ * Selecting a profile forgets every cached probe answer.
+ */
+#ifndef WARDEN_TESTING_H
+#define WARDEN_TESTING_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* 0, or -EINVAL for an unknown profile (the previous one stays). */
+int wd_emulate(const char *profile);
+/* wd_emulate($WARDEN_EMULATE) when the variable is set; 0 when it is not. */
+int wd_emulate_from_env(void);
+/* The active profile's name, "none" when none. */
+const char *wd_emulate_current(void);
+
+/* Forget the cached wd_memlock_charged() answer. */
+void wd_memlock_reset_cache(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,392 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Map creation (with inner maps, global data, pinning) and map operations. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+#include "internal.h"
+
+#define BPF_FS_MAGIC 0xcafe4a11
+#define DEFAULT_PIN_ROOT "/sys/fs/bpf"
+
+static int nr_possible_cpus(void)
+{
+	static int n;
+	FILE *f;
+	int a, b;
+	char sep;
+	if (n)
+		return n;
+	/* "0-3" or "0,2-5": count every id named. */
+	f = fopen("/sys/devices/system/cpu/possible", "r");
+	if (!f)
+		return n = sysconf(_SC_NPROCESSORS_CONF);
+	int total = 0;
+	while (fscanf(f, "%d", &a) == 1) {
+		b = a;
+		if (fscanf(f, "%c", &sep) == 1 && sep == '-') {
+			if (fscanf(f, "%d", &b) != 1)
+				break;
+			if (fscanf(f, "%c", &sep) != 1)
+				sep = '\n';
+		}
+		total += b - a + 1;
+		if (sep != ',')
+			break;
+	}
+	fclose(f);
+	return n = total > 0 ? total : 1;
+}
+
+static void fill_create_args(const struct wd_map *m, struct wd_map_create_args *a, int btf_fd)
+{
+	const struct wd_map_spec *s = m->spec;
+	memset(a, 0, sizeof(*a));
+	a->type = s->type;
+	a->key_size = s->key_size;
+	a->value_size = s->value_size;
+	a->max_entries = m->max_entries;
+	a->flags = s->map_flags;
+	a->numa_node = s->numa_node;
+	a->map_extra = s->map_extra;
+	a->name = m->name;
+	/* Kernel 4.x perf event arrays want one slot per CPU: 0 means "all". */
+	if (s->type == BPF_MAP_TYPE_PERF_EVENT_ARRAY && !a->max_entries)
+		a->max_entries = nr_possible_cpus();
+	/* Ring buffers keep no key/value (the kernel rejects both). */
+	if (s->type == BPF_MAP_TYPE_RINGBUF || s->type == BPF_MAP_TYPE_USER_RINGBUF)
+		a->key_size = a->value_size = 0;
+	if (btf_fd >= 0 && s->btf_value_type_id) {
+		a->btf_fd = btf_fd;
+		a->btf_key_type_id = s->btf_key_type_id;
+		a->btf_value_type_id = s->btf_value_type_id;
+	}
+}
+
+static int create_one(struct wd_map *m, int inner_fd)
+{
+	struct wd_map_create_args a;
+	int fd;
+	fill_create_args(m, &a, m->obj->btf_fd);
+	a.inner_map_fd = inner_fd > 0 ? inner_fd : 0;
+	fd = wd_sys_map_create(&a);
+	if (fd < 0 && a.btf_fd && fd != -EPERM) {
+		/* BTF the kernel rejects for this map (older kernels know fewer
+		 * value types): a map without BTF still works. */
+		wd_debug("map '%s': creation with BTF failed (%s), retrying without BTF",
+			 m->name, strerror(-fd));
+		a.btf_fd = a.btf_key_type_id = a.btf_value_type_id = 0;
+		fd = wd_sys_map_create(&a);
+	}
+	if (fd == -EINVAL && m->name) {
+		/* Map names arrived in 4.15: retry anonymous. */
+		a.name = NULL;
+		int fd2 = wd_sys_map_create(&a);
+		if (fd2 >= 0) {
+			wd_debug("map '%s': kernel refused the map name, created without it", m->name);
+			fd = fd2;
+		}
+	}
+	if (fd < 0) {
+		const char *hint = fd == -EPERM ? " (needs CAP_BPF or CAP_SYS_ADMIN, or RLIMIT_MEMLOCK too low)" :
+				   fd == -EINVAL ? " (map type or flags unsupported by this kernel?)" : "";
+		return wd_err(fd, "map '%s': create failed: %s%s", m->name, strerror(-fd), hint);
+	}
+	return fd;
+}
+
+static struct wd_map *map_by_spec(struct wd_object *obj, int idx)
+{
+	return idx >= 0 && (size_t)idx < obj->nr_maps ? &obj->maps[idx] : NULL;
+}
+
+static int map_compatible(const struct wd_map *m, int fd)
+{
+	struct bpf_map_info info;
+	uint32_t len = sizeof(info);
+	memset(&info, 0, sizeof(info));
+	if (wd_sys_obj_info(fd, &info, &len))
+		return 0;
+	return info.type == m->spec->type && info.key_size == m->spec->key_size &&
+	       info.value_size == m->spec->value_size && info.max_entries == m->max_entries &&
+	       info.map_flags == m->spec->map_flags;
+}
+
+static int pin_path(const struct wd_map *m, char *buf, size_t size)
+{
+	const char *dir = m->obj->lopts.pin_dir ? m->obj->lopts.pin_dir : DEFAULT_PIN_ROOT;
+	int n = snprintf(buf, size, "%s/%s", dir, m->name);
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+/* LIBBPF_PIN_BY_NAME: reuse a compatible pinned map, or pin the new one. */
+static int reuse_pinned(struct wd_map *m)
+{
+	char path[4096];
+	int fd, err;
+	if (m->spec->pinning != 1)
+		return 0;
+	if ((err = pin_path(m, path, sizeof(path))))
+		return wd_err(err, "map '%s': pin path too long", m->name);
+	fd = wd_sys_obj_get(path, 0);
+	if (fd < 0)
+		return 0;
+	if (!map_compatible(m, fd)) {
+		close(fd);
+		return wd_err(-EEXIST, "map '%s': pinned map %s has another type, size or flags; "
+			      "remove it (warden cleanup / rm) or rename the map", m->name, path);
+	}
+	m->fd = fd;
+	m->reused = true;
+	wd_debug("map '%s': reusing pinned %s", m->name, path);
+	return 0;
+}
+
+static int pin_new(struct wd_map *m)
+{
+	char path[4096];
+	int err;
+	if (m->spec->pinning != 1 || m->reused)
+		return 0;
+	if ((err = pin_path(m, path, sizeof(path))))
+		return err;
+	if (!m->obj->lopts.pin_dir && (err = wd_bpffs_ensure(DEFAULT_PIN_ROOT)) < 0)
+		return err;
+	return wd_map_pin(m, path);
+}
+
+static int init_data(struct wd_map *m)
+{
+	uint32_t zero = 0;
+	int err;
+	if (!m->data || m->reused)
+		return 0;
+	err = wd_sys_map_update(m->fd, &zero, m->data, 0);
+	if (err)
+		return wd_err(err, "map '%s': cannot write initial data: %s", m->name, strerror(-err));
+	if (m->spec->kind == WD_MAP_RODATA || m->spec->kind == WD_MAP_KCONFIG) {
+		/* BPF_MAP_FREEZE arrived in 5.2; before it read-only data is
+		 * only read-only for programs, which is what matters. */
+		err = wd_sys_map_freeze(m->fd);
+		if (err && err != -EINVAL)
+			return wd_err(err, "map '%s': freeze failed: %s", m->name, strerror(-err));
+	}
+	return 0;
+}
+
+int wd_maps_create(struct wd_object *obj)
+{
+	for (size_t i = 0; i < obj->nr_maps; i++) {
+		struct wd_map *m = &obj->maps[i], *inner;
+		int inner_fd = -1, err;
+		if (m->spec->is_inner)
+			continue;
+		if ((err = reuse_pinned(m)))
+			return err;
+		if (m->fd < 0) {
+			if ((inner = map_by_spec(obj, m->spec->inner))) {
+				inner_fd = create_one(inner, -1);
+				if (inner_fd < 0)
+					return inner_fd;
+			}
+			m->fd = create_one(m, inner_fd);
+			if (inner_fd >= 0)
+				close(inner_fd);
+			if (m->fd < 0) {
+				int e = m->fd;
+				m->fd = -1;
+				return e;
+			}
+		}
+		if ((err = init_data(m)) || (err = pin_new(m)))
+			return err;
+	}
+	return 0;
+}
+
+void wd_maps_close(struct wd_object *obj)
+{
+	for (size_t i = 0; i < obj->nr_maps; i++) {
+		if (obj->maps[i].fd >= 0)
+			close(obj->maps[i].fd);
+		obj->maps[i].fd = -1;
+		obj->maps[i].reused = false;
+	}
+}
+
+/* ---- operations ----------------------------------------------------------- */
+
+static int map_op_err(const struct wd_map *m, const char *op, int err)
+{
+	if (err == -ENOENT)
+		return err; /* "no such key" is an answer, not a failure to report */
+	return wd_err(err, "map '%s': %s: %s", m->name, op, strerror(-err));
+}
+
+int wd_map_lookup(const struct wd_map *m, const void *key, void *value)
+{
+	int err = wd_sys_map_lookup(m->fd, key, value, 0);
+	return err ? map_op_err(m, "lookup", err) : 0;
+}
+
+int wd_map_update(const struct wd_map *m, const void *key, const void *value, uint64_t flags)
+{
+	int err = wd_sys_map_update(m->fd, key, value, flags);
+	return err ? map_op_err(m, "update", err) : 0;
+}
+
+int wd_map_delete(const struct wd_map *m, const void *key)
+{
+	int err = wd_sys_map_delete(m->fd, key);
+	return err ? map_op_err(m, "delete", err) : 0;
+}
+
+int wd_map_next_key(const struct wd_map *m, const void *key, void *next_key)
+{
+	int err = wd_sys_map_next_key(m->fd, key, next_key);
+	return err ? map_op_err(m, "next key", err) : 0;
+}
+
+/* Fallback for kernels without BPF_MAP_LOOKUP_BATCH (before 5.6): walk the
+ * keys one by one.  Not atomic against concurrent updates, like the batch. */
+static int lookup_by_iteration(const struct wd_map *m, void *keys, void *values, uint32_t *count)
+{
+	uint32_t ks = m->spec->key_size, vs = m->spec->value_size, n = 0, cap = *count;
+	const void *prev = NULL;
+	while (n < cap) {
+		char *k = (char *)keys + (size_t)n * ks;
+		int err = wd_sys_map_next_key(m->fd, prev, k);
+		if (err == -ENOENT)
+			break;
+		if (err)
+			return map_op_err(m, "next key", err);
+		err = wd_sys_map_lookup(m->fd, k, (char *)values + (size_t)n * vs, 0);
+		if (err == -ENOENT)
+			continue; /* deleted meanwhile */
+		if (err)
+			return map_op_err(m, "lookup", err);
+		prev = k;
+		n++;
+	}
+	*count = n;
+	return 0;
+}
+
+int wd_map_lookup_batch(const struct wd_map *m, void *keys, void *values, uint32_t *count)
+{
+	uint64_t out_batch = 0;
+	uint32_t n = *count;
+	int err = wd_sys_map_lookup_batch(m->fd, NULL, &out_batch, keys, values, &n);
+	if (err == -EINVAL || err == -EOPNOTSUPP || err == -524) {
+		wd_debug("map '%s': batch lookup unsupported (%d), iterating keys", m->name, err);
+		return lookup_by_iteration(m, keys, values, count);
+	}
+	if (err && err != -ENOENT)
+		return map_op_err(m, "batch lookup", err);
+	*count = n;
+	return 0;
+}
+
+/* ---- pinning -------------------------------------------------------------- */
+
+int wd_bpffs_ensure(const char *dir)
+{
+	struct statfs st;
+	if (statfs(dir, &st) == 0 && st.f_type == BPF_FS_MAGIC)
+		return 0;
+	if (mkdir(dir, 0700) && errno != EEXIST)
+		return wd_err(-errno, "cannot create %s: %s", dir, strerror(errno));
+	if (mount("bpf", dir, "bpf", 0, "mode=0700"))
+		return wd_err(-errno, "bpffs is not mounted at %s and mounting it failed: %s "
+			      "(run as root, or: mount -t bpf bpf %s)", dir, strerror(errno), dir);
+	fprintf(stderr, "warden: mounted bpffs at %s\n", dir);
+	return 1;
+}
+
+static bool on_bpffs(const char *path)
+{
+	char dir[4096];
+	struct statfs st;
+	snprintf(dir, sizeof(dir), "%s", path);
+	char *slash = strrchr(dir, '/');
+	if (slash && slash != dir)
+		*slash = '\0';
+	return statfs(dir, &st) == 0 && st.f_type == BPF_FS_MAGIC;
+}
+
+static int pin_fd(int fd, const char *what, const char *path)
+{
+	int err;
+	if (fd < 0)
+		return wd_err(-EBADF, "pin %s: not loaded", what);
+	if (!on_bpffs(path))
+		return wd_err(-EINVAL, "pin %s: %s is not on a bpffs mount (mount -t bpf bpf DIR)",
+			      what, path);
+	err = wd_sys_obj_pin(fd, path);
+	return err ? wd_err(err, "pin %s at %s: %s", what, path, strerror(-err)) : 0;
+}
+
+int wd_map_pin(const struct wd_map *m, const char *path)
+{
+	return pin_fd(m->fd, m->name, path);
+}
+
+int wd_prog_pin(const struct wd_prog *p, const char *path)
+{
+	return pin_fd(p->fd, p->name, path);
+}
+
+int wd_map_unpin(const char *path)
+{
+	if (unlink(path))
+		return wd_err(-errno, "unpin %s: %s", path, strerror(errno));
+	return 0;
+}
+
+int wd_obj_get(const char *path)
+{
+	int fd = wd_sys_obj_get(path, 0);
+	return fd < 0 ? wd_err(fd, "open pinned %s: %s", path, strerror(-fd)) : fd;
+}
+
+static int mkdir_on_bpffs(const char *dir)
+{
+	if (mkdir(dir, 0700) && errno != EEXIST)
+		return wd_err(-errno, "cannot create %s: %s", dir, strerror(errno));
+	return 0;
+}
+
+/* DIR/<prog> and DIR/maps/<map>, as `bpftool prog loadall ... pinmaps` does.
+ * DIR must be on bpffs; /sys/fs/bpf is mounted when missing. */
+int wd_object_pin(const struct wd_object *obj, const char *dir)
+{
+	char path[4096];
+	int err;
+	if (!strncmp(dir, DEFAULT_PIN_ROOT, strlen(DEFAULT_PIN_ROOT)) &&
+	    (err = wd_bpffs_ensure(DEFAULT_PIN_ROOT)) < 0)
+		return err;
+	if ((err = mkdir_on_bpffs(dir)))
+		return err;
+	snprintf(path, sizeof(path), "%s/maps", dir);
+	if ((err = mkdir_on_bpffs(path)))
+		return err;
+	for (size_t i = 0; i < obj->nr_progs; i++) {
+		if (obj->progs[i].fd < 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, obj->progs[i].name);
+		if ((err = wd_prog_pin(&obj->progs[i], path)))
+			return err;
+	}
+	for (size_t i = 0; i < obj->nr_maps; i++) {
+		if (obj->maps[i].fd < 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/maps/%s", dir, obj->maps[i].name);
+		if ((err = wd_map_pin(&obj->maps[i], path)))
+			return err;
+	}
+	return 0;
+}

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Internal side of the feature probes (public side: warden/features.h). */
+#ifndef WARDEN_PROBE_H
+#define WARDEN_PROBE_H
+
+#include <stdint.h>
+#include "warden/features.h"
+
+/*
+ * Debug line (no trailing newline needed).  probe.c defines a weak version
+ * that prints to stderr when $WARDEN_DEBUG is set; the library's logging
+ * code may define a strong one that feeds wd_set_debug()'s callback.
+ */
+void wd_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Type id of the FUNC `name` in /sys/kernel/btf/vmlinux, or -errno
+ * (-ENOENT: no such function or no kernel BTF).  Cached file read. */
+int wd_probe_kern_btf_func_id(const char *name);
+
+/* Read kernel BTF from `path` instead of /sys/kernel/btf/vmlinux (NULL:
+ * back to it); for the old-kernel emulation.  Forgets cached answers. */
+void wd_probe_set_kern_btf_path(const char *path);
+
+/* Values newer than the build host's 6.1 <linux/bpf.h> (kernel ABI). */
+#define WD_PROG_TYPE_NETFILTER   32   /* 6.4 */
+#define WD_MAP_TYPE_CGRP_STORAGE 32   /* 6.2 */
+#define WD_MAP_TYPE_ARENA        33   /* 6.9 */
+#define WD_ATTACH_NETFILTER      45   /* 6.4 */
+#define WD_ATTACH_TCX_INGRESS    46   /* 6.6 */
+#define WD_ENOTSUPP              524  /* kernel-internal ENOTSUPP, leaks to user space */
+
+#endif

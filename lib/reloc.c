@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Program assembly: copy the program's instructions, append every
+ * subprogram it reaches (bpf-to-bpf calls, callbacks), fix call offsets,
+ * resolve map, global-data and extern references, and carry func/line info
+ * along.  Works on obj->sec_insns, i.e. after CO-RE.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "internal.h"
+
+struct placed {
+	const struct wd_func *func;
+	size_t start;           /* first instruction in the assembled program */
+};
+
+struct asm_ctx {
+	struct wd_prog *prog;
+	struct wd_object *obj;
+	struct bpf_insn *out;
+	size_t cnt, cap;
+	struct placed *placed;
+	size_t nr_placed, cap_placed;
+};
+
+static const struct wd_reloc *find_reloc(const struct wd_code_sec *cs, uint32_t insn)
+{
+	size_t lo = 0, hi = cs->nr_relocs;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (cs->relocs[mid].insn < insn)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < cs->nr_relocs && cs->relocs[lo].insn == insn ? &cs->relocs[lo] : NULL;
+}
+
+static const struct wd_func *func_containing(const struct wd_spec *s, int sec, uint32_t insn)
+{
+	for (size_t i = 0; i < s->nr_funcs; i++) {
+		const struct wd_func *f = &s->funcs[i];
+		if (f->sec == sec && insn >= f->off && insn < f->off + f->cnt)
+			return f;
+	}
+	return NULL;
+}
+
+/* Place a function in the program (once) and return its start. */
+static long place(struct asm_ctx *c, const struct wd_func *f)
+{
+	for (size_t i = 0; i < c->nr_placed; i++)
+		if (c->placed[i].func == f)
+			return c->placed[i].start;
+	if (c->cnt + f->cnt > c->cap) {
+		size_t cap = (c->cnt + f->cnt) * 2;
+		struct bpf_insn *n = realloc(c->out, cap * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		c->out = n;
+		c->cap = cap;
+	}
+	if (c->nr_placed == c->cap_placed) {
+		size_t cap = c->cap_placed ? c->cap_placed * 2 : 8;
+		struct placed *n = realloc(c->placed, cap * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		c->placed = n;
+		c->cap_placed = cap;
+	}
+	memcpy(c->out + c->cnt, c->obj->sec_insns[f->sec] + f->off, f->cnt * sizeof(struct bpf_insn));
+	c->placed[c->nr_placed++] = (struct placed){ f, c->cnt };
+	c->cnt += f->cnt;
+	return c->placed[c->nr_placed - 1].start;
+}
+
+/* Point the jump/ld_imm64 at `at` to section `sec` instruction `target`. */
+static int link_to(struct asm_ctx *c, size_t at, int sec, long target, const char *what)
+{
+	const struct wd_func *f;
+	long start;
+	if (target < 0 || !(f = func_containing(c->obj->spec, sec, target)))
+		return wd_err(-EINVAL, "program '%s': %s at insn %zu points outside any function",
+			      c->prog->name, what, at);
+	if ((start = place(c, f)) < 0)
+		return start;
+	c->out[at].imm = start + (target - f->off) - (long)(at + 1);
+	return 0;
+}
+
+static int resolve_extern(struct asm_ctx *c, size_t at, const struct wd_reloc *r)
+{
+	const struct wd_spec *s = c->obj->spec;
+	const struct wd_extern *e = &s->externs[r->ext];
+	struct bpf_insn *insn = &c->out[at];
+	if (e->kind == WD_EXT_KCONFIG) {
+		insn[0].src_reg = BPF_PSEUDO_MAP_VALUE;
+		insn[0].imm = c->obj->maps[s->kconfig_map].fd;
+		insn[1].imm = e->offset;
+		return 0;
+	}
+	if (e->weak && !e->is_func) {
+		/* An unresolved weak __ksym reads as NULL. */
+		insn[0].src_reg = 0;
+		insn[0].imm = insn[1].imm = 0;
+		return 0;
+	}
+	return wd_err(-ENOTSUP, "program '%s': __ksym extern '%s' is not supported by this loader yet",
+		      c->prog->name, e->name);
+}
+
+static int apply_reloc(struct asm_ctx *c, size_t at, const struct wd_func *f,
+		       const struct wd_reloc *r)
+{
+	struct bpf_insn *insn = &c->out[at];
+	const struct wd_map *m;
+	switch (r->kind) {
+	case WD_RELOC_MAP:
+		m = &c->obj->maps[r->map];
+		insn[0].src_reg = BPF_PSEUDO_MAP_FD;
+		insn[0].imm = m->fd;
+		insn[1].imm = 0;
+		return 0;
+	case WD_RELOC_DATA:
+		m = &c->obj->maps[r->map];
+		/* Offset: the symbol's value plus clang's addend in imm. */
+		insn[1].imm = r->sym_off + (uint32_t)insn[0].imm;
+		insn[0].src_reg = BPF_PSEUDO_MAP_VALUE;
+		insn[0].imm = m->fd;
+		return 0;
+	case WD_RELOC_CALL:
+		return link_to(c, at, r->target_sec, r->sym_off / 8 + insn->imm + 1, "call");
+	case WD_RELOC_FUNC_ADDR:
+		insn[0].src_reg = BPF_PSEUDO_FUNC;
+		insn[1].imm = 0;
+		return link_to(c, at, r->target_sec, (r->sym_off + insn->imm) / 8 + 0, "callback") ?:
+		       (insn[0].imm += 0, 0);
+	case WD_RELOC_EXTERN:
+		return resolve_extern(c, at, r);
+	}
+	(void)f;
+	return -EINVAL;
+}
+
+static int relocate_func(struct asm_ctx *c, size_t idx)
+{
+	const struct wd_func *f = c->placed[idx].func;
+	const struct wd_code_sec *cs = &c->obj->spec->secs[f->sec];
+	for (uint32_t k = 0; k < f->cnt; k++) {
+		size_t at = c->placed[idx].start + k;
+		uint32_t sec_insn = f->off + k;
+		const struct wd_reloc *r = find_reloc(cs, sec_insn);
+		int err = 0;
+		if (r) {
+			err = apply_reloc(c, at, f, r);
+		} else if (insn_is_pseudo_call(&c->out[at])) {
+			/* call inside the same section: imm is already relative */
+			err = link_to(c, at, f->sec, (long)sec_insn + c->out[at].imm + 1, "call");
+		} else if (insn_is_ld_imm64(&c->out[at]) && c->out[at].src_reg == BPF_PSEUDO_FUNC) {
+			err = link_to(c, at, f->sec, (long)sec_insn + c->out[at].imm + 1, "callback");
+		}
+		if (err) {
+			if (err != -ENOMEM && r && r->sym_name)
+				wd_err_prefix("relocation against '%s': ", r->sym_name);
+			return err;
+		}
+		if (insn_is_ld_imm64(&c->out[at]))
+			k++; /* second half of a 16-byte load */
+	}
+	return 0;
+}
+
+/* func_info and line_info of each placed function, shifted to its start. */
+static int collect_btf_info(struct asm_ctx *c)
+{
+	struct wd_prog *p = c->prog;
+	size_t nf = 0, nl = 0;
+	if (c->obj->btf_fd < 0)
+		return 0;
+	for (size_t i = 0; i < c->nr_placed; i++) {
+		const struct wd_code_sec *cs = &c->obj->spec->secs[c->placed[i].func->sec];
+		nf += cs->nr_func_info;
+		nl += cs->nr_line_info;
+	}
+	p->func_info = calloc(nf ? nf : 1, sizeof(*p->func_info));
+	p->line_info = calloc(nl ? nl : 1, sizeof(*p->line_info));
+	if (!p->func_info || !p->line_info)
+		return -ENOMEM;
+	for (size_t i = 0; i < c->nr_placed; i++) {
+		const struct wd_func *f = c->placed[i].func;
+		const struct wd_code_sec *cs = &c->obj->spec->secs[f->sec];
+		for (size_t k = 0; k < cs->nr_func_info; k++) {
+			struct bpf_func_info fi = cs->func_info[k];
+			if (fi.insn_off < f->off || fi.insn_off >= f->off + f->cnt)
+				continue;
+			fi.insn_off = fi.insn_off - f->off + c->placed[i].start;
+			p->func_info[p->nr_func_info++] = fi;
+		}
+		for (size_t k = 0; k < cs->nr_line_info; k++) {
+			struct bpf_line_info li = cs->line_info[k];
+			if (li.insn_off < f->off || li.insn_off >= f->off + f->cnt)
+				continue;
+			li.insn_off = li.insn_off - f->off + c->placed[i].start;
+			p->line_info[p->nr_line_info++] = li;
+		}
+	}
+	return 0;
+}
+
+int wd_prog_assemble(struct wd_prog *prog)
+{
+	struct asm_ctx c = { .prog = prog, .obj = prog->obj };
+	long err = place(&c, prog->func);
+	/* relocate_func() may place more functions: walk until none is new */
+	for (size_t i = 0; err >= 0 && i < c.nr_placed; i++)
+		err = relocate_func(&c, i);
+	if (err >= 0)
+		err = collect_btf_info(&c);
+	free(c.placed);
+	if (err < 0) {
+		free(c.out);
+		if (err != -ENOMEM)
+			wd_err_prefix("program '%s': ", prog->name);
+		return err;
+	}
+	free(prog->insns);
+	prog->insns = c.out;
+	prog->insn_cnt = c.cnt;
+	return 0;
+}

@@ -1,0 +1,23 @@
+/* Global data in every section form: .data, .rodata, .bss, .data.custom,
+ * .rodata strings.  run_globals() computes from them and stores the result
+ * in .bss, where the test reads it. */
+#include "common.h"
+
+int data_var = 40;
+const volatile int rodata_var = 2;      /* user space may set it before load */
+int bss_var;
+__u64 result;
+int custom_var SEC(".data.custom") = 1000;
+const volatile char greeting[8] = "hello";
+static const char strconst[] = "str";
+
+SEC("xdp")
+int run_globals(struct xdp_md *ctx)
+{
+	bss_var = data_var + rodata_var;           /* 42 */
+	result = (__u64)bss_var + custom_var + greeting[0] + strconst[1]; /* 42+1000+'h'+'t' */
+	data_var++;
+	return XDP_PASS;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

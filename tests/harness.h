@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Test harness on cmocka.  Each tests/test_*.c file defines one
+ * `const struct wd_test_set` per group it contributes to; tests/main.c lists
+ * them and runs the groups asked for (`warden-test --group loader`), then
+ * prints `GROUP: N passed, N failed, N skipped` per group and a closing line
+ * `N passed, N failed, N skipped`.
+ */
+#ifndef WARDEN_TEST_HARNESS_H
+#define WARDEN_TEST_HARNESS_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <cmocka.h>
+
+struct wd_test_set {
+	const char *group;  /* loader, core, attach, consumers, doctor */
+	const struct CMUnitTest *tests;
+	size_t count;
+};
+#define WD_TEST_SET(var, grp, arr) \
+	const struct wd_test_set var = { grp, arr, sizeof(arr) / sizeof(arr[0]) }
+
+/* Skip with a visible reason (counted as skipped, never as passed). */
+extern int wd_test_skipped;
+#define WD_SKIP(...)                                        \
+	do {                                                \
+		printf("SKIP %s: ", __func__);              \
+		printf(__VA_ARGS__);                        \
+		printf("\n");                               \
+		fflush(stdout);                             \
+		wd_test_skipped++;                          \
+		skip();                                     \
+	} while (0)
+
+/* Path of a BPF test object: $WARDEN_OBJ_DIR/name (default build/bpf). */
+const char *wd_test_obj(const char *name);
+/* Path of the warden CLI: $WARDEN_BIN (default build/warden). */
+const char *wd_test_cli(void);
+/* Run a shell command, capture stdout+stderr (malloc'd) and exit status. */
+int wd_test_run(const char *cmd, char **out);
+
+#endif

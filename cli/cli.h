@@ -17,7 +17,11 @@ int cli_fail(const char *cmd, const char *fmt, ...) __attribute__((format(printf
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 bool cli_is_help(const char *arg);
 
-int cmd_inspect(int argc, char **argv);
-int cmd_load(int argc, char **argv);
+/* Register a subcommand (one file each): cli/main.c finds it in the
+ * "wd_cli" linker section, so adding a command touches no other file. */
+#define WD_CLI_COMMAND(cname, fn, text)                                        \
+	static const struct cli_cmd cli_cmd_##fn = { cname, fn, text };       \
+	static const struct cli_cmd *const cli_cmd_ptr_##fn                   \
+		__attribute__((section("wd_cli"), used)) = &cli_cmd_##fn
 
 #endif

@@ -118,7 +118,7 @@ static void print_btf(const struct wd_object *obj)
 	       wd_btf_type_cnt(s->btf) - 1, fi, li, cr);
 }
 
-int cmd_inspect(int argc, char **argv)
+static int cmd_inspect(int argc, char **argv)
 {
 	struct wd_object *obj;
 	if (argc == 2 && cli_is_help(argv[1])) {
@@ -144,3 +144,5 @@ int cmd_inspect(int argc, char **argv)
 	wd_object_close(obj);
 	return 0;
 }
+
+WD_CLI_COMMAND("inspect", cmd_inspect, "show the programs, maps, relocations and BTF of an object");

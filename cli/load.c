@@ -31,7 +31,7 @@ static void print_failure(const struct wd_object *obj)
 	}
 }
 
-int cmd_load(int argc, char **argv)
+static int cmd_load(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "log-level", required_argument, NULL, 'l' },
@@ -84,3 +84,5 @@ int cmd_load(int argc, char **argv)
 	wd_object_close(obj);
 	return 0;
 }
+
+WD_CLI_COMMAND("load", cmd_load, "load an object's programs and maps into the kernel");

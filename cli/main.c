@@ -5,11 +5,8 @@
 #include <string.h>
 #include "cli.h"
 
-static const struct cli_cmd commands[] = {
-	{ "inspect", cmd_inspect, "show the programs, maps, relocations and BTF of an object" },
-	{ "load",    cmd_load,    "load an object's programs and maps into the kernel" },
-};
-#define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+extern const struct cli_cmd *const __start_wd_cli[];
+extern const struct cli_cmd *const __stop_wd_cli[];
 
 int cli_fail(const char *cmd, const char *fmt, ...)
 {
@@ -41,8 +38,8 @@ bool cli_is_help(const char *arg)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: warden COMMAND [ARGS]\n\ncommands:\n");
-	for (size_t i = 0; i < NR_COMMANDS; i++)
-		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	for (const struct cli_cmd *const *c = __start_wd_cli; c < __stop_wd_cli; c++)
+		fprintf(f, "  %-10s %s\n", (*c)->name, (*c)->summary);
 	fprintf(f, "\n'warden COMMAND --help' describes each command.\n");
 }
 
@@ -56,9 +53,9 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
-	for (size_t i = 0; i < NR_COMMANDS; i++)
-		if (!strcmp(argv[1], commands[i].name))
-			return commands[i].run(argc - 1, argv + 1);
+	for (const struct cli_cmd *const *c = __start_wd_cli; c < __stop_wd_cli; c++)
+		if (!strcmp(argv[1], (*c)->name))
+			return (*c)->run(argc - 1, argv + 1);
 	fprintf(stderr, "warden: unknown command '%s' (see 'warden --help')\n", argv[1]);
 	return 2;
 }

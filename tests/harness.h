@@ -21,8 +21,12 @@ struct wd_test_set {
 	const struct CMUnitTest *tests;
 	size_t count;
 };
-#define WD_TEST_SET(var, grp, arr) \
-	const struct wd_test_set var = { grp, arr, sizeof(arr) / sizeof(arr[0]) }
+/* Registers the set in the "wd_tests" linker section: tests/main.c finds
+ * every set without a central list. */
+#define WD_TEST_SET(var, grp, arr)                                              \
+	const struct wd_test_set var = { grp, arr, sizeof(arr) / sizeof(arr[0]) }; \
+	static const struct wd_test_set *const var##_ptr                         \
+		__attribute__((section("wd_tests"), used)) = &var
 
 /* Skip with a visible reason (counted as skipped, never as passed). */
 extern int wd_test_skipped;

@@ -50,7 +50,11 @@ struct wd_object {
 	/* section instructions after CO-RE (per spec section), made at load */
 	struct bpf_insn **sec_insns;
 	struct wd_load_opts lopts;
+	struct wd_link *links;  /* attachments, detached at close (lib/link.c) */
 };
+
+/* link.c */
+void wd_links_detach_all(struct wd_object *obj);
 
 /* maps.c */
 int wd_maps_create(struct wd_object *obj);

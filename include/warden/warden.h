@@ -133,4 +133,6 @@ int wd_memlock_ensure(uint64_t bytes);
 #ifdef __cplusplus
 }
 #endif
+
+#include "warden/link.h"
 #endif

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Links: one attachment of a loaded program.  Every attach call returns a
+ * link; wd_link_detach() undoes it (and frees the link); closing the object
+ * detaches every link still open.  Legacy attachments that outlive the
+ * process (kprobe_events/uprobe_events entries, netlink qdiscs and filters)
+ * carry the owner's pid in their name so `warden cleanup` can remove them
+ * after a crash.
+ */
+#ifndef WARDEN_LINK_H
+#define WARDEN_LINK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "warden/warden.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Attach by section name (kprobe/..., tracepoint/..., tp_btf/..., xdp needs
+ * an interface so it fails here with a hint, ...).  NULL + errno on failure,
+ * the cause in wd_errmsg(). */
+struct wd_link *wd_prog_attach(struct wd_prog *prog);
+
+struct wd_kprobe_opts {
+	size_t sz;
+	uint64_t offset;        /* symbol + offset */
+	bool retprobe;
+	bool force_legacy;      /* use kprobe_events even when the PMU exists */
+	uint64_t cookie;
+};
+struct wd_link *wd_prog_attach_kprobe(struct wd_prog *prog, const char *func,
+				      const struct wd_kprobe_opts *opts);
+
+struct wd_uprobe_opts {
+	size_t sz;
+	const char *func;       /* symbol in the binary's ELF symbol table, or NULL */
+	uint64_t offset;        /* file offset (added to the symbol's when func is set) */
+	pid_t pid;              /* -1: every process */
+	bool retprobe;
+	bool force_legacy;
+};
+struct wd_link *wd_prog_attach_uprobe(struct wd_prog *prog, const char *binary,
+				      const struct wd_uprobe_opts *opts);
+
+struct wd_link *wd_prog_attach_tracepoint(struct wd_prog *prog, const char *category,
+					  const char *name);
+struct wd_link *wd_prog_attach_raw_tracepoint(struct wd_prog *prog, const char *name);
+/* tp_btf, fentry/fexit/fmod_ret, lsm (target from the section name). */
+struct wd_link *wd_prog_attach_trace(struct wd_prog *prog);
+
+struct wd_xdp_opts {
+	size_t sz;
+	uint32_t flags;         /* XDP_FLAGS_SKB_MODE / DRV_MODE / UPDATE_IF_NOEXIST */
+};
+struct wd_link *wd_prog_attach_xdp(struct wd_prog *prog, int ifindex, const struct wd_xdp_opts *opts);
+
+struct wd_tc_opts {
+	size_t sz;
+	bool egress;            /* default ingress */
+	bool force_netlink;     /* clsact + cls_bpf even where tcx exists */
+	uint32_t priority, handle;
+};
+struct wd_link *wd_prog_attach_tc(struct wd_prog *prog, int ifindex, const struct wd_tc_opts *opts);
+struct wd_link *wd_prog_attach_cgroup(struct wd_prog *prog, int cgroup_fd);
+
+int wd_link_fd(const struct wd_link *link);          /* -1 for fd-less legacy links */
+const char *wd_link_describe(const struct wd_link *link); /* "kprobe do_sys_openat2 (pmu)" */
+int wd_link_detach(struct wd_link *link);            /* detaches and frees */
+int wd_link_pin(struct wd_link *link, const char *path);
+
+/* Remove legacy entries (kprobe/uprobe events, qdiscs/filters, pins) whose
+ * owner process is dead.  Returns the number removed, or -errno.  Entries
+ * of live processes are never touched.  dry_run: count only. */
+int wd_cleanup_stale(bool dry_run);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Link bookkeeping: every attachment is a wd_link on its object's list. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "link.h"
+
+struct wd_link *wd_link_new(struct wd_prog *prog, int fd, int (*detach)(struct wd_link *),
+			    const char *fmt, ...)
+{
+	struct wd_link *l = calloc(1, sizeof(*l));
+	va_list ap;
+	if (!l) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	l->obj = prog->obj;
+	l->fd = fd;
+	l->detach = detach;
+	va_start(ap, fmt);
+	vsnprintf(l->desc, sizeof(l->desc), fmt, ap);
+	va_end(ap);
+	l->next = prog->obj->links;
+	prog->obj->links = l;
+	return l;
+}
+
+int wd_link_fd(const struct wd_link *l) { return l->fd; }
+const char *wd_link_describe(const struct wd_link *l) { return l->desc; }
+
+static void unlist(struct wd_link *l)
+{
+	for (struct wd_link **pp = &l->obj->links; *pp; pp = &(*pp)->next)
+		if (*pp == l) {
+			*pp = l->next;
+			return;
+		}
+}
+
+int wd_link_detach(struct wd_link *l)
+{
+	int err = 0;
+	if (!l)
+		return 0;
+	unlist(l);
+	if (l->detach)
+		err = l->detach(l);
+	if (l->fd >= 0)
+		close(l->fd);
+	free(l->priv);
+	free(l);
+	return err;
+}
+
+int wd_link_pin(struct wd_link *l, const char *path)
+{
+	if (l->fd < 0)
+		return wd_err(-EINVAL, "pin %s: this link has no fd to pin", l->desc);
+	int err = wd_sys_obj_pin(l->fd, path);
+	return err ? wd_err(err, "pin %s at %s: %s", l->desc, path, strerror(-err)) : 0;
+}
+
+void wd_links_detach_all(struct wd_object *obj)
+{
+	while (obj->links)
+		wd_link_detach(obj->links);
+}

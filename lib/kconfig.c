@@ -100,10 +100,14 @@ static int parse_file(struct wd_kconfig *kc, const char *path)
 		return errno ? -errno : -ENOMEM;
 	while (!err && gzgets(f, line, sizeof(line)))
 		err = parse_line(kc, line);
-	if (!err && !gzeof(f)) {
+	if (!err) {
+		/* A truncated stream ends gzgets() like EOF: ask gzerror()
+		 * (Z_BUF_ERROR "unexpected end of file"). */
 		const char *msg = gzerror(f, &zerr);
-		wd_debug("kconfig: %s: %s", path, msg);
-		err = zerr == Z_ERRNO ? -errno : -EIO;
+		if (zerr != Z_OK && zerr != Z_STREAM_END) {
+			wd_debug("kconfig: %s: %s", path, msg);
+			err = zerr == Z_ERRNO ? -errno : -EIO;
+		}
 	}
 	gzclose(f);
 	if (!err && kc->n > 1)

@@ -124,6 +124,21 @@ const char *wd_probe_result_str(int r)
 	return buf;
 }
 
+/* Names for debug lines, never NULL. */
+static const char *ptname(unsigned int type)
+{
+	const char *n = wd_prog_type_name(type);
+
+	return n ? n : "(unknown)";
+}
+
+static const char *mtname(unsigned int type)
+{
+	const char *n = wd_map_type_name(type);
+
+	return n ? n : "(unknown)";
+}
+
 /* ---- instructions ------------------------------------------------------ */
 
 #define INSN(c, d, s, o, i) \
@@ -231,7 +246,7 @@ static int load_minimal(unsigned int type, const struct bpf_insn *insns, uint32_
 		int id = wd_probe_kern_btf_func_id(req.btf_func);
 		if (id < 0) {
 			wd_debug("probe: prog type %s needs kernel BTF function '%s': %s",
-				 wd_prog_type_name(type), req.btf_func, strerror(-id));
+				 ptname(type), req.btf_func, strerror(-id));
 			return no_btf_load(type, req);
 		}
 		a.attach_btf_id = (uint32_t)id;
@@ -278,14 +293,14 @@ static int probe_prog_type(unsigned int type)
 		return 1;
 	if (ret == -EPERM || ret == -EACCES) {
 		wd_debug("probe: prog type %s refused (%s): cannot decide",
-			 wd_prog_type_name(type), strerror(-ret));
+			 ptname(type), strerror(-ret));
 		return -EPERM;
 	}
 	/* Unknown type: EINVAL from find_prog_type(); fields the kernel does
 	 * not know (attach_btf_id before 5.5): E2BIG. */
 	if (ret == -EINVAL || ret == -E2BIG)
 		return 0;
-	wd_debug("probe: prog type %s: unexpected %s", wd_prog_type_name(type), strerror(-ret));
+	wd_debug("probe: prog type %s: unexpected %s", ptname(type), strerror(-ret));
 	return ret;
 }
 
@@ -309,10 +324,10 @@ static int probe_base_type(void)
 			close(fd);
 			if (i)
 				wd_debug("probe: %s programs refused, using %s for generic probes",
-					 wd_prog_type_name(order[0]), wd_prog_type_name(order[i]));
+					 ptname(order[0]), ptname(order[i]));
 			return (int)order[i];
 		}
-		wd_debug("probe: trivial %s program: %s", wd_prog_type_name(order[i]),
+		wd_debug("probe: trivial %s program: %s", ptname(order[i]),
 			 strerror(-fd));
 		if (fd == -EPERM || fd == -EACCES)
 			return -EPERM; /* privilege, not the type: trying others is moot */
@@ -361,7 +376,7 @@ static int probe_helper(unsigned int type, unsigned int id)
 		return 0;
 	if (!log[0]) {
 		wd_debug("probe: helper %u for %s: %s before the verifier ran", id,
-			 wd_prog_type_name(type), strerror(-r));
+			 ptname(type), strerror(-r));
 		return r == -EACCES ? -EPERM : r;
 	}
 	/* Rejected for its arguments ("R1 type=ctx expected=map_ptr"): the
@@ -780,8 +795,7 @@ static int probe_map_type(unsigned int type)
 		return close_ok(ret);
 	if (p.expect_err && ret == p.expect_err)
 		return 1;
-	wd_debug("probe: map type %s: %s", wd_map_type_name(type) ? wd_map_type_name(type) : "?",
-		 strerror(-ret));
+	wd_debug("probe: map type %s: %s", mtname(type), strerror(-ret));
 	/* EPERM: no CAP_BPF, or RLIMIT_MEMLOCK on pre-5.11: cannot decide. */
 	if (ret == -EPERM || ret == -EACCES)
 		return -EPERM;

@@ -75,10 +75,15 @@ static long place(struct asm_ctx *c, const struct wd_func *f)
 	return c->placed[c->nr_placed - 1].start;
 }
 
-/* Point the jump/ld_imm64 at `at` to section `sec` instruction `target`. */
+static int relocate_func(struct asm_ctx *c, size_t idx);
+
+/* Point the jump/ld_imm64 at `at` to section `sec` instruction `target`.
+ * A function placed for the first time is relocated at once (depth first,
+ * the order libbpf uses, so both loaders produce the same program). */
 static int link_to(struct asm_ctx *c, size_t at, int sec, long target, const char *what)
 {
 	const struct wd_func *f;
+	size_t before = c->nr_placed;
 	long start;
 	if (target < 0 || !(f = func_containing(c->obj->spec, sec, target)))
 		return wd_err(-EINVAL, "program '%s': %s at insn %zu points outside any function",
@@ -86,6 +91,8 @@ static int link_to(struct asm_ctx *c, size_t at, int sec, long target, const cha
 	if ((start = place(c, f)) < 0)
 		return start;
 	c->out[at].imm = start + (target - f->off) - (long)(at + 1);
+	if (c->nr_placed > before)
+		return relocate_func(c, c->nr_placed - 1);
 	return 0;
 }
 
@@ -134,8 +141,7 @@ static int apply_reloc(struct asm_ctx *c, size_t at, const struct wd_func *f,
 	case WD_RELOC_FUNC_ADDR:
 		insn[0].src_reg = BPF_PSEUDO_FUNC;
 		insn[1].imm = 0;
-		return link_to(c, at, r->target_sec, (r->sym_off + insn->imm) / 8 + 0, "callback") ?:
-		       (insn[0].imm += 0, 0);
+		return link_to(c, at, r->target_sec, (r->sym_off + insn->imm) / 8, "callback");
 	case WD_RELOC_EXTERN:
 		return resolve_extern(c, at, r);
 	}
@@ -212,9 +218,8 @@ int wd_prog_assemble(struct wd_prog *prog)
 {
 	struct asm_ctx c = { .prog = prog, .obj = prog->obj };
 	long err = place(&c, prog->func);
-	/* relocate_func() may place more functions: walk until none is new */
-	for (size_t i = 0; err >= 0 && i < c.nr_placed; i++)
-		err = relocate_func(&c, i);
+	if (err >= 0)
+		err = relocate_func(&c, 0);
 	if (err >= 0)
 		err = collect_btf_info(&c);
 	free(c.placed);

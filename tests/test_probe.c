@@ -11,12 +11,21 @@
 #include "warden/features.h"
 #include "warden/testing.h"
 
-static int reset(void **state)
+/* Each test starts on the real kernel and leaves the profile of
+ * $WARDEN_EMULATE (the whole run may be emulating an old kernel). */
+static int setup(void **state)
+{
+	(void)state;
+	wd_sys_set_fault(NULL, NULL);
+	return wd_emulate("none");
+}
+
+static int teardown(void **state)
 {
 	(void)state;
 	wd_sys_set_fault(NULL, NULL);
 	wd_emulate("none");
-	return 0;
+	return wd_emulate_from_env();
 }
 
 /* ---- the running kernel -------------------------------------------------- */
@@ -257,6 +266,9 @@ static void no_btf_profile_refuses_only_btf(void **state)
 static void emulate_rejects_unknown_profile_and_reads_env(void **state)
 {
 	(void)state;
+	const char *env = getenv("WARDEN_EMULATE");
+	char *saved = env ? strdup(env) : NULL;
+
 	assert_int_equal(wd_emulate("rhel6"), -EINVAL);
 	assert_string_equal(wd_emulate_current(), "none");
 	setenv("WARDEN_EMULATE", "rhel7", 1);
@@ -268,6 +280,9 @@ static void emulate_rejects_unknown_profile_and_reads_env(void **state)
 	assert_string_equal(wd_emulate_current(), "rhel7"); /* unset: left alone */
 	assert_int_equal(wd_emulate(NULL), 0);
 	assert_int_equal(wd_probe_prog_type(BPF_PROG_TYPE_XDP), 1);
+	if (saved)
+		setenv("WARDEN_EMULATE", saved, 1);
+	free(saved);
 }
 
 /* ---- names -------------------------------------------------------------------- */
@@ -309,7 +324,7 @@ static void result_strings_read_well(void **state)
 	assert_non_null(strstr(wd_probe_result_str(-EOPNOTSUPP), "unknown"));
 }
 
-#define T(f) cmocka_unit_test_setup_teardown(f, reset, reset)
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 static const struct CMUnitTest probe_tests[] = {
 	T(prog_type_probe_reports_host_types_supported),
 	T(prog_type_probe_reports_unknown_type_unsupported),

@@ -37,8 +37,10 @@ int wd_probe_base_prog_type(void);
 
 /* Is the program type known to the kernel?  Loads `r0 = 0; exit` with the
  * expected_attach_type / attach_btf_id / flags the type requires.
- * TRACING and LSM need a kernel BTF function id: without /sys/kernel/btf/vmlinux
- * the answer is -EOPNOTSUPP (cannot decide). */
+ * TRACING, LSM (and EXT) need a kernel BTF function id; without
+ * /sys/kernel/btf/vmlinux the answer is 0 if the kernel does not know the
+ * type at all, else -EOPNOTSUPP (cannot decide).  EPERM (fentry/LSM under a
+ * restrictive LSM or without CAP_BPF/CAP_PERFMON): -EPERM, not 0. */
 int wd_probe_prog_type(unsigned int prog_type);
 /* Does the kernel create this map type?  Creates a minimal map (with a tiny
  * BTF for the local-storage types); loads no program. */

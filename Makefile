@@ -81,6 +81,13 @@ demo: deps
 	$(MAKE) all
 	./scripts/demo.sh $(O)
 
+$(O)/bench/bench_load: bench/load/bench_load.c $(O)/libwarden.a
+	@mkdir -p $(dir $@)
+	$(CC) $(WFLAGS) $(CFLAGS) $(CPPFLAGS) -o $@ $< $(O)/libwarden.a $(LDLIBS) -lbpf
+
+bench: all $(O)/bench/bench_load
+	$(O)/bench/bench_load $(O)/bpf
+
 matrix: all
 	./vm/matrix.sh
 

@@ -583,20 +583,56 @@ static int add_extern(struct elf_ctx *c, const char *name, const GElf_Sym *sym)
 	return 0;
 }
 
-/* Lay .kconfig externs out in one read-only map, each aligned to its size. */
+/* Natural alignment of a kconfig value: arrays align as their element. */
+static uint32_t kconfig_align(const struct wd_btf *btf, const struct wd_extern *e)
+{
+	uint32_t id = e->type_id;
+	const struct btf_type *t = wd_btf_type(btf, id);
+	while (t && btf_kind_of(t) == BTF_KIND_ARRAY) {
+		id = wd_btf_skip_mods(btf, ((const struct btf_array *)btf_extra(t))->type, true);
+		t = wd_btf_type(btf, id);
+	}
+	int64_t sz = wd_btf_size(btf, id);
+	return sz >= 8 ? 8 : sz >= 4 ? 4 : sz >= 2 ? 2 : 1;
+}
+
+static const struct wd_spec *sort_spec;
+
+/* libbpf's order, so both loaders agree on the layout: larger alignment
+ * first, then smaller size, then name. */
+static int cmp_kconfig(const void *a, const void *b)
+{
+	const struct wd_extern *x = &sort_spec->externs[*(const size_t *)a];
+	const struct wd_extern *y = &sort_spec->externs[*(const size_t *)b];
+	uint32_t ax = kconfig_align(sort_spec->btf, x), ay = kconfig_align(sort_spec->btf, y);
+	if (ax != ay)
+		return ax > ay ? -1 : 1;
+	if (x->size != y->size)
+		return x->size < y->size ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+/* Lay .kconfig externs out in one read-only map. */
 static int layout_kconfig(struct wd_spec *s)
 {
 	uint32_t off = 0;
+	size_t n = 0, *order = malloc((s->nr_externs + 1) * sizeof(*order));
 	struct wd_map_spec *m;
-	for (size_t i = 0; i < s->nr_externs; i++) {
-		struct wd_extern *e = &s->externs[i];
-		uint32_t align = e->size >= 8 ? 8 : e->size >= 4 ? 4 : e->size >= 2 ? 2 : 1;
-		if (e->kind != WD_EXT_KCONFIG)
-			continue;
+	if (!order)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->nr_externs; i++)
+		if (s->externs[i].kind == WD_EXT_KCONFIG)
+			order[n++] = i;
+	sort_spec = s;
+	qsort(order, n, sizeof(*order), cmp_kconfig);
+	for (size_t k = 0; k < n; k++) {
+		struct wd_extern *e = &s->externs[order[k]];
+		uint32_t align = kconfig_align(s->btf, e);
 		off = (off + align - 1) & ~(align - 1);
 		e->offset = off;
 		off += e->size;
 	}
+	free(order);
 	if (!off)
 		return 0;
 	if (!(m = PUSH(s->maps, s->nr_maps)))

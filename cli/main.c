@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
+#include "warden/testing.h"
 
 extern const struct cli_cmd *const __start_wd_cli[];
 extern const struct cli_cmd *const __stop_wd_cli[];
@@ -47,6 +48,12 @@ int main(int argc, char **argv)
 {
 	if (argc < 2) {
 		usage(stderr);
+		return 2;
+	}
+	/* WARDEN_EMULATE=rhel7 plays an old kernel (tests, demos of doctor) */
+	if (wd_emulate_from_env() < 0) {
+		fprintf(stderr, "warden: unknown WARDEN_EMULATE profile '%s' (rhel7, no-btf)\n",
+			getenv("WARDEN_EMULATE"));
 		return 2;
 	}
 	if (cli_is_help(argv[1])) {

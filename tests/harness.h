@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <cmocka.h>
+#include "warden/features.h"
 
 struct wd_test_set {
 	const char *group;  /* loader, core, attach, consumers, doctor */
@@ -39,6 +40,18 @@ extern int wd_test_skipped;
 		wd_test_skipped++;                          \
 		skip();                                     \
 	} while (0)
+
+/* Skip unless the loader's own probe says this kernel has the feature: the
+ * same answer on a real old kernel and under WARDEN_EMULATE. */
+#define WD_REQUIRE(probe_result, what)                                          \
+	do {                                                                    \
+		int __r = (probe_result);                                       \
+		if (__r != 1)                                                   \
+			WD_SKIP("this kernel lacks %s (probe: %s)", what,       \
+				wd_probe_result_str(__r));                      \
+	} while (0)
+/* True while WARDEN_EMULATE plays an old kernel for libwarden only. */
+int wd_test_emulating(void);
 
 /* Path of a BPF test object: $WARDEN_OBJ_DIR/name (default build/bpf). */
 const char *wd_test_obj(const char *name);

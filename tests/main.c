@@ -29,6 +29,12 @@ const char *wd_test_obj(const char *name)
 	return path;
 }
 
+int wd_test_emulating(void)
+{
+	const char *e = wd_emulate_current();
+	return e && *e && strcmp(e, "none");
+}
+
 const char *wd_test_cli(void)
 {
 	const char *bin = getenv("WARDEN_BIN");

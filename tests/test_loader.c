@@ -14,10 +14,22 @@
 #include "../lib/kconfig.h"
 #include "../lib/sys.h"
 
+#define REQUIRE_XDP() WD_REQUIRE(wd_probe_prog_type(BPF_PROG_TYPE_XDP), "XDP programs")
+#define REQUIRE_GLOBALS() WD_REQUIRE(wd_probe_global_data(), "global data (5.2)")
+
+/* minimal.o without its socket filter where the kernel refuses those (RHEL 7). */
+static void drop_socket_filter(struct wd_object *obj)
+{
+	if (wd_probe_prog_type(BPF_PROG_TYPE_SOCKET_FILTER) != 1)
+		wd_prog_set_autoload(wd_object_prog(obj, "minimal_sock"), false);
+}
+
 static struct wd_object *open_loaded(const char *name)
 {
 	struct wd_object *obj = wd_object_open(wd_test_obj(name), NULL);
 	assert_non_null(obj);
+	if (!strcmp(name, "minimal.o"))
+		drop_socket_filter(obj);
 	if (wd_object_load(obj, NULL)) {
 		fail_msg("load %s: %s", name, wd_errmsg());
 	}
@@ -111,6 +123,8 @@ static void open_mem_and_open_path_agree(void **state)
 static void globals_are_initialized_and_settable_before_load(void **state)
 {
 	(void)state;
+	REQUIRE_XDP();
+	REQUIRE_GLOBALS();
 	struct wd_object *obj = wd_object_open(wd_test_obj("globals.o"), NULL);
 	int three = 3, bss = 0, data = 0;
 	uint64_t result = 0;
@@ -137,14 +151,26 @@ static void globals_are_initialized_and_settable_before_load(void **state)
 static void subprograms_and_callbacks_run(void **state)
 {
 	(void)state;
-	struct wd_object *obj = open_loaded("calls.o");
+	REQUIRE_XDP();
+	REQUIRE_GLOBALS();
+	/* bpf_loop callbacks (BPF_PSEUDO_FUNC) arrived in 5.17; calls in 4.16 */
+	bool has_loop = wd_probe_helper(BPF_PROG_TYPE_XDP, BPF_FUNC_loop) == 1;
+	struct wd_object *obj = wd_object_open(wd_test_obj("calls.o"), NULL);
 	uint64_t out[4];
+	assert_non_null(obj);
+	if (!has_loop) {
+		printf("note: no bpf_loop on this kernel: call_two not loaded\n");
+		wd_prog_set_autoload(wd_object_prog(obj, "call_two"), false);
+	}
+	if (wd_object_load(obj, NULL))
+		fail_msg("load calls.o: %s", wd_errmsg());
 	assert_int_equal(run_xdp(obj, "call_one"), XDP_PASS);
-	assert_int_equal(run_xdp(obj, "call_two"), XDP_PASS);
+	if (has_loop)
+		assert_int_equal(run_xdp(obj, "call_two"), XDP_PASS);
 	read_global(obj, ".bss", out, sizeof(out));
 	assert_int_equal(out[0], 42);
-	assert_int_equal(out[1], 3);
-	assert_int_equal(out[2], 10);
+	assert_int_equal(out[1], has_loop ? 3 : 0);
+	assert_int_equal(out[2], has_loop ? 10 : 0);
 	/* call_one carries twice() and add(): more than its own instructions */
 	assert_true(wd_prog_insn_cnt(wd_object_prog(obj, "call_one")) > 10);
 	wd_object_close(obj);
@@ -153,6 +179,8 @@ static void subprograms_and_callbacks_run(void **state)
 static void prog_array_and_map_in_map_slots_are_filled(void **state)
 {
 	(void)state;
+	REQUIRE_XDP();
+	WD_REQUIRE(wd_probe_ringbuf(), "ring buffers (5.8)");
 	struct wd_object *obj = open_loaded("maps.o");
 	uint32_t k0 = 0, k1 = 1, inner_id = 0, v32 = 0;
 	uint64_t v = 0;
@@ -178,6 +206,7 @@ static void prog_array_and_map_in_map_slots_are_filled(void **state)
 static void legacy_maps_section_loads_and_runs(void **state)
 {
 	(void)state;
+	REQUIRE_XDP();
 	struct wd_object *obj = open_loaded("legacy_maps.o");
 	uint32_t k = 1, v32 = 0;
 	uint64_t v = 0;
@@ -193,6 +222,8 @@ static void legacy_maps_section_loads_and_runs(void **state)
 static void kconfig_externs_match_the_kernel_config(void **state)
 {
 	(void)state;
+	REQUIRE_XDP();
+	REQUIRE_GLOBALS();
 	struct wd_kconfig *kc = wd_kconfig_load(NULL);
 	if (!kc)
 		WD_SKIP("no kernel config on this machine (/proc/config.gz, /boot/config-*)");
@@ -211,6 +242,8 @@ static void kconfig_externs_match_the_kernel_config(void **state)
 static void map_operations_and_batch_lookup(void **state)
 {
 	(void)state;
+	REQUIRE_XDP();
+	WD_REQUIRE(wd_probe_ringbuf(), "ring buffers (5.8)");
 	struct wd_object *obj = open_loaded("maps.o");
 	struct wd_map *m = wd_object_map(obj, "hash_map");
 	uint32_t keys[16], n = 16, k, next;
@@ -250,7 +283,7 @@ static void pinning_puts_programs_and_maps_on_bpffs(void **state)
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(wd_map_unpin(path), 0);
 	snprintf(path, sizeof(path), "%s/minimal_sock", dir);
-	assert_int_equal(wd_map_unpin(path), 0);
+	unlink(path); /* absent where the kernel refuses socket filters */
 	snprintf(path, sizeof(path), "%s/maps", dir);
 	assert_int_equal(rmdir(path), 0);
 	assert_int_equal(rmdir(dir), 0);
@@ -343,6 +376,7 @@ static void missing_file_names_the_path(void **state)
 static void verifier_rejection_names_program_and_keeps_log(void **state)
 {
 	(void)state;
+	REQUIRE_XDP();
 	int fds_before = count_open_fds();
 	struct wd_object *obj = wd_object_open(wd_test_obj("bad_access.o"), NULL);
 	assert_non_null(obj);
@@ -369,7 +403,9 @@ static void verifier_rejection_names_program_and_keeps_log(void **state)
 static void verifier_log_grows_past_a_small_cap(void **state)
 {
 	(void)state;
+	REQUIRE_XDP();
 	struct wd_object *obj = wd_object_open(wd_test_obj("bad_access.o"), NULL);
+	assert_non_null(obj);
 	struct wd_load_opts lo = { .sz = sizeof(lo), .log_level = 2, .log_cap = 512 };
 	assert_int_equal(wd_object_load(obj, &lo), -ENOSPC);
 	/* the cap holds: the log is cut, and the error says why */

@@ -208,6 +208,20 @@ INIT
 	chmod +x "$1/init"
 }
 
+# stage_kernel_configs ROOT: every listed kernel's config as ROOT/boot/config-<release>,
+# as a Debian system has it (Debian kernels lack /proc/config.gz): .kconfig
+# externs and `warden doctor` read it there.
+stage_kernel_configs() {
+	local label pkg boot cfg
+	mkdir -p "$1/boot"
+	while read -r label pkg _; do
+		boot=$(fetch_kernel "$pkg") || continue
+		for cfg in "$boot"/config-*; do
+			[ -f "$cfg" ] && cp "$cfg" "$1/boot/"
+		done
+	done < <(read_list)
+}
+
 # build_initramfs: one initramfs for every kernel (nothing in it is kernel-specific).
 build_initramfs() {
 	local root=$CACHE/initramfs/root out=$CACHE/initramfs/initramfs.cpio.gz
@@ -217,6 +231,7 @@ build_initramfs() {
 	ldd "$root/bin/busybox" >/dev/null 2>&1 && die "busybox is dynamic; install busybox-static"
 	cp "$VM_DIR/run-groups.sh" "$root/warden/"
 	stage_payload "$root" || die "cannot stage payload from $BUILD_DIR"
+	stage_kernel_configs "$root"
 	write_init "$root"
 	(cd "$root" && find . | busybox cpio -o -H newc -R 0:0 2>/dev/null | gzip -1) >"$out" || die "cpio failed"
 	echo "$out"

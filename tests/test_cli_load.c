@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* `warden load` and `warden inspect` as a user runs them: output, exit codes. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <linux/bpf.h>
+#include "harness.h"
+
+static int cli(const char *args, char **out)
+{
+	char cmd[1024];
+	snprintf(cmd, sizeof(cmd), "%s %s", wd_test_cli(), args);
+	return wd_test_run(cmd, out);
+}
+
+static void load_prints_one_line_per_program(void **state)
+{
+	(void)state;
+	WD_REQUIRE(wd_probe_prog_type(BPF_PROG_TYPE_XDP), "XDP programs");
+	char args[512], *out;
+	snprintf(args, sizeof(args), "load %s", wd_test_obj("calls.o"));
+	assert_int_equal(cli(args, &out), 0);
+	assert_non_null(strstr(out, "call_one"));
+	assert_non_null(strstr(out, "call_two"));
+	assert_non_null(strstr(out, "xdp"));
+	free(out);
+}
+
+static void load_failure_shows_log_and_one_line_cause(void **state)
+{
+	(void)state;
+	WD_REQUIRE(wd_probe_prog_type(BPF_PROG_TYPE_XDP), "XDP programs");
+	char args[512], *out;
+	snprintf(args, sizeof(args), "load %s", wd_test_obj("bad_access.o"));
+	assert_int_equal(cli(args, &out), 1);
+	assert_non_null(strstr(out, "--- verifier log of 'null_deref' ---"));
+	assert_non_null(strstr(out, "warden: load: load 'bad_access': program 'null_deref':"));
+	free(out);
+}
+
+static void load_usage_errors_exit_2(void **state)
+{
+	(void)state;
+	char *out;
+	assert_int_equal(cli("load", &out), 2);
+	assert_non_null(strstr(out, "expected one object file"));
+	free(out);
+	assert_int_equal(cli("load --log-level 7 x.o", &out), 2);
+	assert_non_null(strstr(out, "--log-level"));
+	free(out);
+	assert_int_equal(cli("frobnicate", &out), 2);
+	assert_non_null(strstr(out, "unknown command"));
+	free(out);
+	assert_int_equal(cli("load --help", &out), 0);
+	assert_non_null(strstr(out, "usage: warden load"));
+	free(out);
+}
+
+static void load_pin_outlives_the_command(void **state)
+{
+	(void)state;
+	WD_REQUIRE(wd_probe_prog_type(BPF_PROG_TYPE_XDP), "XDP programs");
+	char args[512], path[256], *out;
+	struct stat st;
+	snprintf(path, sizeof(path), "/sys/fs/bpf/warden-cli-%d", getpid());
+	snprintf(args, sizeof(args), "load --pin %s %s", path, wd_test_obj("maps.o"));
+	assert_int_equal(cli(args, &out), 0);
+	free(out);
+	snprintf(args, sizeof(args), "%s/use_maps", path);
+	assert_int_equal(stat(args, &st), 0);
+	snprintf(args, sizeof(args), "%s/maps/hash_map", path);
+	assert_int_equal(stat(args, &st), 0);
+	snprintf(args, sizeof(args), "rm -rf %s", path);
+	assert_int_equal(wd_test_run(args, NULL), 0);
+}
+
+static void inspect_lists_maps_relocations_and_btf(void **state)
+{
+	(void)state;
+	char args[512], *out;
+	snprintf(args, sizeof(args), "inspect %s", wd_test_obj("maps.o"));
+	assert_int_equal(cli(args, &out), 0);
+	assert_non_null(strstr(out, "outer_map"));
+	assert_non_null(strstr(out, "[2] = tail_target"));
+	assert_non_null(strstr(out, "map    jump_table"));
+	assert_non_null(strstr(out, "BTF: "));
+	free(out);
+	snprintf(args, sizeof(args), "inspect %s", wd_test_obj("nolicense.o"));
+	assert_int_equal(cli(args, &out), 1);
+	assert_non_null(strstr(out, "license"));
+	free(out);
+}
+
+static void emulated_rhel7_refuses_socket_filter_by_name(void **state)
+{
+	(void)state;
+	char cmd[1024], *out;
+	snprintf(cmd, sizeof(cmd), "WARDEN_EMULATE=rhel7 %s load %s", wd_test_cli(), wd_test_obj("minimal.o"));
+	assert_int_equal(wd_test_run(cmd, &out), 1);
+	assert_non_null(strstr(out, "minimal_sock"));
+	free(out);
+}
+
+static const struct CMUnitTest cli_load_tests[] = {
+	cmocka_unit_test(load_prints_one_line_per_program),
+	cmocka_unit_test(load_failure_shows_log_and_one_line_cause),
+	cmocka_unit_test(load_usage_errors_exit_2),
+	cmocka_unit_test(load_pin_outlives_the_command),
+	cmocka_unit_test(inspect_lists_maps_relocations_and_btf),
+	cmocka_unit_test(emulated_rhel7_refuses_socket_filter_by_name),
+};
+WD_TEST_SET(wd_tests_cli_load, "loader", cli_load_tests);

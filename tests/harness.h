@@ -53,6 +53,11 @@ extern int wd_test_skipped;
 /* True while WARDEN_EMULATE plays an old kernel for libwarden only. */
 int wd_test_emulating(void);
 
+/* Is the running kernel at least major.minor (uname)?  For expectations in
+ * tests only ("ring buffers exist since 5.8"); the library never decides by
+ * version. */
+int wd_test_kernel_at_least(int major, int minor);
+
 /* Path of a BPF test object: $WARDEN_OBJ_DIR/name (default build/bpf). */
 const char *wd_test_obj(const char *name);
 /* Path of the warden CLI: $WARDEN_BIN (default build/warden). */

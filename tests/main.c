@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "harness.h"
@@ -27,6 +28,15 @@ const char *wd_test_obj(const char *name)
 	const char *dir = getenv("WARDEN_OBJ_DIR");
 	snprintf(path, sizeof(path), "%s/%s", dir ? dir : "build/bpf", name);
 	return path;
+}
+
+int wd_test_kernel_at_least(int major, int minor)
+{
+	struct utsname u;
+	int a = 0, b = 0;
+	if (uname(&u) || sscanf(u.release, "%d.%d", &a, &b) != 2)
+		return 0;
+	return a > major || (a == major && b >= minor);
 }
 
 int wd_test_emulating(void)

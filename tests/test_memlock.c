@@ -59,12 +59,14 @@ static int no_privilege_fault(int cmd, const union bpf_attr *attr, void *ctx)
 	return cmd == BPF_MAP_CREATE ? EPERM : 0;
 }
 
-static void memlock_not_charged_on_host_and_limit_restored(void **state)
+/* memcg accounting replaced the memlock charge in 5.11 (commit 3ac1f01b43b6) */
+static void memlock_charge_matches_the_kernel_and_limit_restored(void **state)
 {
 	(void)state;
-	assert_int_equal(wd_memlock_charged(), 0);
+	int want = wd_test_kernel_at_least(5, 11) ? 0 : 1;
+	assert_int_equal(wd_memlock_charged(), want);
 	assert_limit_is(&saved);
-	assert_int_equal(wd_memlock_charged(), 0); /* cached */
+	assert_int_equal(wd_memlock_charged(), want); /* cached */
 }
 
 static void memlock_charged_detected_on_pre_5_11_kernel(void **state)
@@ -82,12 +84,15 @@ static void memlock_cannot_decide_without_privilege(void **state)
 	assert_int_equal(wd_memlock_charged(), -EPERM);
 	assert_limit_is(&saved);
 	wd_sys_set_fault(NULL, NULL);
-	assert_int_equal(wd_memlock_charged(), 0); /* the failure was not cached */
+	/* the failure was not cached: the real answer comes now */
+	assert_int_equal(wd_memlock_charged(), wd_test_kernel_at_least(5, 11) ? 0 : 1);
 }
 
 static void memlock_ensure_leaves_limit_alone_when_not_charged(void **state)
 {
 	(void)state;
+	if (wd_memlock_charged() != 0)
+		WD_SKIP("this kernel charges BPF memory to RLIMIT_MEMLOCK");
 	assert_int_equal(wd_memlock_ensure(1ull << 50), 0);
 	assert_limit_is(&saved);
 	assert_string_equal(wd_memlock_hint(), "");
@@ -134,7 +139,7 @@ static void memlock_ensure_fails_with_hint_above_hard_limit(void **state)
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 static const struct CMUnitTest memlock_tests[] = {
-	T(memlock_not_charged_on_host_and_limit_restored),
+	T(memlock_charge_matches_the_kernel_and_limit_restored),
 	T(memlock_charged_detected_on_pre_5_11_kernel),
 	T(memlock_cannot_decide_without_privilege),
 	T(memlock_ensure_leaves_limit_alone_when_not_charged),

@@ -15,6 +15,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 #include "probe.h"
+#include "error.h"
 #include "sys.h"
 #include "warden/features.h"
 #include "warden/testing.h"
@@ -154,16 +155,22 @@ int wd_memlock_ensure(uint64_t bytes)
 		if (setrlimit(RLIMIT_MEMLOCK, &nrl) < 0) {
 			int err = -errno;
 			set_hint(rl.rlim_max, bytes);
-			return err;
+			return wd_err(err, "%s", hint);
 		}
 		wd_debug("memlock: raised RLIMIT_MEMLOCK soft limit to %llu bytes",
 			 (unsigned long long)want);
 	}
 	if (!enough) {
-		/* Raising the hard limit needs CAP_SYS_RESOURCE; never tried. */
+		/* Raising the hard limit needs CAP_SYS_RESOURCE (root on most
+		 * hosts; not in every container): try, to the size needed only. */
+		struct rlimit hard = { .rlim_cur = bytes, .rlim_max = bytes };
+		if (setrlimit(RLIMIT_MEMLOCK, &hard) == 0) {
+			wd_debug("memlock: raised RLIMIT_MEMLOCK to %llu bytes (soft and hard)",
+				 (unsigned long long)bytes);
+			return 0;
+		}
 		set_hint(rl.rlim_max, bytes);
-		wd_debug("memlock: %s", hint);
-		return -EPERM;
+		return wd_err(-EPERM, "%s", hint);
 	}
 	return 0;
 }

@@ -50,6 +50,9 @@ extern int wd_test_skipped;
 			WD_SKIP("this kernel lacks %s (probe: %s)", what,       \
 				wd_probe_result_str(__r));                      \
 	} while (0)
+/* cmocka teardown: back to the $WARDEN_EMULATE profile of the run, even
+ * when a test that switched profiles failed half-way. */
+int wd_test_restore_emulation(void **state);
 /* True while WARDEN_EMULATE plays an old kernel for libwarden only. */
 int wd_test_emulating(void);
 

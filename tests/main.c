@@ -39,6 +39,13 @@ int wd_test_kernel_at_least(int major, int minor)
 	return a > major || (a == major && b >= minor);
 }
 
+int wd_test_restore_emulation(void **state)
+{
+	(void)state;
+	wd_emulate("none");
+	return wd_emulate_from_env() < 0 ? -1 : 0;
+}
+
 int wd_test_emulating(void)
 {
 	const char *e = wd_emulate_current();

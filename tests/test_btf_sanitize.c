@@ -183,7 +183,6 @@ static void kernel_btf_is_parsed_and_indexed(void **state)
 static void object_loads_without_btf_when_kernel_refuses_it(void **state)
 {
 	(void)state;
-	const char *was = wd_emulate_current();
 	assert_int_equal(wd_emulate("no-btf"), 0);
 	struct wd_object *obj = wd_object_open(wd_test_obj("globals.o"), NULL);
 	assert_non_null(obj);
@@ -193,13 +192,12 @@ static void object_loads_without_btf_when_kernel_refuses_it(void **state)
 	assert_int_equal(wd_prog_test_run(wd_object_prog(obj, "run_globals"), pkt, sizeof(pkt), &ret, NULL), 0);
 	assert_int_equal(ret, XDP_PASS);
 	wd_object_close(obj);
-	wd_emulate(was ? was : "none");
 }
 
 static const struct CMUnitTest btf_tests[] = {
 	cmocka_unit_test(sanitize_rewrites_every_new_kind_and_keeps_ids),
 	cmocka_unit_test(malformed_btf_gives_errors_not_crashes),
 	cmocka_unit_test(kernel_btf_is_parsed_and_indexed),
-	cmocka_unit_test(object_loads_without_btf_when_kernel_refuses_it),
+	cmocka_unit_test_teardown(object_loads_without_btf_when_kernel_refuses_it, wd_test_restore_emulation),
 };
 WD_TEST_SET(wd_tests_btf_sanitize, "loader", btf_tests);

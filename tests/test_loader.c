@@ -143,6 +143,8 @@ static void globals_are_initialized_and_settable_before_load(void **state)
 	assert_int_equal(wd_map_lookup(b, &zero, val), 0);
 	memcpy(&result, val + 8, 8);                     /* result follows bss_var (aligned) */
 	assert_int_equal(result, 43 + 1000 + 'h' + 't');
+	memcpy(&result, val + 16, 8);                    /* result2 */
+	assert_int_equal(result, 5000 + 'a');            /* .rodata.custom, .rodata.str1.1 */
 	read_global(obj, ".data", &data, sizeof(data));
 	assert_int_equal(data, 41);                      /* data_var++ */
 	wd_object_close(obj);
@@ -289,6 +291,38 @@ static void pinning_puts_programs_and_maps_on_bpffs(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+static void pinned_by_name_map_is_shared_across_loads(void **state)
+{
+	(void)state;
+	REQUIRE_XDP();
+	char dir[64], path[128];
+	uint32_t k = 0;
+	uint64_t v = 0;
+	assert_true(wd_bpffs_ensure("/sys/fs/bpf") >= 0);
+	snprintf(dir, sizeof(dir), "/sys/fs/bpf/warden-pin-%d", getpid());
+	assert_int_equal(mkdir(dir, 0700), 0);
+	struct wd_load_opts lo = { .sz = sizeof(lo), .pin_dir = dir };
+	struct wd_object *a = wd_object_open(wd_test_obj("pinned.o"), NULL);
+	struct wd_object *b = wd_object_open(wd_test_obj("pinned.o"), NULL);
+	assert_int_equal(wd_object_load(a, &lo), 0);
+	assert_int_equal(run_xdp(a, "bump"), XDP_PASS);
+	wd_object_close(a);
+	/* the second load reuses the pinned map: the count goes on */
+	assert_int_equal(wd_object_load(b, &lo), 0);
+	assert_int_equal(run_xdp(b, "bump"), XDP_PASS);
+	assert_int_equal(wd_map_lookup(wd_object_map(b, "shared_counter"), &k, &v), 0);
+	assert_int_equal(v, 2);
+	/* a map of another shape under the same name is refused, by name */
+	struct wd_object *c = wd_object_open(wd_test_obj("pinned_other.o"), NULL);
+	assert_int_equal(wd_object_load(c, &lo), -EEXIST);
+	assert_non_null(strstr(wd_errmsg(), "shared_counter"));
+	wd_object_close(c);
+	wd_object_close(b);
+	snprintf(path, sizeof(path), "%s/shared_counter", dir);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 static void pin_outside_bpffs_is_refused(void **state)
 {
 	(void)state;
@@ -429,7 +463,6 @@ static void double_load_is_refused(void **state)
 static void rhel7_loads_tracing_programs_and_refuses_the_rest(void **state)
 {
 	(void)state;
-	const char *was = wd_emulate_current();
 	assert_int_equal(wd_emulate("rhel7"), 0);
 	struct wd_object *obj = wd_object_open(wd_test_obj("minimal.o"), NULL);
 	assert_non_null(obj);
@@ -445,7 +478,6 @@ static void rhel7_loads_tracing_programs_and_refuses_the_rest(void **state)
 	obj = wd_object_open(wd_test_obj("globals.o"), NULL);
 	assert_true(wd_object_load(obj, NULL) < 0);
 	wd_object_close(obj);
-	wd_emulate(was ? was : "none");
 }
 
 static const struct CMUnitTest loader_tests[] = {
@@ -458,6 +490,7 @@ static const struct CMUnitTest loader_tests[] = {
 	cmocka_unit_test(kconfig_externs_match_the_kernel_config),
 	cmocka_unit_test(map_operations_and_batch_lookup),
 	cmocka_unit_test(pinning_puts_programs_and_maps_on_bpffs),
+	cmocka_unit_test(pinned_by_name_map_is_shared_across_loads),
 	cmocka_unit_test(pin_outside_bpffs_is_refused),
 	cmocka_unit_test(truncated_elf_fails_with_a_clear_error),
 	cmocka_unit_test(wrong_elf_machine_is_named),
@@ -468,6 +501,6 @@ static const struct CMUnitTest loader_tests[] = {
 	cmocka_unit_test(verifier_rejection_names_program_and_keeps_log),
 	cmocka_unit_test(verifier_log_grows_past_a_small_cap),
 	cmocka_unit_test(double_load_is_refused),
-	cmocka_unit_test(rhel7_loads_tracing_programs_and_refuses_the_rest),
+	cmocka_unit_test_teardown(rhel7_loads_tracing_programs_and_refuses_the_rest, wd_test_restore_emulation),
 };
 WD_TEST_SET(wd_tests_loader, "loader", loader_tests);

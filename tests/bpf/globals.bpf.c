@@ -10,6 +10,9 @@ __u64 result;
 int custom_var SEC(".data.custom") = 1000;
 const volatile char greeting[8] = "hello";
 static const char strconst[] = "str";
+const volatile int ro_custom SEC(".rodata.custom") = 5;
+volatile int idx = 1;
+__u64 result2;
 
 SEC("xdp")
 int run_globals(struct xdp_md *ctx)
@@ -17,6 +20,8 @@ int run_globals(struct xdp_md *ctx)
 	bss_var = data_var + rodata_var;           /* 42 */
 	result = (__u64)bss_var + custom_var + greeting[0] + strconst[1]; /* 42+1000+'h'+'t' */
 	data_var++;
+	/* a string literal indexed at run time lives in .rodata.str1.1 */
+	result2 = ro_custom * 1000 + "warden"[idx & 3];   /* 5000 + 'a' */
 	return XDP_PASS;
 }
 

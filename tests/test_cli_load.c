@@ -115,3 +115,24 @@ static const struct CMUnitTest cli_load_tests[] = {
 	cmocka_unit_test(emulated_rhel7_refuses_socket_filter_by_name),
 };
 WD_TEST_SET(wd_tests_cli_load, "loader", cli_load_tests);
+
+/* docs/sections.md is the output of `warden inspect --sections`. */
+static void sections_doc_matches_the_table(void **state)
+{
+	(void)state;
+	char *out, *doc;
+	expect_cli("inspect --sections", 0, &out);
+	if (wd_test_run("cat docs/sections.md", &doc) != 0)
+		WD_SKIP("docs/ not shipped here (kernel-matrix guest)");
+	if (!strstr(doc, out))
+		fail_msg("docs/sections.md is stale: regenerate it with 'warden inspect --sections'");
+	assert_non_null(strstr(out, "kprobe"));
+	assert_non_null(strstr(out, "cgroup/connect4"));
+	free(out);
+	free(doc);
+}
+
+static const struct CMUnitTest cli_doc_tests[] = {
+	cmocka_unit_test(sections_doc_matches_the_table),
+};
+WD_TEST_SET(wd_tests_cli_doc, "loader", cli_doc_tests);

@@ -8,15 +8,19 @@
 #include <string.h>
 #include "cli.h"
 #include "internal.h"
+#include "warden/core.h"
 #include "warden/features.h"
 
 static const char inspect_usage[] =
-	"usage: warden inspect FILE.o\n"
+	"usage: warden inspect [--resolve] [--btf FILE] FILE.o\n"
 	"       warden inspect --sections\n"
 	"\n"
 	"Show the programs (section, type, instructions), maps, global data,\n"
-	"relocations and BTF of FILE.o.  Nothing is loaded.  --sections prints the\n"
-	"section names warden accepts and the program type of each.\n";
+	"relocations, CO-RE relocations and BTF of FILE.o.  Nothing is loaded.\n"
+	"--resolve shows what each CO-RE relocation resolves to on this kernel,\n"
+	"or on the kernel whose BTF is FILE with --btf (raw BTF, or an ELF file\n"
+	"with .BTF: a vmlinux, a BTFHub file).  --sections prints the section\n"
+	"names warden accepts and the program type of each.\n";
 
 static const char *const reloc_kind_names[] = {
 	[WD_RELOC_MAP] = "map", [WD_RELOC_DATA] = "data", [WD_RELOC_CALL] = "call",
@@ -101,6 +105,36 @@ static void print_relocs(const struct wd_object *obj)
 	}
 }
 
+static int print_core_relo(const struct wd_core_relo_info *i, void *ctx)
+{
+	bool *header = ctx;
+	if (!*header)
+		printf("CO-RE relocations:\n");
+	*header = true;
+	printf("  %-20s insn %-5u %-15s %-44s \"%s\"", i->program, i->insn, i->kind_name,
+	       i->path, i->access);
+	if (!i->resolved)
+		printf("\n");
+	else if (i->error)
+		printf("\n      error: %s\n", i->message);
+	else if (i->poisoned)
+		printf("\n      -> not found on target: instruction poisoned (local %llu)\n",
+		       (unsigned long long)i->local_value);
+	else
+		printf("\n      -> %llu (local %llu)%s%s\n", (unsigned long long)i->target_value,
+		       (unsigned long long)i->local_value, i->target[0] ? " in " : "", i->target);
+	return 0;
+}
+
+static int print_core(const struct wd_object *obj, bool resolve)
+{
+	bool header = false;
+	int err = wd_object_core_relos(obj, resolve, print_core_relo, &header);
+	if (err)
+		return cli_fail("inspect", "CO-RE: %s", wd_errmsg());
+	return 0;
+}
+
 static void print_btf(const struct wd_object *obj)
 {
 	const struct wd_spec *s = obj->spec;
@@ -120,7 +154,11 @@ static void print_btf(const struct wd_object *obj)
 
 static int cmd_inspect(int argc, char **argv)
 {
+	struct wd_open_opts o = { .sz = sizeof(o) };
 	struct wd_object *obj;
+	const char *path = NULL;
+	bool resolve = false;
+	int err;
 	if (argc == 2 && cli_is_help(argv[1])) {
 		fputs(inspect_usage, stdout);
 		return 0;
@@ -129,9 +167,19 @@ static int cmd_inspect(int argc, char **argv)
 		print_sections_table();
 		return 0;
 	}
-	if (argc != 2 || argv[1][0] == '-')
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--resolve"))
+			resolve = true;
+		else if (!strcmp(argv[i], "--btf") && i + 1 < argc)
+			o.btf_path = argv[++i];
+		else if (argv[i][0] == '-' || path)
+			return cli_usage_error("inspect", "unexpected argument '%s'", argv[i]);
+		else
+			path = argv[i];
+	}
+	if (!path)
 		return cli_usage_error("inspect", "expected one object file");
-	obj = wd_object_open(argv[1], NULL);
+	obj = wd_object_open(path, &o);
 	if (!obj)
 		return cli_fail("inspect", "%s", wd_errmsg());
 	printf("object: %s  license: %s  kern_version: 0x%x\n", obj->name, obj->spec->license,
@@ -140,9 +188,10 @@ static int cmd_inspect(int argc, char **argv)
 	print_maps(obj);
 	print_globals(obj);
 	print_relocs(obj);
+	err = print_core(obj, resolve);
 	print_btf(obj);
 	wd_object_close(obj);
-	return 0;
+	return err;
 }
 
 WD_CLI_COMMAND("inspect", cmd_inspect, "show the programs, maps, relocations and BTF of an object");

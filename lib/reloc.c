@@ -107,14 +107,10 @@ static int resolve_extern(struct asm_ctx *c, size_t at, const struct wd_reloc *r
 		insn[1].imm = e->offset;
 		return 0;
 	}
-	if (e->weak && !e->is_func) {
-		/* An unresolved weak __ksym reads as NULL. */
-		insn[0].src_reg = 0;
-		insn[0].imm = insn[1].imm = 0;
-		return 0;
-	}
-	return wd_err(-ENOTSUP, "program '%s': __ksym extern '%s' is not supported by this loader yet",
-		      c->prog->name, e->name);
+	/* __ksym variables and kfuncs: lib/ksym.c (declared in lib/core.h) */
+	int wd_ksym_resolve(struct wd_object *obj, const struct wd_extern *e, struct bpf_insn *insn,
+			    const char *prog);
+	return wd_ksym_resolve(c->obj, e, insn, c->prog->name);
 }
 
 static int apply_reloc(struct asm_ctx *c, size_t at, const struct wd_func *f,

@@ -7,6 +7,7 @@
 #ifndef WARDEN_TRACEFS_H
 #define WARDEN_TRACEFS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -24,6 +25,8 @@ int wd_tracefs_event_id(const char *dir, const char *cat, const char *name);
 /* Append one line to <dir>/<file> (kprobe_events, uprobe_events): never
  * opened with O_TRUNC, which would clear every entry of every process. */
 int wd_tracefs_append(const char *dir, const char *file, const char *line);
+/* Does <dir>/<file> exist? */
+bool wd_tracefs_has(const char *dir, const char *file);
 /* Read <dir>/<file> whole (malloc'd, NUL-terminated), or NULL + errno. */
 char *wd_tracefs_read(const char *dir, const char *file);
 

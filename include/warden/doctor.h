@@ -67,6 +67,16 @@ long wd_probe_insn_limit(void);
  * program's license), or NULL when no known pattern matches. */
 const char *wd_verify_explain(const char *log, int err, const char *license);
 
+/* Instruction -> source line of one program, usable after a failed load
+ * (wd_object_load() frees the program's own copy of the line info). */
+struct wd_src_map;
+struct wd_prog;
+/* NULL (errno set) when the program cannot be assembled or has no line info. */
+struct wd_src_map *wd_src_map_new(struct wd_prog *prog);
+/* "file.c:87", or NULL when the instruction has no line. */
+const char *wd_src_map_line(const struct wd_src_map *m, int insn, char *buf, size_t size);
+void wd_src_map_free(struct wd_src_map *m);
+
 #ifdef __cplusplus
 }
 #endif

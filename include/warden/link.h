@@ -77,6 +77,22 @@ int wd_link_pin(struct wd_link *link, const char *path);
  * of live processes are never touched.  dry_run: count only. */
 int wd_cleanup_stale(bool dry_run);
 
+/* One legacy entry seen by the sweep, for listings (`warden cleanup`). */
+struct wd_stale_entry {
+	const char *file;       /* "kprobe_events" or "uprobe_events" */
+	const char *dir;        /* tracing directory it was found in */
+	const char *name;       /* "warden/warden_<pid>_..." */
+	const char *definition; /* the whole line, as the kernel lists it */
+	int pid;                /* owner */
+	const char *verdict;    /* "removed", "stale (dry run)", "owner alive",
+				 * "other pid namespace", or "busy: <errno>" */
+};
+typedef void (*wd_stale_fn)(const struct wd_stale_entry *entry, void *ctx);
+/* wd_cleanup_stale() that reports every warden entry it sees (fn may be
+ * NULL).  Entries whose owner runs in another pid namespace are kept: their
+ * pid means nothing here. */
+int wd_cleanup_stale_report(bool dry_run, wd_stale_fn fn, void *ctx);
+
 #ifdef __cplusplus
 }
 #endif

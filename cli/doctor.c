@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* warden doctor [--json]  |  warden doctor FILE.o [--btf FILE] [--json] */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli.h"
+#include "json.h"
+#include "warden/doctor.h"
+#include "warden/features.h"
+#include "warden/testing.h"
+#include "warden/warden.h"
+
+static const char doctor_usage[] =
+	"usage: warden doctor [--json]\n"
+	"       warden doctor FILE.o [--btf FILE] [--json]\n"
+	"\n"
+	"Without FILE.o: report everything that decides whether BPF telemetry works on\n"
+	"this host (kernel config, BTF, JIT, lockdown, capabilities, memlock, mounts,\n"
+	"kprobes, every program/map type and important helper, fentry, LSM, links,\n"
+	"leaked probes).  Each check is ok, missing, wrong or info, with what to do.\n"
+	"Exit 1 only when BPF programs cannot be loaded at all.\n"
+	"\n"
+	"With FILE.o (preflight): for each program, will it load and attach on this\n"
+	"kernel (program type, map types, helpers, attach target, instruction count,\n"
+	"CO-RE)?  Exit 1 when any program would fail.  tracefs is mounted when a\n"
+	"tracepoint must be looked up and none is mounted (said on stderr).\n"
+	"\n"
+	"  --json      one JSON document instead of text\n"
+	"  --btf FILE  target kernel BTF for CO-RE relocations (default: this kernel's)\n"
+	"\n"
+	"WARDEN_EMULATE=rhel7 plays a RHEL/CentOS 7 kernel through the loader's probes.\n";
+
+static void print_text(const struct wd_report *r)
+{
+	const char *section = NULL;
+
+	for (size_t i = 0; i < r->nr_checks; i++) {
+		const struct wd_check *c = &r->checks[i];
+		if (!section || strcmp(section, c->section)) {
+			section = c->section;
+			printf("%s== %s ==\n", i ? "\n" : "", section);
+		}
+		printf("%-8s %s: %s\n", wd_check_status_name(c->status), c->name, c->value);
+		if (c->hint[0] && c->status != WD_CHECK_OK)
+			printf("         -> %s\n", c->hint);
+	}
+}
+
+static void print_json(const struct wd_report *r, const char *object)
+{
+	struct json j;
+	size_t count[4] = { 0 };
+
+	json_begin(&j, stdout);
+	json_kv_str(&j, "emulate", wd_emulate_current());
+	if (object)
+		json_kv_str(&j, "object", object);
+	json_key(&j, "checks");
+	json_arr_open(&j);
+	for (size_t i = 0; i < r->nr_checks; i++) {
+		const struct wd_check *c = &r->checks[i];
+		count[c->status & 3]++;
+		json_obj_open(&j);
+		json_kv_str(&j, "section", c->section);
+		json_kv_str(&j, "name", c->name);
+		json_kv_str(&j, "status", wd_check_status_name(c->status));
+		json_kv_str(&j, "value", c->value);
+		json_kv_str(&j, "hint", c->hint[0] ? c->hint : NULL);
+		json_obj_close(&j);
+	}
+	json_arr_close(&j);
+	json_key(&j, "summary");
+	json_obj_open(&j);
+	for (int s = 0; s < 4; s++)
+		json_kv_u64(&j, wd_check_status_name((enum wd_check_status)s), count[s]);
+	if (object)
+		json_kv_i64(&j, "failing_programs", r->failures);
+	json_obj_close(&j);
+	json_end(&j);
+}
+
+static int run_host(bool json)
+{
+	struct wd_report r = { 0 };
+	int err = wd_doctor_host(&r), bpf;
+
+	if (err) {
+		wd_report_free(&r);
+		return cli_fail("doctor", "%s", wd_errmsg());
+	}
+	json ? print_json(&r, NULL) : print_text(&r);
+	wd_report_free(&r);
+	bpf = wd_probe_bpf();
+	if (bpf != 1)
+		return cli_fail("doctor", "BPF programs cannot be loaded here (%s)",
+				wd_probe_result_str(bpf));
+	return 0;
+}
+
+static int run_object(const char *path, const char *btf, bool json)
+{
+	struct wd_preflight_opts po = { .sz = sizeof(po), .btf_path = btf };
+	struct wd_report r = { 0 };
+	int err = wd_doctor_object(path, &po, &r), failures = r.failures;
+
+	if (err) {
+		wd_report_free(&r);
+		return cli_fail("doctor", "%s", wd_errmsg());
+	}
+	json ? print_json(&r, path) : print_text(&r);
+	wd_report_free(&r);
+	if (failures)
+		return cli_fail("doctor", "%s: %d program%s would fail on this kernel", path,
+				failures, failures == 1 ? "" : "s");
+	return 0;
+}
+
+static int cmd_doctor(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "btf", required_argument, NULL, 'b' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *btf = NULL;
+	bool json = false;
+	int c;
+
+	if (wd_emulate_from_env() < 0)
+		return cli_usage_error("doctor", "unknown WARDEN_EMULATE profile '%s'",
+				       getenv("WARDEN_EMULATE"));
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "jb:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j': json = true; break;
+		case 'b': btf = optarg; break;
+		case 'h': fputs(doctor_usage, stdout); return 0;
+		default: return cli_usage_error("doctor", "unknown option");
+		}
+	}
+	if (argc - optind > 1)
+		return cli_usage_error("doctor", "expected at most one object file");
+	if (optind == argc) {
+		if (btf)
+			return cli_usage_error("doctor", "--btf needs an object file");
+		return run_host(json);
+	}
+	return run_object(argv[optind], btf, json);
+}
+
+WD_CLI_COMMAND("doctor", cmd_doctor, "what this kernel can do for BPF, and will FILE.o load here");

@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * warden tailcalls [--json]: the six tail-call kernel bugs of seed 001 on
+ * this kernel (lib/tailcall_detect.c does the probing).
+ */
+#include <stdio.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include "cli.h"
+#include "warden/tailcalls.h"
+
+static const char tailcalls_usage[] =
+	"usage: warden tailcalls [--json]\n"
+	"\n"
+	"Detect on this kernel the six known tail-call kernel bugs and print, for\n"
+	"each, its fix commit, the release of the fix and the state: fixed, not\n"
+	"fixed, not exists (the kernel lacks the feature involved) or cannot\n"
+	"detect, with the evidence.  Decided by probing the kernel (prog_array\n"
+	"updates, verifier answers) and by reading its x86-64 JIT output, never by\n"
+	"the version number.  No BPF program is run and no bug is triggered.\n"
+	"Needs root (CAP_BPF + CAP_PERFMON/CAP_SYS_ADMIN for the JIT image).\n"
+	"\n"
+	"  --json   one JSON document instead of the text report\n"
+	"\n"
+	"Exit status: 0 the detection ran (whatever the states), 1 it could not\n"
+	"run, 2 usage error.\n";
+
+static void json_str(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (ch == '"' || ch == '\\')
+			printf("\\%c", ch);
+		else if (ch == '\n')
+			printf("\\n");
+		else if (ch < 0x20)
+			printf("\\u%04x", ch);
+		else
+			putchar(ch);
+	}
+	putchar('"');
+}
+
+static void json_kv(const char *k, const char *v, bool comma)
+{
+	printf("\"%s\": ", k);
+	if (v)
+		json_str(v);
+	else
+		printf("null");
+	printf("%s", comma ? ", " : "");
+}
+
+static void print_json(const struct utsname *u, const struct wd_tc_result *res)
+{
+	printf("{");
+	json_kv("kernel", u->release, true);
+	json_kv("arch", u->machine, true);
+	printf("\"issues\": [");
+	for (int i = 0; i < WD_TC__COUNT; i++) {
+		const struct wd_tc_issue_info *in = wd_tc_issue_info(i);
+		printf("%s\n  {\"id\": %d, ", i ? "," : "", i + 1);
+		json_kv("key", in->key, true);
+		json_kv("issue", in->name, true);
+		json_kv("commit", in->commit, true);
+		json_kv("title", in->title, true);
+		json_kv("since", in->since, true);
+		json_kv("fixed_in", in->fixed_in, true);
+		json_kv("state", wd_tc_state_name(res[i].state), true);
+		json_kv("evidence", res[i].evidence, true);
+		json_kv("note", in->note, false);
+		printf("}");
+	}
+	printf("\n]}\n");
+}
+
+static void print_text(const struct utsname *u, const struct wd_tc_result *res)
+{
+	int count[4] = { 0 };
+
+	printf("tail-call kernel bugs on %s (%s): decided by probes and JIT output, not by "
+	       "version\n\n", u->release, u->machine);
+	for (int i = 0; i < WD_TC__COUNT; i++) {
+		const struct wd_tc_issue_info *in = wd_tc_issue_info(i);
+		printf("%d. %s\n", i + 1, in->name);
+		printf("   fix:      %s (\"%s\"), in %s (bug since %s)\n", in->commit, in->title,
+		       in->fixed_in, in->since);
+		printf("   state:    %s\n", wd_tc_state_name(res[i].state));
+		printf("   evidence: %s\n", res[i].evidence);
+		if (in->note)
+			printf("   note:     %s\n", in->note);
+		printf("\n");
+		count[res[i].state]++;
+	}
+	printf("summary: %d fixed, %d not fixed, %d not exists, %d cannot detect\n",
+	       count[WD_TC_FIXED], count[WD_TC_NOT_FIXED], count[WD_TC_NOT_EXISTS],
+	       count[WD_TC_CANNOT_DETECT]);
+}
+
+static int cmd_tailcalls(int argc, char **argv)
+{
+	struct wd_tc_result res[WD_TC__COUNT];
+	struct utsname u;
+	bool json = false;
+
+	for (int i = 1; i < argc; i++) {
+		if (cli_is_help(argv[i])) {
+			fputs(tailcalls_usage, stdout);
+			return 0;
+		}
+		if (!strcmp(argv[i], "--json"))
+			json = true;
+		else
+			return cli_usage_error("tailcalls", "unknown argument '%s'", argv[i]);
+	}
+	if (uname(&u) < 0)
+		memset(&u, 0, sizeof(u));
+	int err = wd_tailcalls_detect(res);
+	if (err < 0)
+		return cli_fail("tailcalls", "detection failed: %s", strerror(-err));
+	if (json)
+		print_json(&u, res);
+	else
+		print_text(&u, res);
+	return 0;
+}
+
+WD_CLI_COMMAND("tailcalls", cmd_tailcalls, "detect the six known tail-call kernel bugs");

@@ -11,6 +11,16 @@
 #include <string.h>
 #include "attach.h"
 
+#if defined(__x86_64__)
+#define SYSCALL_PREFIX "__x64_sys_"
+#elif defined(__aarch64__)
+#define SYSCALL_PREFIX "__arm64_sys_"
+#elif defined(__s390x__)
+#define SYSCALL_PREFIX "__s390x_sys_"
+#else
+#define SYSCALL_PREFIX "sys_"
+#endif
+
 /* "cat/name" -> tracepoint. */
 static struct wd_link *auto_tracepoint(struct wd_prog *prog, const char *target)
 {
@@ -38,6 +48,14 @@ static struct wd_link *auto_kprobe(struct wd_prog *prog, const char *target, boo
 					     "wd_prog_attach_kprobe()", prog->name, prog->sec_name));
 	memcpy(func, target, n);
 	func[n] = '\0';
+	/* ksyscall/<name>: the arch wrapper every syscall enters through
+	 * since 4.17 (x86-64 __x64_sys_*, arm64 __arm64_sys_*) */
+	if (!strncmp(prog->def->prefix, "ksyscall", 8) ||
+	    !strncmp(prog->def->prefix, "kretsyscall", 11)) {
+		char name[240];
+		snprintf(name, sizeof(name), "%.239s", func);
+		snprintf(func, sizeof(func), "%s%s", SYSCALL_PREFIX, name);
+	}
 	if (plus)
 		o.offset = strtoull(plus + 1, NULL, 0);
 	return wd_prog_attach_kprobe(prog, func, &o);
@@ -108,5 +126,29 @@ struct wd_link *wd_prog_attach(struct wd_prog *prog)
 	default:
 		return wd_attach_fail(wd_err(-EOPNOTSUPP, "attach '%s': section '%s' has no "
 					     "automatic attachment", prog->name, prog->sec_name));
+	}
+}
+
+bool wd_prog_can_auto_attach(const struct wd_prog *prog)
+{
+	if (!prog || !prog->def)
+		return false;
+	switch (prog->def->attach) {
+	case WD_ATTACH_TRACING:
+	case WD_ATTACH_LSM:
+	case WD_ATTACH_ITER:
+		return true;
+	case WD_ATTACH_KPROBE:
+	case WD_ATTACH_KRETPROBE:
+	case WD_ATTACH_KPROBE_MULTI:
+	case WD_ATTACH_KRETPROBE_MULTI:
+	case WD_ATTACH_TRACEPOINT:
+	case WD_ATTACH_RAW_TP:
+		return *wd_sec_target(prog->def, prog->sec_name) != '\0';
+	case WD_ATTACH_UPROBE:
+	case WD_ATTACH_URETPROBE:
+		return strchr(wd_sec_target(prog->def, prog->sec_name), ':') != NULL;
+	default:
+		return false;
 	}
 }

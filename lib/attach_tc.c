@@ -23,6 +23,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "attach.h"
 #include "link.h"
 #include "netlink.h"
 #include "warden/features.h"
@@ -118,6 +119,15 @@ static bool created_has(uint64_t netns, int ifindex)
 		found = c->netns == netns && c->ifindex == ifindex;
 	pthread_mutex_unlock(&created_lock);
 	return found;
+}
+
+/* "warden_<pid>_<start>_<pidns>_<prog>": the owner identity of lib/cleanup.c
+ * (start time and pid namespace: a reused pid or another pid namespace's
+ * pid never passes for the owner). */
+void wd_tc_filter_name(char *buf, size_t size, const char *prog)
+{
+	const struct wd_owner *o = wd_owner_self();
+	snprintf(buf, size, WD_TC_NAME_PREFIX "%d_%llx_%llx_%s", o->pid, o->start, o->pidns, prog);
 }
 
 /* ---- netlink requests ------------------------------------------------------ */
@@ -216,7 +226,7 @@ static int filter_add(struct wd_nl *nl, struct wd_prog *prog, int ifindex, uint3
 	wd_nl_put_str(&m, TCA_KIND, "bpf");
 	opts = wd_nl_nest_begin(&m, TCA_OPTIONS);
 	wd_nl_put_u32(&m, TCA_BPF_FD, prog->fd);
-	snprintf(name, sizeof(name), WD_TC_NAME_PREFIX "%d_%s", (int)getpid(), prog->name);
+	wd_tc_filter_name(name, sizeof(name), prog->name);
 	wd_nl_put_str(&m, TCA_BPF_NAME, name);
 	wd_nl_put_u32(&m, TCA_BPF_FLAGS, TCA_BPF_FLAG_ACT_DIRECT);
 	wd_nl_nest_end(&m, opts);

@@ -26,6 +26,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "attach.h"
+#include "netlink.h"
 #include "tracefs.h"
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -183,7 +184,7 @@ static int sweep_dir(const char *dir, void *ctx)
 	return err ? err : sweep_file(s, dir, "uprobe_events");
 }
 
-int wd_cleanup_stale_report(bool dry_run, wd_stale_fn fn, void *ctx)
+static int sweep_tracing(bool dry_run, wd_stale_fn fn, void *ctx)
 {
 	struct sweep s = { .dry_run = dry_run, .fn = fn, .ctx = ctx, .me = wd_owner_self() };
 	const char *dir;
@@ -202,6 +203,16 @@ int wd_cleanup_stale_report(bool dry_run, wd_stale_fn fn, void *ctx)
 	return s.removed;
 }
 
+/* Trace entries here, TC filters and qdiscs in lib/cleanup_net.c. */
+int wd_cleanup_stale_report(bool dry_run, wd_stale_fn fn, void *ctx)
+{
+	int n = sweep_tracing(dry_run, fn, ctx), net;
+	if (n < 0)
+		return n;
+	net = wd_cleanup_stale_net(dry_run);
+	return net < 0 ? net : n + net;
+}
+
 int wd_cleanup_stale(bool dry_run)
 {
 	return wd_cleanup_stale_report(dry_run, NULL, NULL);
@@ -217,7 +228,7 @@ void wd_cleanup_once(void)
 	}
 	swept_pid = pid;
 	pthread_mutex_unlock(&lock);
-	r = wd_cleanup_stale(false);
+	r = sweep_tracing(false, NULL, NULL);   /* the trace entries only: no netns walk */
 	if (r < 0)
 		wd_debug("cleanup at first legacy attach failed: %s", wd_errmsg());
 	else if (r > 0)

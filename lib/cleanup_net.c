@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * The crash sweeper for TC: cls_bpf filters named "warden_<pid>_<prog>"
- * whose pid is dead are removed from every clsact qdisc, and clsact qdiscs
+ * The crash sweeper for TC: cls_bpf filters named
+ * "warden_<pid>_<start>_<pidns>_<prog>" whose owner is dead are removed from every clsact qdisc, and clsact qdiscs
  * a dead warden process created (marker files under /run/warden/clsact) are
  * removed once no filter is left on them.  Visits the caller's network
  * namespace and every named one (/run/netns, `ip netns add`).  A filter or
@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "attach.h"
 #include "error.h"
 #include "netlink.h"
 
@@ -39,16 +40,40 @@ struct sweep {
 	uint32_t parent;
 };
 
-/* "warden_<pid>_..." -> pid, or 0 when the name is not warden's. */
-static pid_t owner_pid(const char *name)
+/* Start time of pid (field 22 of /proc/<pid>/stat), 0 when it is gone. */
+static unsigned long long proc_start(pid_t pid)
 {
-	size_t n = strlen(WD_TC_NAME_PREFIX);
-	char *end;
-	long pid;
-	if (!name || strncmp(name, WD_TC_NAME_PREFIX, n))
+	char path[64], buf[1024], *p;
+	ssize_t n;
+	int fd, field;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
 		return 0;
-	pid = strtol(name + n, &end, 10);
-	return end != name + n && *end == '_' && pid > 0 ? (pid_t)pid : 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	p = strrchr(buf, ')'); /* comm may hold spaces and parentheses */
+	for (field = 2; field < 22 && p; field++)
+		p = strchr(p + 1, ' ');
+	return p ? strtoull(p + 1, NULL, 10) : 0;
+}
+
+/* "warden_<pid>_<start>_<pidns>_<prog>" of a dead owner -> its pid; 0 when
+ * the name is not warden's, the owner lives, or it is another pid namespace's. */
+static pid_t dead_owner(const char *name)
+{
+	const struct wd_owner *me = wd_owner_self();
+	unsigned long long start, pidns;
+	int pid;
+	if (!name || sscanf(name, WD_TC_NAME_PREFIX "%d_%llx_%llx_", &pid, &start, &pidns) != 3 ||
+	    pid <= 0)
+		return 0;
+	if (pidns != me->pidns)
+		return 0;
+	return proc_start(pid) == start && wd_pid_alive(pid) ? 0 : pid;
 }
 
 static int filter_cb(const struct nlmsghdr *nh, void *ctx)
@@ -64,8 +89,8 @@ static int filter_cb(const struct nlmsghdr *nh, void *ctx)
 	    strcmp(wd_nla_str(tb[TCA_KIND]), "bpf"))
 		return 0;
 	wd_nl_parse_nested(ob, TCA_BPF_MAX, tb[TCA_OPTIONS]);
-	pid = owner_pid(wd_nla_str(ob[TCA_BPF_NAME]));
-	if (!pid || wd_pid_alive(pid))
+	pid = dead_owner(wd_nla_str(ob[TCA_BPF_NAME]));
+	if (!pid)
 		return 0;
 	if (s->n == s->cap) {
 		size_t cap = s->cap ? s->cap * 2 : 16;

@@ -86,8 +86,10 @@ bool wd_pid_alive(pid_t pid);
 
 /* ---- TC netlink pieces shared by attach_tc.c and cleanup_net.c ---- */
 
-/* Name prefix of every cls_bpf filter warden adds: "warden_<pid>_<prog>". */
+/* Name prefix of every cls_bpf filter warden adds:
+ * "warden_<pid>_<start>_<pidns>_<prog>" (hex start time and pid namespace). */
 #define WD_TC_NAME_PREFIX "warden_"
+void wd_tc_filter_name(char *buf, size_t size, const char *prog);
 /* Delete one filter (RTM_DELTFILTER); 0, or -errno with nl->extack. */
 int wd_tc_filter_del(struct wd_nl *nl, int ifindex, uint32_t parent, uint32_t handle,
 		     uint32_t info);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "core.h"
 #include "internal.h"
 
 #define OPTS_GET(opts, field, def) \
@@ -203,6 +204,9 @@ static uint64_t memlock_estimate(const struct wd_object *obj)
 	return bytes;
 }
 
+/* Close every kernel object.  The assembled instructions and line info stay
+ * until close or the next load: `warden verify` maps a failed program's
+ * log back to source lines with them. */
 static void unload(struct wd_object *obj)
 {
 	for (size_t i = 0; i < obj->nr_progs; i++) {
@@ -210,14 +214,8 @@ static void unload(struct wd_object *obj)
 		if (p->fd >= 0)
 			close(p->fd);
 		p->fd = -1;
-		free(p->insns);
-		free(p->func_info);
-		free(p->line_info);
-		p->insns = NULL;
-		p->func_info = NULL;
-		p->line_info = NULL;
-		p->insn_cnt = p->nr_func_info = p->nr_line_info = 0;
 	}
+	wd_core_release(obj);
 	wd_maps_close(obj);
 	if (obj->btf_fd >= 0)
 		close(obj->btf_fd);
@@ -329,6 +327,9 @@ void wd_object_close(struct wd_object *obj)
 		free(obj->progs[i].name);
 		free(obj->progs[i].sec_name);
 		free(obj->progs[i].log);
+		free(obj->progs[i].insns);
+		free(obj->progs[i].func_info);
+		free(obj->progs[i].line_info);
 	}
 	for (size_t i = 0; i < obj->nr_maps; i++) {
 		free(obj->maps[i].name);

@@ -12,10 +12,11 @@
 #include <string.h>
 #include <unistd.h>
 #include "internal.h"
+#include "core.h"
 #include "kconfig.h"
 
 #define LOG_START (256u << 10)
-#define LOG_CAP_DEFAULT (256u << 20)
+#define LOG_CAP_DEFAULT (64u << 20)
 
 static void fill_args(const struct wd_prog *p, struct wd_prog_load_args *a)
 {
@@ -65,6 +66,11 @@ static void last_error_line(const char *log, char *out, size_t size)
 	}
 	if (best) {
 		size_t n = best_end - best;
+		/* Some messages ("expected prog array map for tail call") end
+		 * without a newline, so the statistics line is glued to them. */
+		const char *glued = memmem(best, n, "processed ", 10);
+		if (glued && glued > best)
+			n = glued - best;
 		if (n && best[n - 1] == '\n')
 			n--;
 		if (n >= size)
@@ -124,7 +130,10 @@ static int load_with_log(struct wd_prog *p, struct wd_prog_load_args *a)
 		/* ENOSPC: the log did not fit (before 6.4 the load fails for it). */
 		if (fd != -ENOSPC || size >= cap)
 			break;
-		size = size * 2 < cap ? size * 2 : cap;
+		/* 6.4+ says how much it needs: one more run of the verifier, not
+		 * one per doubling (a "too complex" program takes seconds each). */
+		size_t next = a->log_true_size > size ? a->log_true_size : size * 2;
+		size = next < cap ? next : cap;
 	}
 	if (fd == -ENOSPC)
 		wd_debug("program '%s': verifier log truncated at the %zu-byte cap", p->name, size);
@@ -137,6 +146,8 @@ static int report_failure(struct wd_prog *p, int err)
 	const char *line;
 	p->fail_insn = p->log ? fail_insn_from_log(p->log) : -1;
 	last_error_line(p->log ? p->log : "", what, sizeof(what));
+	/* a poisoned CO-RE instruction: name the relocation, not "unknown func" */
+	wd_core_explain(p, p->fail_insn, what, sizeof(what));
 	line = wd_prog_src_line(p, p->fail_insn, src, sizeof(src));
 	if (!what[0]) {
 		snprintf(what, sizeof(what), "%s%s", strerror(-err),

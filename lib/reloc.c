@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core.h"
 #include "internal.h"
 
 struct placed {
@@ -107,9 +108,7 @@ static int resolve_extern(struct asm_ctx *c, size_t at, const struct wd_reloc *r
 		insn[1].imm = e->offset;
 		return 0;
 	}
-	/* __ksym variables and kfuncs: lib/ksym.c (declared in lib/core.h) */
-	int wd_ksym_resolve(struct wd_object *obj, const struct wd_extern *e, struct bpf_insn *insn,
-			    const char *prog);
+	/* __ksym variables and kfuncs: lib/ksym.c */
 	return wd_ksym_resolve(c->obj, e, insn, c->prog->name);
 }
 
@@ -178,6 +177,11 @@ static int collect_btf_info(struct asm_ctx *c)
 {
 	struct wd_prog *p = c->prog;
 	size_t nf = 0, nl = 0;
+	free(p->func_info);
+	free(p->line_info);
+	p->func_info = NULL;
+	p->line_info = NULL;
+	p->nr_func_info = p->nr_line_info = 0;
 	if (c->obj->btf_fd < 0)
 		return 0;
 	for (size_t i = 0; i < c->nr_placed; i++) {

@@ -135,7 +135,10 @@ int wd_sys_map_lookup_batch(int fd, void *in_batch, void *out_batch, void *keys,
 	return ret;
 }
 
-int wd_sys_prog_load(const struct wd_prog_load_args *a)
+/* prog_load.log_true_size (6.4) follows core_relo_rec_size in union bpf_attr. */
+#define PROG_LOAD_LOG_TRUE_SIZE_OFF (offsetofend(union bpf_attr, core_relo_rec_size))
+
+int wd_sys_prog_load(struct wd_prog_load_args *a)
 {
 	union bpf_attr attr;
 	memset(&attr, 0, sizeof(attr));
@@ -171,7 +174,17 @@ int wd_sys_prog_load(const struct wd_prog_load_args *a)
 		attr.fd_array = ptr_to_u64(a->fd_array);
 		size = offsetofend(union bpf_attr, fd_array);
 	}
-	return wd_sys_bpf(BPF_PROG_LOAD, &attr, size);
+	a->log_true_size = 0;
+	if (a->log_buf) {
+		/* Ask for log_true_size: a kernel that predates it sees a zero
+		 * field past its attr and accepts (the E2BIG check is for
+		 * non-zero bytes only); 6.4+ fills it in. */
+		size = PROG_LOAD_LOG_TRUE_SIZE_OFF + sizeof(uint32_t);
+	}
+	int ret = wd_sys_bpf(BPF_PROG_LOAD, &attr, size);
+	if (a->log_buf)
+		memcpy(&a->log_true_size, (char *)&attr + PROG_LOAD_LOG_TRUE_SIZE_OFF, sizeof(uint32_t));
+	return ret;
 }
 
 int wd_sys_btf_load(const void *data, uint32_t size, char *log, uint32_t log_size,

@@ -58,8 +58,9 @@ struct wd_prog_load_args {
 	uint32_t attach_btf_id, attach_btf_obj_fd, attach_prog_fd;
 	const int *fd_array;
 	char *log_buf; uint32_t log_size, log_level;
+	uint32_t log_true_size;     /* out: the size the whole log needs (6.4+), else 0 */
 };
-int wd_sys_prog_load(const struct wd_prog_load_args *a);
+int wd_sys_prog_load(struct wd_prog_load_args *a);
 int wd_sys_btf_load(const void *data, uint32_t size, char *log, uint32_t log_size,
 		    uint32_t log_level);
 int wd_sys_obj_pin(int fd, const char *path);

@@ -756,8 +756,12 @@ static void detect_trampoline(struct ctx *c, struct wd_tc_result *res)
 		goto out;
 	}
 	struct wd_x86_prologue p;
-	if (wd_x86_parse_prologue(j.insns, j.len, &p, why, sizeof(why)) < 0 || p.patch_kind != 1 ||
-	    !j.ksym) {
+	if (!j.ksym) {
+		set(r, WD_TC_CANNOT_DETECT, "JIT symbol addresses hidden (kernel.kptr_restrict=%s)",
+		    kptr_restrict());
+		goto out_free;
+	}
+	if (wd_x86_parse_prologue(j.insns, j.len, &p, why, sizeof(why)) < 0 || p.patch_kind != 1) {
 		set(r, WD_TC_CANNOT_DETECT, "fentry attached but no call to a trampoline in the "
 		    "JIT image%s%s", why[0] ? ": " : "", why);
 		goto out_free;

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -349,9 +350,9 @@ static void tc_netlink_filter_named_and_qdisc_removed(void **state)
 		fail_msg("%s", wd_errmsg());
 	printf("# %s\n", wd_link_describe(l));
 	assert_non_null(strstr(wd_link_describe(l), "tc wdv0 (ifindex 2) ingress (netlink, prio"));
-	snprintf(name, sizeof(name), "warden_%d_count_tc_in", (int)getpid());
+	snprintf(name, sizeof(name), "warden_%d_", (int)getpid());
 	char *f = sh_out("tc -n %s filter show dev wdv0 ingress", e->ns_a);
-	assert_true(has(f, name) && has(f, "direct-action"));
+	assert_true(has(f, name) && has(f, "_count_tc_in") && has(f, "direct-action"));
 	free(f);
 	counts_then_stops(e, l, 1, false);
 	f = sh_out("tc -n %s filter show dev wdv0 ingress", e->ns_a);
@@ -379,6 +380,18 @@ static void tc_netlink_egress_with_priority_and_handle(void **state)
 	printf("# %s\n", wd_errmsg());
 	assert_int_equal(errno, EEXIST);
 	counts_then_stops(e, l, 2, true);
+}
+
+/* A kernel before 6.6 (no tcx): the netlink path without being asked. */
+static void tc_falls_back_to_netlink_without_tcx(void **state)
+{
+	NET_TEST_START(e, state);
+	wd_sys_set_fault(fault_no_links, NULL);
+	struct wd_link *l = wd_prog_attach_tc(prog(e, "count_tc_in"), e->ifindex, NULL);
+	if (!l)
+		fail_msg("%s", wd_errmsg());
+	assert_non_null(strstr(wd_link_describe(l), "ingress (netlink, prio"));
+	counts_then_stops(e, l, 1, false);
 }
 
 /* The qdisc stays while another filter uses it, and when warden did not make it. */
@@ -443,7 +456,7 @@ static void tc_crash_sweeper_removes_dead_owner_only(void **state)
 	before_q = sh_out("tc -n %s qdisc show dev wdv0", e->ns_a);
 	/* 1: the child made the qdisc and the filter, then died */
 	pid_t pid = crash_child(e);
-	snprintf(name, sizeof(name), "warden_%d_count_tc_other", (int)pid);
+	snprintf(name, sizeof(name), "warden_%d_", (int)pid);
 	f = sh_out("tc -n %s filter show dev wdv0 ingress", e->ns_a);
 	assert_true(has(f, name)); /* a netlink filter outlives its process */
 	free(f);
@@ -465,11 +478,11 @@ static void tc_crash_sweeper_removes_dead_owner_only(void **state)
 	if (!mine)
 		fail_msg("%s", wd_errmsg());
 	pid = crash_child(e);
-	snprintf(name, sizeof(name), "warden_%d_count_tc_other", (int)pid);
+	snprintf(name, sizeof(name), "warden_%d_", (int)pid);
 	assert_true(wd_cleanup_stale_net(false) >= 1);
 	f = sh_out("tc -n %s filter show dev wdv0 ingress", e->ns_a);
 	assert_false(has(f, name));
-	snprintf(name, sizeof(name), "warden_%d_count_tc_in", (int)getpid());
+	snprintf(name, sizeof(name), "warden_%d_", (int)getpid());
 	assert_true(has(f, name));
 	free(f);
 	counts_then_stops(e, mine, 1, false);
@@ -513,6 +526,9 @@ static int cgroup2_root(char *buf, size_t size)
 static void cg_child(struct cgenv *c)
 {
 	char cmd;
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	close(c->cmd[1]);
+	close(c->ack[0]);
 	while (read(c->cmd[0], &cmd, 1) == 1 && cmd == 'g') {
 		struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(PORT),
 					  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
@@ -541,15 +557,19 @@ static int cg_setup(void **state)
 		c->root[0] = '\0';
 		return 0; /* the test skips */
 	}
-	snprintf(c->dir, sizeof(c->dir), "%s/warden-test-%d", c->root, (int)getpid());
+	snprintf(c->dir, sizeof(c->dir), "%s/warden-net-test-%d", c->root, (int)getpid());
 	if (mkdir(c->dir, 0755) && errno != EEXIST)
 		return -1;
 	c->cg_fd = open(c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (c->cg_fd < 0 || pipe(c->cmd) || pipe(c->ack))
 		return -1;
 	c->child = fork();
+	if (c->child < 0)
+		return -1;
 	if (c->child == 0)
 		cg_child(c);
+	close(c->cmd[0]);
+	close(c->ack[1]);
 	snprintf(procs, sizeof(procs), "%s/cgroup.procs", c->dir);
 	FILE *f = fopen(procs, "w");
 	if (!f || fprintf(f, "%d\n", (int)c->child) < 0 || fclose(f))
@@ -569,7 +589,9 @@ static int cg_teardown(void **state)
 	wd_emulate_from_env();
 	wd_object_close(c->obj);
 	if (c->child > 0) {
-		close(c->cmd[1]);
+		close(c->cmd[1]); /* EOF: the child exits */
+		close(c->ack[0]);
+		kill(c->child, SIGKILL);
 		waitpid(c->child, NULL, 0);
 	}
 	if (c->cg_fd >= 0)
@@ -664,6 +686,7 @@ static const struct CMUnitTest attach_net_tests[] = {
 	NT(tcx_ingress_and_egress_count_and_stop),
 	NT(tc_netlink_filter_named_and_qdisc_removed),
 	NT(tc_netlink_egress_with_priority_and_handle),
+	NT(tc_falls_back_to_netlink_without_tcx),
 	NT(tc_netlink_qdisc_kept_while_used_or_foreign),
 	NT(tc_crash_sweeper_removes_dead_owner_only),
 	CT(cgroup_link_counts_and_stops),

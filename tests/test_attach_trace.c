@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -255,8 +256,14 @@ static void fexit_fires_and_stops_after_detach(void **state)
 static void lsm_fires_and_stops_after_detach(void **state)
 {
 	(void)state;
-	char *lsms = wd_tracefs_read("/sys/kernel/security", "lsm");
-	bool active = lsms && strstr(lsms, "bpf");
+	char *lsms;
+	bool active, mounted = false;
+	if (access("/sys/kernel/security/lsm", F_OK))   /* guests: securityfs not mounted */
+		mounted = !mount("securityfs", "/sys/kernel/security", "securityfs", 0, NULL);
+	lsms = wd_tracefs_read("/sys/kernel/security", "lsm");
+	if (mounted)
+		umount("/sys/kernel/security");
+	active = lsms && strstr(lsms, "bpf");
 	if (!lsms)
 		WD_SKIP("/sys/kernel/security/lsm unreadable (securityfs not mounted): "
 			"cannot tell whether the bpf LSM is active");

@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include "harness.h"
 #include "warden/core.h"
+#include "warden/offsets.h"
 #include "warden/testing.h"
 #include "warden/warden.h"
 #include "../lib/core.h"
@@ -49,7 +50,7 @@ static uint32_t bb_str(struct bb *b, const char *s)
 static uint32_t bb_type(struct bb *b, const char *name, int kind, int kflag, int vlen, uint32_t size_or_type)
 {
 	b->t[b->nt++] = bb_str(b, name);
-	b->t[b->nt++] = BTF_INFO_ENC(kind, kflag, vlen);
+	b->t[b->nt++] = (uint32_t)kflag << 31 | (uint32_t)kind << 24 | (uint32_t)vlen;
 	b->t[b->nt++] = size_or_type;
 	return b->next_id++;
 }
@@ -333,7 +334,7 @@ static void nested_anonymous_members_and_arrays(void **state)
 /* A task_struct of another layout: pid at 1000, tgid at 1004, comm at 2000. */
 static char *write_other_kernel_btf(void)
 {
-	static char path[] = "/tmp/warden-core-btf-XXXXXX";
+	static char path[64];
 	struct bb t;
 	size_t size;
 	bb_init(&t);
@@ -348,6 +349,7 @@ static char *write_other_kernel_btf(void)
 	bb_member(&t, "tgid", pid_t_, 1004 * 8, 0);
 	bb_member(&t, "comm", tarr, 2000 * 8, 0);
 	void *blob = bb_blob(&t, &size);
+	snprintf(path, sizeof(path), "/tmp/warden-core-btf-XXXXXX");
 	int fd = mkstemp(path);
 	assert_true(fd >= 0);
 	assert_int_equal(write(fd, blob, size), (ssize_t)size);
@@ -507,7 +509,7 @@ static void malformed_btf_gives_errors(void **state)
 	t[4] = 5000;                                /* struct name offset */
 	expect_bad_btf(blob, size, "name offset past the strings");
 	t[4] = 0;
-	t[1] = BTF_INFO_ENC(31, 0, 0);
+	t[1] = 31u << 24;
 	expect_bad_btf(blob, size, "unknown kind");
 	free(blob);
 }
@@ -674,7 +676,55 @@ static void mutated_btf_never_crashes(void **state)
 	wd_spec_free(spec);
 }
 
+/* ---- runtime offsets (no CO-RE) ----------------------------------------------- */
+
+static void runtime_offsets_published_and_read(void **state)
+{
+	(void)state;
+	struct wd_offsets *o = wd_offsets_new(NULL);
+	struct wd_object *obj = wd_object_open(wd_test_obj("core_offsets.o"), NULL);
+	struct { uint64_t pid, tgid; long err_pid, err_missing; } r;
+	struct wd_offset off;
+	uint32_t zero = 0;
+	char buf[64];
+	if (!o)
+		WD_SKIP("no kernel BTF: %s", wd_errmsg());
+	assert_non_null(obj);
+	assert_int_equal(wd_offsets_add(o, "task_struct->pid"), 0);
+	assert_int_equal(wd_offsets_add(o, "task_struct->tgid"), 0);
+	assert_int_equal(wd_offsets_add(o, "task_struct->thread_info.flags"), 0);
+	assert_int_equal(wd_offsets_add(o, "task_struct->warden_nope"), -ENOENT);
+	assert_non_null(strstr(wd_errmsg(), "warden_nope"));
+	assert_int_equal(wd_offsets_add(o, "task_struct->in_iowait"), -EINVAL); /* bitfield */
+	assert_int_equal(wd_offsets_get(o, "task_struct->pid", &off), 0);
+	assert_int_equal(off.size, 4);
+	if (wd_object_load(obj, NULL))
+		fail_msg("%s", wd_errmsg());
+	assert_int_equal(wd_offsets_publish(o, wd_map_fd(wd_object_map(obj, "wd_offsets"))), 0);
+	struct wd_prog *p = wd_object_prog(obj, "read_offsets");
+	assert_int_equal(wd_sys_prog_test_run(wd_prog_fd(p), NULL, 0, NULL, NULL, NULL, 0, 0, NULL, NULL), 0);
+	assert_int_equal(wd_map_lookup(wd_object_map(obj, ".bss"), &zero, buf), 0);
+	memcpy(&r, buf, sizeof(r));
+	assert_int_equal(r.err_pid, 0);
+	assert_int_equal(r.pid, gettid());
+	assert_int_equal(r.tgid, getpid());
+	assert_int_equal(r.err_missing, -2);
+	wd_object_close(obj);
+	wd_offsets_free(o);
+	/* from a BTF file of another kernel: its offsets */
+	char *path = write_other_kernel_btf();
+	o = wd_offsets_new(path);
+	assert_non_null(o);
+	assert_int_equal(wd_offsets_get(o, "task_struct->pid", &off), 0);
+	assert_int_equal(off.offset, 1000);
+	assert_int_equal(off.size, 4);
+	wd_offsets_free(o);
+	unlink(path);
+	assert_true(wd_offsets_key("task_struct->pid") != wd_offsets_key("task_struct->tgid"));
+}
+
 static const struct CMUnitTest core_tests[] = {
+	cmocka_unit_test(runtime_offsets_published_and_read),
 	cmocka_unit_test(field_kinds_follow_the_target_layout),
 	cmocka_unit_test(missing_field_poisons_and_exists_is_zero),
 	cmocka_unit_test(enum_and_enum64_values),

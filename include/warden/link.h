@@ -24,6 +24,9 @@ extern "C" {
  * an interface so it fails here with a hint, ...).  NULL + errno on failure,
  * the cause in wd_errmsg(). */
 struct wd_link *wd_prog_attach(struct wd_prog *prog);
+/* Does the section name alone say where to attach (false for socket
+ * filters, XDP, TC, cgroup, perf_event, "uprobe" without a target, ...)? */
+bool wd_prog_can_auto_attach(const struct wd_prog *prog);
 
 struct wd_kprobe_opts {
 	size_t sz;

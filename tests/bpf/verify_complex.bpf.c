@@ -6,6 +6,7 @@ int too_complex(void *ctx)
 {
 	volatile __u64 sink = 0;
 	for (__u32 i = 0; i < 100000000; i++) sink += i; /* VERIFY_FAIL */
+	(void)sink;
 	return 0;
 }
 

@@ -88,8 +88,11 @@ $(O)/bench/bench_load: bench/load/bench_load.c $(O)/libwarden.a
 	@mkdir -p $(dir $@)
 	$(CC) $(WFLAGS) $(CFLAGS) $(CPPFLAGS) -o $@ $< $(O)/libwarden.a $(LDLIBS) -lbpf
 
+# Every benchmark prints warden against its peer (libbpf) in the same run.
 bench: all $(O)/bench/bench_load
 	$(O)/bench/bench_load $(O)/bpf
+	./bench/core/run.sh $(O) 10
+	./bench/ringbuf/run.sh $(O)
 
 # The same tree with clang -Werror: no warnings with either compiler.
 clang-check:

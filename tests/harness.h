@@ -31,9 +31,10 @@ struct wd_test_set {
 
 /* Skip with a visible reason (counted as skipped, never as passed). */
 extern int wd_test_skipped;
+extern const char *wd_test_current;   /* name of the running test */
 #define WD_SKIP(...)                                        \
 	do {                                                \
-		printf("SKIP %s: ", __func__);              \
+		printf("SKIP %s: ", wd_test_current);       \
 		printf(__VA_ARGS__);                        \
 		printf("\n");                               \
 		fflush(stdout);                             \

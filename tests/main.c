@@ -18,6 +18,7 @@ extern const struct wd_test_set *const __start_wd_tests[];
 extern const struct wd_test_set *const __stop_wd_tests[];
 
 int wd_test_skipped;
+const char *wd_test_current = "?";
 
 static const char *const all_groups[] = { "loader", "core", "attach", "consumers", "doctor" };
 #define NR_GROUPS (sizeof(all_groups) / sizeof(all_groups[0]))
@@ -110,6 +111,7 @@ static void run_group(const char *group, const char *filter, struct totals *all)
 			if (filter && !strstr(tc->name, filter))
 				continue;
 			int skipped_before = wd_test_skipped;
+			wd_test_current = tc->name;
 			/* one test per cmocka group: a failure never hides the next test */
 			int failed = _cmocka_run_group_tests(tc->name, tc, 1, NULL, NULL);
 			if (wd_test_skipped > skipped_before)

@@ -682,13 +682,14 @@ static void runtime_offsets_published_and_read(void **state)
 {
 	(void)state;
 	struct wd_offsets *o = wd_offsets_new(NULL);
-	struct wd_object *obj = wd_object_open(wd_test_obj("core_offsets.o"), NULL);
+	struct wd_object *obj;
 	struct { uint64_t pid, tgid; long err_pid, err_missing; } r;
 	struct wd_offset off;
 	uint32_t zero = 0;
 	char buf[64];
 	if (!o)
 		WD_SKIP("no kernel BTF: %s", wd_errmsg());
+	obj = wd_object_open(wd_test_obj("core_offsets.o"), NULL); /* after: it resets wd_errmsg() */
 	assert_non_null(obj);
 	assert_int_equal(wd_offsets_add(o, "task_struct->pid"), 0);
 	assert_int_equal(wd_offsets_add(o, "task_struct->tgid"), 0);

@@ -15,10 +15,18 @@ struct task_struct___mine {
 	unsigned int flags;
 } __attribute__((preserve_access_index));
 
-/* A bitfield with another width and position than the kernel's (4 bits). */
+/* A one-bit kernel bitfield at another position than the kernel's. */
 struct task_struct___bits {
-	unsigned int init_private_fork_class: 2;
 	unsigned int in_iowait: 1;
+} __attribute__((preserve_access_index));
+
+/* A multi-bit kernel bitfield (__u8 pkt_type:3, in every kernel of the
+ * matrix; inside an anonymous struct in newer ones) seen with another width,
+ * position and container type.  task_struct has no multi-bit bitfield common to the
+ * kernels of the matrix. */
+struct sk_buff___bits {
+	unsigned int pad: 5;
+	unsigned int pkt_type: 2;
 } __attribute__((preserve_access_index));
 
 struct results {
@@ -37,6 +45,9 @@ int run_fields(void *ctx)
 {
 	struct task_struct___mine *t = (void *)bpf_get_current_task();
 	struct task_struct___bits *b = (void *)t;
+	/* any kernel memory will do for the probed read: only the relocated
+	 * offset, size and shifts are compared with the kernel's BTF */
+	struct sk_buff___bits *s = (void *)t;
 
 	res.pid = BPF_CORE_READ(t, pid);
 	res.tgid = BPF_CORE_READ(t, tgid);
@@ -54,12 +65,12 @@ int run_fields(void *ctx)
 	res.missing_val = 77;
 	if (bpf_core_field_exists(t->warden_no_such_field))
 		res.missing_val = BPF_CORE_READ(t, warden_no_such_field); /* poisoned, unreachable */
-	res.bf_off = bpf_core_field_offset(b->init_private_fork_class);
-	res.bf_sz = bpf_core_field_size(b->init_private_fork_class);
-	res.bf_lshift = __builtin_preserve_field_info(b->init_private_fork_class, BPF_FIELD_LSHIFT_U64);
-	res.bf_rshift = __builtin_preserve_field_info(b->init_private_fork_class, BPF_FIELD_RSHIFT_U64);
+	res.bf_off = bpf_core_field_offset(s->pkt_type);
+	res.bf_sz = bpf_core_field_size(s->pkt_type);
+	res.bf_lshift = __builtin_preserve_field_info(s->pkt_type, BPF_FIELD_LSHIFT_U64);
+	res.bf_rshift = __builtin_preserve_field_info(s->pkt_type, BPF_FIELD_RSHIFT_U64);
 	res.iowait_lshift = __builtin_preserve_field_info(b->in_iowait, BPF_FIELD_LSHIFT_U64);
-	res.bf_val = BPF_CORE_READ_BITFIELD_PROBED(b, init_private_fork_class);
+	res.bf_val = BPF_CORE_READ_BITFIELD_PROBED(s, pkt_type);
 	return 0;
 }
 

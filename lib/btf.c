@@ -253,21 +253,17 @@ static int check_header(const uint8_t *data, size_t size, const struct wd_btf *b
 	return 0;
 }
 
-struct wd_btf *wd_btf_parse(const void *data, size_t size, const struct wd_btf *base)
+/* Parse `data`, which the new BTF owns (freed on failure too). */
+static struct wd_btf *parse_owned(uint8_t *data, size_t size, const struct wd_btf *base)
 {
 	struct wd_btf *btf;
 	int err = check_header(data, size, base);
-	if (err) {
-		errno = -err;
+	if (err || !(btf = calloc(1, sizeof(*btf)))) {
+		free(data);
+		errno = err ? -err : ENOMEM;
 		return NULL;
 	}
-	btf = calloc(1, sizeof(*btf));
-	if (!btf || !(btf->data = malloc(size))) {
-		free(btf);
-		errno = ENOMEM;
-		return NULL;
-	}
-	memcpy(btf->data, data, size);
+	btf->data = data;
 	btf->size = size;
 	btf->base = base;
 	btf->hdr = (struct btf_header *)btf->data;
@@ -283,6 +279,17 @@ struct wd_btf *wd_btf_parse(const void *data, size_t size, const struct wd_btf *
 		return NULL;
 	}
 	return btf;
+}
+
+struct wd_btf *wd_btf_parse(const void *data, size_t size, const struct wd_btf *base)
+{
+	uint8_t *copy = malloc(size ? size : 1);
+	if (!copy) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	memcpy(copy, data, size);
+	return parse_owned(copy, size, base);
 }
 
 void wd_btf_free(struct wd_btf *btf)
@@ -306,8 +313,9 @@ static void *read_whole_file(const char *path, size_t *size)
 	size_t cap = 1 << 20, len = 0;
 	if (fd < 0)
 		return NULL;
-	/* sysfs files report size 4096 or 0: read until EOF. */
-	if (fstat(fd, &st) == 0 && st.st_size > (off_t)cap)
+	/* Size it from fstat (sysfs BTF files report their size); procfs-like
+	 * files that report 0 grow by doubling until EOF. */
+	if (fstat(fd, &st) == 0 && st.st_size > 0)
 		cap = st.st_size + 1;
 	buf = malloc(cap);
 	while (buf) {
@@ -378,13 +386,14 @@ struct wd_btf *wd_btf_load_file(const char *path, const struct wd_btf *base)
 		wd_err(-errno, "cannot read BTF file '%s': %s", path, strerror(errno));
 		return NULL;
 	}
-	if (size >= 4 && memcmp(buf, "\177ELF", 4) == 0)
+	if (size >= 4 && memcmp(buf, "\177ELF", 4) == 0) {
 		btf = btf_from_elf(buf, size, base);
-	else
-		btf = wd_btf_parse(buf, size, base);
+		free(buf);
+	} else {
+		btf = parse_owned(buf, size, base); /* no second copy of a 6 MiB file */
+	}
 	if (!btf)
 		wd_err_prefix("'%s': ", path);
-	free(buf);
 	return btf;
 }
 

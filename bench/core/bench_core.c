@@ -24,7 +24,7 @@ int wd_side_relocate(const char *obj_path, int *n);
 int wd_side_load(const char *obj_path);
 
 static const char *const objs[] = {
-	"core_fields.o", "core_types.o", "core_subprogs.o", "core_ksym.o",
+	"core_fields.o", "core_types.o", "core_subprogs.o", "core_ksym.o", "core_kfunc.o",
 };
 #define NOBJS (sizeof(objs) / sizeof(objs[0]))
 

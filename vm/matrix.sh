@@ -12,6 +12,14 @@ EMULATED_GROUPS=(loader doctor)
 # Suites read through a private apt state (host apt config stays untouched).
 APT_SUITES=("debian bullseye" "debian-security bullseye-security"
             "debian bookworm" "debian-security bookworm-security")
+# Host tools copied into the guest (with their libraries) for the attach tests'
+# `ip netns`/veth world and `tc ... show`: the real iproute2 binaries, which
+# busybox's ip applet (no netns, no tc) cannot stand in for.
+GUEST_TOOLS=(ip tc)
+# Kernel modules loaded by the guest init, in this order, when the kernel's .deb
+# has them (=m; built-in options have no .ko and are skipped): veth for the veth
+# pair, sch_ingress for the clsact qdisc, cls_bpf for TC's netlink filters.
+GUEST_MODULES=(veth sch_ingress cls_bpf)
 
 VM_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_DIR=$(dirname "$VM_DIR")
@@ -136,6 +144,67 @@ fetch_kernel() {
 	echo "$dir/boot"
 }
 
+# fetch_modules PACKAGE: extract GUEST_MODULES and the modules their depends= lists
+# from the .deb into $CACHE/kernels/PACKAGE/modules/lib/modules/<release>/,
+# decompressed (Debian 6.12 ships .ko.xz; busybox insmod wants a plain .ko), plus
+# `load-order` (dependencies first) for the guest init. Prints that modules root.
+fetch_modules() {
+	local pkg=$1 dir=$CACHE/kernels/$1/modules deb list m d path ko rel="" round next paths
+	local -A deps=()   # module name (with _) -> its dependencies
+	if [ ! -f "$dir/done" ]; then
+		deb=$(compgen -G "$CACHE/debs/${pkg}_*.deb" | head -1)
+		[ -n "$deb" ] || return 1
+		rm -rf "$dir" && mkdir -p "$dir/x" || return 1
+		list=$(dpkg-deb --fsys-tarfile "$deb" | tar -t | grep -E '^\./(usr/)?lib/modules/[^/]+/kernel/.*\.ko(\.xz|\.zst|\.gz)?$')
+		round=("${GUEST_MODULES[@]}")
+		while [ ${#round[@]} -gt 0 ]; do   # one pass over the .deb per level of dependencies
+			paths=() next=()
+			for m in "${round[@]}"; do
+				path=$(grep -E "/${m//_/[_-]}\.ko(\.[a-z]+)?$" <<<"$list" | head -1)
+				deps[$m]=""
+				if [ -n "$path" ]; then paths+=("$path"); else say "$pkg: no $m.ko in the package (built in?)"; fi
+			done
+			[ ${#paths[@]} = 0 ] && break
+			dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$dir/x" "${paths[@]}" || return 1
+			for path in "${paths[@]}"; do
+				case $path in
+				*.xz) xz -df "$dir/x/$path" ;; *.zst) zstd -qdf --rm "$dir/x/$path" ;; *.gz) gzip -df "$dir/x/$path" ;;
+				esac
+				ko=$dir/x/${path%.ko*}.ko m=$(basename "$ko" .ko) m=${m//-/_}
+				rel=${path#./} rel=${rel#usr/} rel=${rel#lib/modules/} rel=${rel%%/*}
+				mkdir -p "$dir/lib/modules/$rel" && mv "$ko" "$dir/lib/modules/$rel/$m.ko" || return 1
+				deps[$m]=$(tr '\0' '\n' <"$dir/lib/modules/$rel/$m.ko" | sed -n 's/^depends=//p' | tr , ' ')
+				for d in ${deps[$m]}; do [ -n "${deps[$d]+x}" ] || next+=("$d"); done
+			done
+			round=("${next[@]}")
+		done
+		rm -rf "$dir/x"
+		# Load order: each module after its dependencies (depth first).
+		local emitted=" "
+		emit() {
+			[[ $emitted == *" $1 "* ]] && return
+			emitted+="$1 "
+			local d; for d in ${deps[$1]}; do emit "$d"; done
+			[ -f "$dir/lib/modules/$rel/$1.ko" ] && echo "$1"
+		}
+		if [ -n "$rel" ]; then
+			for m in "${GUEST_MODULES[@]}"; do emit "$m"; done >"$dir/lib/modules/$rel/load-order"
+		fi
+		touch "$dir/done"
+	fi
+	echo "$dir"
+}
+
+# kernel_initrd PACKAGE COMMON_INITRD: COMMON_INITRD with this kernel's modules
+# appended as a second cpio (Linux unpacks concatenated archives in order).
+kernel_initrd() {
+	local pkg=$1 common=$2 mods out=$CACHE/initramfs/$1.cpio.gz
+	mods=$(fetch_modules "$pkg") || { say "$pkg: cannot extract modules"; echo "$common"; return; }
+	[ -d "$mods/lib" ] || { echo "$common"; return; }   # nothing built as a module
+	{ cat "$common"; (cd "$mods" && find lib | busybox cpio -o -H newc -R 0:0 2>/dev/null | gzip -1); } >"$out"
+	echo "$out"
+}
+
 # config_facts CONFIG_FILE|-: the options warden cares about, one line.
 # LSM= is the default LSM order: BPF_LSM=y does nothing unless "bpf" is listed
 # there (or given with lsm= on the kernel cmdline).
@@ -187,11 +256,19 @@ write_init() {
 # Guest init. Kernel cmdline params it does not know reach us as env vars:
 # matrix_groups, matrix_group_timeout, matrix_shell.
 /bin/busybox --install -s /bin
+# iproute2's ip and tc live in /usr/sbin (vm/matrix.sh GUEST_TOOLS): ahead of the
+# busybox applets in /bin for /bin/sh (dash) and exec*p().
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs dev /dev
 mount -t tmpfs tmp /tmp
 # Deliberately NOT mounted: tracefs, debugfs, bpffs. warden mounts what it needs.
+# This kernel's modules from the .deb (vm/matrix.sh GUEST_MODULES), deps first.
+mods=/lib/modules/$(uname -r)
+[ -f $mods/load-order ] && for m in $(cat $mods/load-order); do
+	insmod $mods/$m.ko && echo "matrix: loaded $m" || echo "matrix: insmod $m failed"
+done
 res=/dev/ttyS1      # second serial port -> host file; kernel messages never land there
 echo "@@MATRIX-BOOT $(uname -r) $(cut -d' ' -f1 /proc/uptime)" | tee -a $res
 cd /warden
@@ -222,15 +299,25 @@ stage_kernel_configs() {
 	done < <(read_list)
 }
 
-# build_initramfs: one initramfs for every kernel (nothing in it is kernel-specific).
+# build_initramfs: one initramfs for every kernel (nothing in it is kernel-specific;
+# kernel_initrd appends each kernel's modules).
 build_initramfs() {
-	local root=$CACHE/initramfs/root out=$CACHE/initramfs/initramfs.cpio.gz
+	local root=$CACHE/initramfs/root out=$CACHE/initramfs/initramfs.cpio.gz t
 	rm -rf "$root" && mkdir -p "$root"/{bin,proc,sys,dev,tmp,run,warden}
 	# busybox-static: /bin/busybox must not need libraries itself.
 	cp "$(command -v busybox)" "$root/bin/busybox"
 	ldd "$root/bin/busybox" >/dev/null 2>&1 && die "busybox is dynamic; install busybox-static"
 	cp "$VM_DIR/run-groups.sh" "$root/warden/"
 	stage_payload "$root" || die "cannot stage payload from $BUILD_DIR"
+	for t in "${GUEST_TOOLS[@]}"; do   # at their host paths (/usr/sbin), libraries too
+		t=$(command -v "$t") || die "${GUEST_TOOLS[*]} needed on the host: apt-get install iproute2"
+		cp -L --parents "$t" "$root/" && copy_with_libs "$root" "$t"
+	done
+	# /bin/sh = dash, as on Debian: busybox-static's ash runs its own applets before
+	# searching PATH (FEATURE_SH_STANDALONE), so popen("ip netns ...") would get
+	# busybox's ip. Placed before `busybox --install -s`, which never overwrites.
+	t=$(command -v dash) || die "dash needed on the host (the guest's /bin/sh)"
+	cp -L "$t" "$root/bin/sh" && copy_with_libs "$root" "$t"
 	stage_kernel_configs "$root"
 	write_init "$root"
 	(cd "$root" && find . | busybox cpio -o -H newc -R 0:0 2>/dev/null | gzip -1) >"$out" || die "cpio failed"
@@ -372,7 +459,7 @@ selftest_build() {
 
 # ---- main ---------------------------------------------------------------------------
 main() {
-	local selftest=0 t_all rows=() label pkg suite glob initrd running=0
+	local selftest=0 t_all rows=() label pkg suite glob initrd kinitrd running=0
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--kernel) opt_kernels+=("${2:?}"); shift ;;
@@ -401,7 +488,7 @@ main() {
 		[ ${#opt_kernels[@]} = 1 ] || die "--shell needs exactly one --kernel LABEL"
 		read -r label pkg _ < <(read_list | awk -v l="${opt_kernels[0]}" '$1 == l')
 		[ -n "${pkg:-}" ] || die "no kernel '${opt_kernels[0]}' in $KERNELS_LIST"
-		run_vm_row "$label" "$pkg" "$(build_initramfs)"
+		run_vm_row "$label" "$pkg" "$(kernel_initrd "$pkg" "$(build_initramfs)")"
 		exit
 	fi
 
@@ -423,12 +510,12 @@ main() {
 		if [ ${#opt_kernels[@]} -gt 0 ] && [[ " ${opt_kernels[*]} " != *" $label "* ]]; then continue; fi
 		say "booting $label ($pkg)"
 		rows+=("$label")
+		# Download + modules first (serially: apt locks its private state).
+		kinitrd=$(fetch_kernel "$pkg" >/dev/null && kernel_initrd "$pkg" "$initrd") || kinitrd=$initrd
 		if [ "$opt_jobs" -le 1 ]; then
-			run_vm_row "$label" "$pkg" "$initrd"
+			run_vm_row "$label" "$pkg" "$kinitrd"
 		else
-			# Download first (serially: apt locks its private state), boot in the background.
-			fetch_kernel "$pkg" >/dev/null
-			run_vm_row "$label" "$pkg" "$initrd" &
+			run_vm_row "$label" "$pkg" "$kinitrd" &
 			running=$((running + 1))
 			[ $running -ge "$opt_jobs" ] && { wait -n; running=$((running - 1)); }
 		fi

@@ -471,8 +471,8 @@ static void kprobe_multi_fires_and_stops_after_detach(void **state)
 	char why[200];
 	if (!kprobes_available(why, sizeof(why)))
 		WD_SKIP("%s", why);
-	if (wd_probe_bpf_link(WD_LINK_KPROBE_MULTI) != 1)
-		WD_SKIP("no BPF_TRACE_KPROBE_MULTI links on this kernel (5.18+, CONFIG_FPROBE)");
+	WD_REQUIRE(wd_probe_bpf_link(WD_LINK_KPROBE_MULTI),
+		   "BPF_TRACE_KPROBE_MULTI links (5.18+, CONFIG_FPROBE)");
 	obj = load_one("kmulti");
 	fires_then_stops(obj, wd_prog_attach(wd_object_prog(obj, "kmulti")), S_MULTI,
 			 run_open, N);

@@ -109,13 +109,13 @@ update_list() {
 	tmp=$(mktemp)
 	while IFS= read -r line; do
 		if [[ $line =~ ^[[:space:]]*(#|$) ]]; then echo "$line"; continue; fi
-		read -r label pkg suite glob <<<"$line"
+		read -r label pkg suite glob cmdline <<<"$line"
 		if new=$(newest_matching "$glob"); then
 			read -r pkg suite <<<"$new"
 		else
 			say "$label: nothing matches '$glob', keeping $pkg"
 		fi
-		printf '%-6s %-49s %-18s %s\n' "$label" "$pkg" "$suite" "$glob"
+		printf '%-6s %-49s %-18s %s%s\n' "$label" "$pkg" "$suite" "$glob" "${cmdline:+  $cmdline}"
 	done <"$KERNELS_LIST" >"$tmp"
 	diff -u "$KERNELS_LIST" "$tmp" || true
 	cat "$tmp" >"$KERNELS_LIST"
@@ -365,6 +365,8 @@ run_vm_row() {   # LABEL PACKAGE INITRAMFS
 		return
 	fi
 	echo "@@ROW-CONFIG $(config_facts "$(compgen -G "$boot/config-*" | head -1)")" >>"$res"
+	# Optional 5th+ columns of kernels.list: this kernel's own cmdline additions.
+	local kcmd; kcmd=$(read_list | awk -v l="$label" '$1 == l { for (i = 5; i <= NF; i++) printf "%s ", $i }')
 	{
 		echo "== $label: $pkg"
 		echo "== host-side config: $(sed -n 's/^@@ROW-CONFIG //p' "$res")"
@@ -374,7 +376,7 @@ run_vm_row() {   # LABEL PACKAGE INITRAMFS
 		-nographic -no-reboot -kernel "$(compgen -G "$boot/vmlinuz-*" | head -1)" -initrd "$initrd"
 		# ttyS0 = console (stdio), ttyS1 = result markers only (a file on the host).
 		-serial mon:stdio -serial "file:$res.guest"
-		-append "console=ttyS0 panic=-1 matrix_groups=$(IFS=,; echo "${sel_groups[*]}") matrix_group_timeout=$GROUP_TIMEOUT matrix_shell=$opt_shell ${EXTRA_ENV[*]} ${MATRIX_APPEND:-}")
+		-append "console=ttyS0 panic=-1 matrix_groups=$(IFS=,; echo "${sel_groups[*]}") matrix_group_timeout=$GROUP_TIMEOUT matrix_shell=$opt_shell ${EXTRA_ENV[*]} ${kcmd}${MATRIX_APPEND:-}")
 	rm -f "$res.guest"
 	if [ "$opt_shell" = 1 ]; then
 		"${qemu[@]}"; rc=$?

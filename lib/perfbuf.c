@@ -185,12 +185,38 @@ static const struct perf_event_header *pb_record(struct wd_ring *r, uint64_t tai
 	return ev->scratch;
 }
 
+/* A sample's raw data sits 12 bytes into its record, so it is only 4-byte
+ * aligned: hand it over 8-byte aligned (from the scratch buffer), as ring
+ * buffer records are, so a callback may read u64 fields in place. */
+static const void *pb_aligned(struct wd_events *ev, const void *data, uint32_t size)
+{
+	uint8_t *sc = ev->scratch;
+	if (!((uintptr_t)data & 7))
+		return data;
+	if (sc && (const uint8_t *)data >= sc && (const uint8_t *)data < sc + ev->scratch_size) {
+		memmove(sc, data, size); /* a wrapped record already in scratch */
+		return sc;
+	}
+	if (ev->scratch_size < size) {
+		void *nb = realloc(ev->scratch, size);
+		if (!nb)
+			return NULL;
+		ev->scratch = nb;
+		ev->scratch_size = size;
+	}
+	memcpy(ev->scratch, data, size);
+	return ev->scratch;
+}
+
 /* 1 for a sample handed over, 0 for another record, negative errno. */
 static int pb_handle(struct wd_ring *r, const struct perf_event_header *h)
 {
 	if (h->type == PERF_RECORD_SAMPLE) {
 		const struct perf_sample_raw *s = (const void *)h;
-		int err = r->fn(r->ctx, r->cpu, s->data, s->size);
+		const void *data = pb_aligned(r->ev, s->data, s->size);
+		if (!data)
+			return wd_err(-ENOMEM, "perf buffer: no memory to align a record");
+		int err = r->fn(r->ctx, r->cpu, data, s->size);
 		return err < 0 ? err : 1;
 	}
 	if (h->type == PERF_RECORD_LOST) {

@@ -37,7 +37,9 @@ struct wd_events;
 
 /* One record.  cpu: the producing CPU for perf buffers, -1 for ring buffers
  * (they are shared by every CPU).  Return 0 to go on, or a negative errno to
- * stop: the poll returns it (records handled before it stay consumed). */
+ * stop: the poll returns it (records handled before it stay consumed).
+ * `data` is 8-byte aligned for both transports (perf samples are copied to
+ * get there) and valid only during the call. */
 typedef int (*wd_event_fn)(void *ctx, int cpu, const void *data, size_t size);
 /* `lost` more events were lost on `cpu` (-1: unknown CPU). */
 typedef void (*wd_lost_fn)(void *ctx, int cpu, uint64_t lost);

@@ -177,10 +177,16 @@ static void check_concurrent(enum wd_events_transport t)
 	struct world w;
 	struct poller p = { .w = &w };
 	pthread_t th;
+	cpu_set_t saved;
 	const uint32_t n = 200000, rounds = 5;
 
+	/* Perf buffers are per CPU and a CPU's PERF_RECORD_LOST is written with
+	 * the next record that fits on that CPU: all rounds and the closing
+	 * record on one CPU, or losses of a CPU the producer left stay unseen
+	 * (seen on a loaded 6.12 guest: 2605 of 1000001 unaccounted). */
 	assert_int_equal(world_open(&w, t, 64 * 1024, 8), 0);
 	assert_int_equal(pthread_create(&th, NULL, poll_thread, &p), 0);
+	pin_to_cpu0(&saved);   /* this thread only: the poller keeps every CPU */
 	for (uint32_t i = 0; i < rounds; i++)
 		produce(&w, n);
 	p.stop = 1;
@@ -191,10 +197,10 @@ static void check_concurrent(enum wd_events_transport t)
 		/* perf reports a loss in front of the next record that fits */
 		produce(&w, 1);
 		wd_events_consume(w.ev);
-		assert_int_equal(w.sink.received + w.sink.lost, (uint64_t)n * rounds + 1);
-	} else {
-		assert_int_equal(w.sink.received + w.sink.lost, (uint64_t)n * rounds);
 	}
+	sched_setaffinity(0, sizeof(saved), &saved);
+	assert_int_equal(w.sink.received + w.sink.lost,
+			 (uint64_t)n * rounds + (t == WD_EVENTS_PERFBUF));
 	assert_int_equal(w.sink.bad, 0);
 	printf("  %s: %lu received, %lu lost while polling\n", wd_events_transport_name(t),
 	       (unsigned long)w.sink.received, (unsigned long)w.sink.lost);

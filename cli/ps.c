@@ -202,6 +202,10 @@ static int walk(enum kind k, const struct owners *o, struct row **rows, size_t *
 		owner_list(o, k, id, r->owners, sizeof(r->owners));
 		close(fd);
 	}
+	/* BPF_LINK_GET_NEXT_ID is 5.8: a kernel without it (RHEL 7, 5.4 LTS)
+	 * has no BPF links to list, its programs and maps still are. */
+	if (k == K_LINK && err == -EINVAL && id == 0)
+		return 0;
 	return err == -ENOENT ? 0 : err;
 }
 

@@ -32,6 +32,8 @@ struct host {
 	struct wd_report *r;
 	struct wd_kconfig *kc;
 	char tracefs[256], debugfs[256], bpffs[256], securityfs[256];
+	struct rlimit memlock;  /* the caller's RLIMIT_MEMLOCK, before the doctor raised it */
+	bool memlock_read;
 };
 
 static int read_line(const char *path, char *buf, size_t size)
@@ -284,11 +286,11 @@ static void fmt_limit(char *buf, size_t size, rlim_t v)
 
 static int check_memlock(struct host *h)
 {
-	struct rlimit rl;
+	struct rlimit rl = h->memlock;
 	char soft[32] = "?", hard[32] = "?";
 	int charged = wd_memlock_charged();
 
-	if (getrlimit(RLIMIT_MEMLOCK, &rl) == 0) {
+	if (h->memlock_read) {
 		fmt_limit(soft, sizeof(soft), rl.rlim_cur);
 		fmt_limit(hard, sizeof(hard), rl.rlim_max);
 	}
@@ -566,6 +568,16 @@ int wd_doctor_host(struct wd_report *r)
 	struct host h = { .r = r };
 	int err;
 
+	/* The probes below create maps and load programs, as the loader does, and
+	 * before 5.11 each one is charged to RLIMIT_MEMLOCK per user, freed
+	 * later (deferred): under a small limit (64 KiB, the old default) they
+	 * fail with EPERM depending on what the user's processes did a moment
+	 * ago, and the report would say "no privilege" for what this kernel has.
+	 * So raise the limit as wd_object_load() would, report the caller's,
+	 * and put it back at the end. */
+	h.memlock_read = getrlimit(RLIMIT_MEMLOCK, &h.memlock) == 0;
+	if (h.memlock_read && wd_memlock_charged() == 1 && wd_memlock_ensure(RLIM_INFINITY))
+		wd_debug("doctor: probes run under RLIMIT_MEMLOCK as it is: %s", wd_memlock_hint());
 	h.kc = wd_kconfig_load(NULL);
 	mount_of("tracefs", h.tracefs, sizeof(h.tracefs));
 	mount_of("debugfs", h.debugfs, sizeof(h.debugfs));
@@ -584,5 +596,7 @@ int wd_doctor_host(struct wd_report *r)
 	    (err = check_links(&h)) || (err = check_stale(&h)))
 		wd_err(err, "doctor: %s", strerror(-err));
 	wd_kconfig_free(h.kc);
+	if (h.memlock_read)
+		setrlimit(RLIMIT_MEMLOCK, &h.memlock);
 	return err;
 }

@@ -17,7 +17,8 @@
  *                   EINVAL, log "unrecognized bpf_ld_imm64 insn";
  *                   kfunc calls: EINVAL; helper ids above 80
  *                   (bpf_get_current_cgroup_id, the last of 4.18):
- *                   EINVAL, log "invalid func unknown#N".
+ *                   EINVAL, log "I: (85) call unknown#N" then
+ *                   "invalid func unknown#N" (I: the call's index).
  *   BPF_MAP_CREATE  types after LPM_TRIE/ARRAY_OF_MAPS/HASH_OF_MAPS (13):
  *                   EINVAL; DEVMAP..SOCKHASH (14-18) are networking maps
  *                   RHEL 7 did not enable, CGROUP_STORAGE (19) and later
@@ -94,7 +95,10 @@ static int rhel7_insns(const union bpf_attr *attr)
 			return EINVAL;
 		}
 		if (insn[i].src_reg == 0 && (insn[i].imm < 0 || insn[i].imm > RHEL7_LAST_HELPER)) {
-			emu_log(attr, "invalid func unknown#%d\n", insn[i].imm);
+			/* As do_check() logs it at log_level 1: the instruction, then
+			 * the verdict (the earlier instructions are not modelled). */
+			emu_log(attr, "%u: (85) call unknown#%d\ninvalid func unknown#%d\n", i,
+				insn[i].imm, insn[i].imm);
 			return EINVAL;
 		}
 	}

@@ -112,23 +112,60 @@ const char *wd_prog_src_line(const struct wd_prog *p, int insn, char *buf, size_
 	return buf;
 }
 
+/* Before 6.4 a log that does not fit keeps only its head, and the load
+ * fails with ENOSPC instead of the verifier's verdict (which was at the end);
+ * such a kernel leaves log_true_size 0.  One run at BPF_LOG_STATS (4, 5.2+:
+ * the verifier's messages and statistics, no instruction trace) gives the
+ * verdict and its errno back.  0 if it cannot (older kernel, same ENOSPC). */
+#define WD_LOG_STATS 4
+static int stats_verdict(const struct wd_prog_load_args *a, char *buf, size_t size)
+{
+	struct wd_prog_load_args s = *a;
+	int fd;
+
+	buf[0] = '\0';
+	s.log_level = WD_LOG_STATS;
+	s.log_buf = buf;
+	s.log_size = size;
+	fd = wd_sys_prog_load(&s);
+	if (fd >= 0) {
+		close(fd);
+		return 0;
+	}
+	return fd == -ENOSPC || !buf[0] ? 0 : fd;
+}
+
 static int load_with_log(struct wd_prog *p, struct wd_prog_load_args *a)
 {
 	size_t cap = p->obj->lopts.log_cap ? p->obj->lopts.log_cap : LOG_CAP_DEFAULT;
 	size_t size = LOG_START < cap ? LOG_START : cap;
-	int fd;
+	char *stats = NULL;
+	int fd, verdict = 0;
 	a->log_level = p->obj->lopts.log_level ? p->obj->lopts.log_level : 1;
 	for (;;) {
 		char *buf = realloc(p->log, size);
-		if (!buf)
+		if (!buf) {
+			free(stats);
 			return -ENOMEM;
+		}
 		p->log = buf;
 		buf[0] = '\0';
 		a->log_buf = buf;
 		a->log_size = size;
 		fd = wd_sys_prog_load(a);
 		/* ENOSPC: the log did not fit (before 6.4 the load fails for it). */
-		if (fd != -ENOSPC || size >= cap)
+		if (fd != -ENOSPC)
+			break;
+		if (!a->log_true_size && !stats && (stats = malloc(64u << 10)))
+			verdict = stats_verdict(a, stats, 64u << 10);
+		/* Over the instruction limit: the whole log is a line per walked
+		 * instruction, more than any cap; doubling only re-runs the
+		 * verifier (seconds each). */
+		if (size >= cap || verdict == -E2BIG)
+			break;
+		/* 6.4+ keeps the tail (verdict included) and says the whole log
+		 * is larger than the cap: another run would keep a longer tail only. */
+		if (a->log_true_size > cap)
 			break;
 		/* 6.4+ says how much it needs: one more run of the verifier, not
 		 * one per doubling (a "too complex" program takes seconds each). */
@@ -136,7 +173,20 @@ static int load_with_log(struct wd_prog *p, struct wd_prog_load_args *a)
 		size = next < cap ? next : cap;
 	}
 	if (fd == -ENOSPC)
-		wd_debug("program '%s': verifier log truncated at the %zu-byte cap", p->name, size);
+		wd_debug("program '%s': verifier log truncated at %zu bytes", p->name, size);
+	if (fd == -ENOSPC && stats && verdict < 0) {
+		/* The head of the trace, then the verdict the truncation hid. */
+		static const char note[] = "\n... (log truncated: this kernel keeps only its head; "
+					   "the verdict, from a statistics-only run:)\n";
+		size_t used = strlen(p->log), more = sizeof(note) + strlen(stats) + 1;
+		char *buf = realloc(p->log, used + more);
+		if (buf) {
+			p->log = buf;
+			snprintf(buf + used, more, "%s%s", note, stats);
+			fd = verdict;
+		}
+	}
+	free(stats);
 	return fd;
 }
 

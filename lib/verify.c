@@ -136,10 +136,22 @@ static bool matches(const struct pattern *p, const char *text)
 	return true;
 }
 
+/* "stack depth 8" / "stack depth 8+16": the BPF_LOG_STATS summary (per
+ * subprogram), not a message. */
+static bool stack_depth_stats(const char *l)
+{
+	if (strncmp(l, "stack depth ", 12))
+		return false;
+	for (l += 12; *l && *l != '\n'; l++)
+		if (!(*l >= '0' && *l <= '9') && *l != '+')
+			return false;
+	return true;
+}
+
 static bool stats_line(const char *l)
 {
 	return !strncmp(l, "processed ", 10) || !strncmp(l, "verification time", 17) ||
-	       !strncmp(l, "stack depth", 11) || !strncmp(l, "max_states", 10) ||
+	       stack_depth_stats(l) || !strncmp(l, "max_states", 10) ||
 	       !strncmp(l, "-- END", 6) || *l == '\n' || *l == '\0';
 }
 
@@ -149,21 +161,31 @@ static bool stats_line(const char *l)
 #define TAIL 3
 static void log_tail(const char *log, char *out, size_t size)
 {
-	const char *end = log + strlen(log), *start;
+	const char *end = log + strlen(log), *start, *line[TAIL];
+	size_t len[TAIL], used = 0;
 	int n = 0;
 
 	out[0] = '\0';
+	/* The statistics stay out: "stack depth 8" next to "BPF program is too
+	 * large" is not a stack problem (kernels before 6.4 print them with
+	 * BPF_LOG_STATS, see lib/prog_load.c). */
 	while (end > log && n < TAIL) {
 		start = end;
 		if (start > log && start[-1] == '\n')
 			start--;
 		while (start > log && start[-1] != '\n')
 			start--;
-		if (!stats_line(start))
-			n++;
+		if (!stats_line(start)) {
+			line[n] = start;
+			len[n++] = (size_t)(end - start);
+		}
 		end = start;
 	}
-	snprintf(out, size, "%s", end);
+	while (n-- > 0 && used + len[n] < size) {
+		memcpy(out + used, line[n], len[n]);
+		used += len[n];
+		out[used] = '\0';
+	}
 }
 
 const char *wd_verify_explain(const char *log, int err, const char *license)

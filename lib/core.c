@@ -428,19 +428,10 @@ static int record_poison(struct poison_set *s, int sec, uint32_t insn, const cha
 
 /* ---- the object ------------------------------------------------------------------- */
 
-static const struct wd_func *func_containing(const struct wd_spec *s, int sec, uint32_t insn)
-{
-	for (size_t i = 0; i < s->nr_funcs; i++) {
-		const struct wd_func *f = &s->funcs[i];
-		if (f->sec == sec && insn >= f->off && insn < f->off + f->cnt)
-			return f;
-	}
-	return NULL;
-}
 
 static const char *prog_at(const struct wd_object *obj, int sec, uint32_t insn)
 {
-	const struct wd_func *f = func_containing(obj->spec, sec, insn);
+	const struct wd_func *f = wd_spec_func_containing(obj->spec, sec, insn);
 	return f ? f->name : obj->spec->secs[sec].name;
 }
 
@@ -538,7 +529,7 @@ bool wd_core_explain(const struct wd_prog *p, int insn, char *buf, size_t size)
 		if (s->obj != p->obj)
 			continue;
 		for (size_t i = 0; i < s->n && !found; i++) {
-			const struct wd_func *f = func_containing(p->obj->spec, s->v[i].sec, s->v[i].insn);
+			const struct wd_func *f = wd_spec_func_containing(p->obj->spec, s->v[i].sec, s->v[i].insn);
 			long at = f ? placed_at(p, f) : -1;
 			if (at >= 0 && at + (long)(s->v[i].insn - f->off) == insn) {
 				snprintf(buf, size, "%s", s->v[i].what);

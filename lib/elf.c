@@ -303,6 +303,16 @@ const struct wd_func *wd_spec_func_at(const struct wd_spec *spec, int sec, uint3
 	return NULL;
 }
 
+const struct wd_func *wd_spec_func_containing(const struct wd_spec *spec, int sec, uint32_t insn)
+{
+	for (size_t i = 0; i < spec->nr_funcs; i++) {
+		const struct wd_func *f = &spec->funcs[i];
+		if (f->sec == sec && insn >= f->off && insn < f->off + f->cnt)
+			return f;
+	}
+	return NULL;
+}
+
 /* ---- maps --------------------------------------------------------------- */
 
 static bool sym_by_name_in(struct elf_ctx *c, const char *name, size_t shndx, GElf_Sym *out)

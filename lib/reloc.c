@@ -38,15 +38,6 @@ static const struct wd_reloc *find_reloc(const struct wd_code_sec *cs, uint32_t 
 	return lo < cs->nr_relocs && cs->relocs[lo].insn == insn ? &cs->relocs[lo] : NULL;
 }
 
-static const struct wd_func *func_containing(const struct wd_spec *s, int sec, uint32_t insn)
-{
-	for (size_t i = 0; i < s->nr_funcs; i++) {
-		const struct wd_func *f = &s->funcs[i];
-		if (f->sec == sec && insn >= f->off && insn < f->off + f->cnt)
-			return f;
-	}
-	return NULL;
-}
 
 /* Place a function in the program (once) and return its start. */
 static long place(struct asm_ctx *c, const struct wd_func *f)
@@ -86,7 +77,7 @@ static int link_to(struct asm_ctx *c, size_t at, int sec, long target, const cha
 	const struct wd_func *f;
 	size_t before = c->nr_placed;
 	long start;
-	if (target < 0 || !(f = func_containing(c->obj->spec, sec, target)))
+	if (target < 0 || !(f = wd_spec_func_containing(c->obj->spec, sec, target)))
 		return wd_err(-EINVAL, "program '%s': %s at insn %zu points outside any function",
 			      c->prog->name, what, at);
 	if ((start = place(c, f)) < 0)

@@ -110,6 +110,8 @@ int wd_spec_parse(const void *buf, size_t size, const char *name, struct wd_spec
 void wd_spec_free(struct wd_spec *spec);
 int wd_spec_find_map(const struct wd_spec *spec, const char *name);
 const struct wd_func *wd_spec_func_at(const struct wd_spec *spec, int sec, uint32_t insn);
+/* The function of section `sec` whose instructions include `insn`, or NULL. */
+const struct wd_func *wd_spec_func_containing(const struct wd_spec *spec, int sec, uint32_t insn);
 int wd_spec_find_sec(const struct wd_spec *spec, const char *name);
 /* Parse .BTF.ext into the sections of the spec (elf.c calls it). */
 int wd_btf_ext_parse(struct wd_spec *spec, const void *data, size_t size);

@@ -172,17 +172,23 @@ static int load_with_log(struct wd_prog *p, struct wd_prog_load_args *a)
 		size_t next = a->log_true_size > size ? a->log_true_size : size * 2;
 		size = next < cap ? next : cap;
 	}
-	if (fd == -ENOSPC)
+	if (fd == -ENOSPC) {
 		wd_debug("program '%s': verifier log truncated at %zu bytes", p->name, size);
-	if (fd == -ENOSPC && stats && verdict < 0) {
-		/* The head of the trace, then the verdict the truncation hid. */
-		static const char note[] = "\n... (log truncated: this kernel keeps only its head; "
-					   "the verdict, from a statistics-only run:)\n";
-		size_t used = strlen(p->log), more = sizeof(note) + strlen(stats) + 1;
-		char *buf = realloc(p->log, used + more);
-		if (buf) {
-			p->log = buf;
-			snprintf(buf + used, more, "%s%s", note, stats);
+		/* The program failed for another reason the cut log hides in its
+		 * errno: a statistics-only run gives it (and, before 6.4, whose
+		 * kernels keep only the log's head, the verdict text too). */
+		bool tail_kept = a->log_true_size != 0;
+		if (!stats && (stats = malloc(64u << 10)))
+			verdict = stats_verdict(a, stats, 64u << 10);
+		if (stats && verdict < 0) {
+			static const char note[] = "\n... (log truncated: this kernel keeps only its head; "
+						   "the verdict, from a statistics-only run:)\n";
+			size_t used = strlen(p->log), more = sizeof(note) + strlen(stats) + 1;
+			char *buf = tail_kept ? p->log : realloc(p->log, used + more);
+			if (buf && !tail_kept) {
+				p->log = buf;
+				snprintf(buf + used, more, "%s%s", note, stats);
+			}
 			fd = verdict;
 		}
 	}

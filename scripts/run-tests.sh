@@ -46,7 +46,7 @@ if [ "${WARDEN_MATRIX:-1}" != 0 ]; then
 	MATRIX_BUILD_DIR=$PWD/$O ./vm/matrix.sh --no-host || status=1
 	for r in "$cache"/logs/*.results; do
 		[ -f "$r" ] || continue
-		read -r p f s < <(awk '/^@@MATRIX/ { p += $3; f += $4; s += $5 } END { print p + 0, f + 0, s + 0 }' "$r")
+		read -r p f s < <(awk '/^@@MATRIX / { p += $3; f += $4; s += $5 } END { print p + 0, f + 0, s + 0 }' "$r")
 		passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
 	done
 fi

@@ -64,8 +64,8 @@ $(O)/bpf/%.o: bpf/%.bpf.c $(wildcard bpf/*.h bpf/include/*.h) $(O)/include/vmlin
 	@mkdir -p $(dir $@)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-BUILD_DEPS := clang llvm libelf-dev zlib1g-dev bpftool libbpf-dev pkg-config make gcc libc6-dev
-TEST_DEPS  := $(BUILD_DEPS) libcmocka-dev iproute2 qemu-system-x86 busybox-static
+BUILD_DEPS := clang llvm libelf-dev zlib1g-dev bpftool libbpf-dev libcmocka-dev pkg-config make gcc libc6-dev
+TEST_DEPS  := $(BUILD_DEPS) iproute2 qemu-system-x86 busybox-static
 
 deps:
 	@./scripts/install-deps.sh $(BUILD_DEPS)
@@ -80,8 +80,9 @@ check: test-deps
 	$(MAKE) O=$(O)/asan SAN="-fsanitize=address,undefined -fno-omit-frame-pointer" CFLAGS="-O1 -g" $(O)/asan/tests/warden-test
 	./scripts/run-tests.sh $(O)
 
+# The demo needs only the library, the CLI and the bundled BPF programs.
 demo: deps
-	$(MAKE) all
+	$(MAKE) $(O)/warden $(ABPF_OBJ)
 	./scripts/demo.sh $(O)
 
 $(O)/bench/bench_load: bench/load/bench_load.c $(O)/libwarden.a

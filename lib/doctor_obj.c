@@ -4,7 +4,8 @@
  * Decided from the object's spec and the loader's probes, without loading
  * the object: program type, map types, helpers called (from the assembled
  * instructions), attach target (/proc/kallsyms, tracefs events, kernel BTF),
- * instruction count against the probed limit, CO-RE relocations.
+ * instruction count against the probed limit, CO-RE relocations resolved
+ * against the target BTF (see check_core() for the rule).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -15,6 +16,7 @@
 #include "diag.h"
 #include "probe.h"
 #include "tracefs.h"
+#include "warden/core.h"
 #include "warden/doctor.h"
 #include "warden/features.h"
 
@@ -134,7 +136,12 @@ static void check_btf_target(struct pf *pf, const struct wd_sec_def *def, const 
 	const struct wd_btf *vmlinux = wd_probe_kern_btf() == 1 ? wd_btf_vmlinux() : NULL;
 	char name[256];
 
-	(void)def;
+	if (!*target && def->attach == WD_ATTACH_RAW_TP) {
+		/* SEC("raw_tp") alone loads; the tracepoint is named at attach */
+		pf_add(pf, "target", WD_CHECK_INFO, NULL, "no tracepoint in the section name: "
+		       "attached at run time to one given by the user");
+		return;
+	}
 	if (!*target) {
 		pf_add(pf, "target", WD_CHECK_WRONG, NULL, "the section name names no target");
 		return;
@@ -233,18 +240,187 @@ static void check_size(struct pf *pf, const struct wd_diag_prog *d)
 		pf_add(pf, "size", WD_CHECK_OK, NULL, "%zu insns (limit %ld)", d->insn_cnt, lim);
 }
 
-static void check_core(struct pf *pf)
-{
-	const struct wd_code_sec *cs = &pf->p->obj->spec->secs[pf->p->func->sec];
+/* ---- CO-RE ---------------------------------------------------------------------
+ *
+ * Every CO-RE relocation of the object is resolved once, against the same
+ * target as a load (--btf FILE, else this kernel's BTF), and judged per
+ * program: the relocations of its own function and of each subprogram
+ * assembled into it.  The rule, which follows what the loader and the
+ * verifier do with the result:
+ *
+ * - a relocation that cannot be applied at all (error: no target BTF,
+ *   candidates that disagree, a malformed record) makes the loader refuse
+ *   the whole object, so every program of the object "would fail";
+ * - a poisoned relocation (the field, type or enum value has no match in
+ *   the target, even when no candidate type exists at all) does not fail a
+ *   load by itself: the instruction becomes a call the verifier rejects only
+ *   if it reaches it.  It is "guarded" when the same function computes,
+ *   earlier, an existence relocation (field_exists, type_exists,
+ *   type_matches, enumval_exists) that is 0 on the target for the same
+ *   path or a prefix of it (bpf_core_field_exists(t->f) before t->f): that
+ *   is info only.  Otherwise it is unguarded and reached as far as a cheap
+ *   check can tell, and the program "would fail", naming the relocation.
+ *   This is a heuristic: a poisoned access in code made dead by another
+ *   kind of guard (a .kconfig value, another type's existence) is reported
+ *   as a failure although it loads; a guarded-looking access that is also
+ *   reached on another path is reported as info although it fails.
+ */
+struct core_relo {
+	struct wd_core_relo_info i;
+	const struct wd_func *f;
+};
 
-	if (!cs->nr_core_relos)
+struct core_relos {
+	const struct wd_spec *spec;
+	struct core_relo *v;
+	size_t n, cap;
+	int err;                /* resolving failed as a whole (no target BTF) */
+	char errmsg[256];
+	const struct core_relo *first_error;   /* first relocation with error != 0 */
+};
+
+static int core_collect(const struct wd_core_relo_info *info, void *ctx)
+{
+	struct core_relos *c = ctx;
+	struct core_relo *r;
+	int sec = wd_spec_find_sec(c->spec, info->section);
+
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 32;
+		void *v = realloc(c->v, cap * sizeof(*c->v));
+		if (!v)
+			return -ENOMEM;
+		c->v = v;
+		c->cap = cap;
+	}
+	r = &c->v[c->n++];
+	r->i = *info;
+	r->f = sec >= 0 ? wd_spec_func_containing(c->spec, sec, info->insn) : NULL;
+	return 0;
+}
+
+static void core_relos_load(struct core_relos *c, const struct wd_object *obj)
+{
+	memset(c, 0, sizeof(*c));
+	c->spec = obj->spec;
+	c->err = wd_object_core_relos(obj, true, core_collect, c);
+	if (c->err) {
+		snprintf(c->errmsg, sizeof(c->errmsg), "%s", wd_errmsg());
 		return;
-	/* TODO(core): resolve each relocation against the target BTF with the
-	 * CO-RE engine (include/warden/core.h, lib/core.c) once it lands; the
-	 * loader's placeholder refuses every CO-RE object. */
-	pf_add(pf, "co-re", WD_CHECK_INFO, NULL,
-	       "%zu CO-RE relocations in section %s: not checked (CO-RE engine pending)",
-	       cs->nr_core_relos, cs->name);
+	}
+	for (size_t k = 0; k < c->n && !c->first_error; k++)
+		if (c->v[k].i.error)
+			c->first_error = &c->v[k];
+}
+
+/* Is function f part of the program assembled in d (reloc.c appends each
+ * subprogram once, after the program's own instructions)? */
+static bool in_prog(const struct wd_prog *p, const struct wd_diag_prog *d, const struct wd_func *f)
+{
+	const struct bpf_insn *src;
+
+	if (!f || f == p->func)
+		return f != NULL;
+	if (!d || f->is_prog)
+		return false;
+	src = p->obj->spec->secs[f->sec].insns + f->off;
+	for (size_t s = p->func->cnt; s + f->cnt <= d->insn_cnt; s++) {
+		size_t k = 0;
+		while (k < f->cnt && d->insns[s + k].code == src[k].code)
+			k++;
+		if (k == f->cnt)
+			return true;
+	}
+	return false;
+}
+
+static bool kind_exists(uint32_t kind)
+{
+	return kind == BPF_CORE_FIELD_EXISTS || kind == BPF_CORE_TYPE_EXISTS ||
+	       kind == 12 /* BPF_CORE_TYPE_MATCHES, not in older headers */ ||
+	       kind == BPF_CORE_ENUMVAL_EXISTS;
+}
+
+/* "struct a.b" is a prefix of "struct a.b.c" and "struct a.b[2]", not "struct a.bc" */
+static bool path_prefix(const char *pre, const char *path)
+{
+	size_t n = strlen(pre);
+
+	return !strncmp(pre, path, n) && (!path[n] || path[n] == '.' || path[n] == '[');
+}
+
+static bool core_guarded(const struct core_relos *c, const struct core_relo *r)
+{
+	for (size_t k = 0; k < c->n; k++) {
+		const struct core_relo *g = &c->v[k];
+		if (g->f == r->f && g->i.insn < r->i.insn && kind_exists(g->i.kind) &&
+		    !g->i.error && !g->i.poisoned && g->i.target_value == 0 &&
+		    path_prefix(g->i.path, r->i.path))
+			return true;
+	}
+	return false;
+}
+
+static const char *core_why(const struct wd_core_relo_info *i, char *buf, size_t size)
+{
+	if (i->target[0])
+		snprintf(buf, size, "does not fit %s", i->target);
+	else
+		snprintf(buf, size, "not in the target BTF");
+	return buf;
+}
+
+static void check_core(struct pf *pf, const struct core_relos *c, const struct wd_diag_prog *d,
+		       const char *target)
+{
+	const struct core_relo *bad = NULL;
+	size_t n = 0, guarded = 0;
+	char why[300];
+
+	for (size_t k = 0; k < c->n; k++)
+		n += in_prog(pf->p, d, c->v[k].f);
+	if (c->err) {
+		/* the loader fails the same way for every program of the object */
+		pf_add(pf, "co-re", WD_CHECK_MISSING, strcmp(target, "this kernel's BTF") ? NULL :
+		       "give the target kernel's BTF with --btf FILE",
+		       "the object's CO-RE relocations cannot be resolved: %s", c->errmsg);
+		return;
+	}
+	if (c->first_error) {
+		const struct wd_core_relo_info *e = &c->first_error->i;
+		pf_add(pf, "co-re", WD_CHECK_WRONG, NULL, "%s %s (%s, insn %u): %s%s", e->kind_name,
+		       e->path, e->program ? e->program : e->section, e->insn, e->message,
+		       in_prog(pf->p, d, c->first_error->f) ? "" :
+		       " (another program's relocation; the object does not load)");
+		return;
+	}
+	if (!n)
+		return;
+	for (size_t k = 0; k < c->n; k++) {
+		const struct core_relo *r = &c->v[k];
+		if (!r->i.poisoned || !in_prog(pf->p, d, r->f))
+			continue;
+		if (!core_guarded(c, r)) {
+			if (!bad)
+				bad = r;
+			continue;
+		}
+		if (guarded++ < 4)
+			pf_add(pf, "co-re", WD_CHECK_INFO, NULL,
+			       "%s %s: %s; poisoned, guarded by an existence check "
+			       "(fails only if reached)", r->i.kind_name, r->i.path,
+			       core_why(&r->i, why, sizeof(why)));
+	}
+	if (bad)
+		pf_add(pf, "co-re", WD_CHECK_MISSING,
+		       "guard the access with bpf_core_field_exists() or match the target's layout",
+		       "%s %s (%s, insn %u): %s; unguarded, the verifier rejects the poisoned "
+		       "instruction", bad->i.kind_name, bad->i.path,
+		       bad->i.program ? bad->i.program : bad->i.section, bad->i.insn,
+		       core_why(&bad->i, why, sizeof(why)));
+	else
+		pf_add(pf, "co-re", WD_CHECK_OK, NULL, "%zu relocations resolved against %s%s", n,
+		       target, guarded ? " (the poisoned ones are guarded)" : "");
 }
 
 static void check_type(struct pf *pf)
@@ -261,24 +437,29 @@ static void check_type(struct pf *pf)
 		       r == -EPERM ? "refused (EPERM)" : wd_probe_result_str(r));
 }
 
-static void preflight_prog(struct wd_report *r, struct wd_prog *p, int map_fails)
+static void preflight_prog(struct wd_report *r, struct wd_prog *p, int map_fails,
+			   const struct core_relos *core, const char *core_target)
 {
 	struct pf pf = { .r = r, .p = p };
 	struct wd_diag_prog d;
+	bool assembled;
 
 	if (!p->def || !p->type) {
 		pf_add(&pf, "section", WD_CHECK_WRONG, NULL, "unknown section name '%s'", p->sec_name);
 	} else {
 		check_type(&pf);
 		check_attach(&pf);
-		if (wd_diag_assemble(p, &d) == 0) {
+		assembled = wd_diag_assemble(p, &d) == 0;
+		if (assembled) {
 			check_helpers(&pf, &d);
 			check_size(&pf, &d);
-			wd_diag_prog_free(&d);
 		} else {
 			pf_add(&pf, "assembly", WD_CHECK_WRONG, NULL, "%s", wd_errmsg());
 		}
-		check_core(&pf);
+		if (core)
+			check_core(&pf, core, assembled ? &d : NULL, core_target);
+		if (assembled)
+			wd_diag_prog_free(&d);
 	}
 	if (map_fails && !pf.fails++)
 		snprintf(pf.first, sizeof(pf.first), "a map of the object cannot be created");
@@ -312,8 +493,11 @@ static int check_maps(struct wd_report *r, const struct wd_object *obj)
 int wd_doctor_object(const char *path, const struct wd_preflight_opts *opts, struct wd_report *r)
 {
 	struct wd_open_opts oo = { .sz = sizeof(oo) };
+	struct core_relos core;
 	struct wd_object *obj;
 	struct wd_prog *p;
+	bool has_core = false;
+	char target[300];
 	int map_fails;
 
 	if (opts && opts->sz >= offsetofend(struct wd_preflight_opts, btf_path))
@@ -322,8 +506,15 @@ int wd_doctor_object(const char *path, const struct wd_preflight_opts *opts, str
 	if (!obj)
 		return -errno ? -errno : -EINVAL;
 	map_fails = check_maps(r, obj);
+	for (size_t i = 0; i < obj->spec->nr_secs; i++)
+		has_core = has_core || obj->spec->secs[i].nr_core_relos;
+	if (has_core)
+		core_relos_load(&core, obj);
+	snprintf(target, sizeof(target), "%s", oo.btf_path ? oo.btf_path : "this kernel's BTF");
 	wd_object_for_each_prog(p, obj)
-		preflight_prog(r, p, map_fails);
+		preflight_prog(r, p, map_fails, has_core ? &core : NULL, target);
+	if (has_core)
+		free(core.v);
 	wd_object_close(obj);
 	return 0;
 }

@@ -262,8 +262,143 @@ static void doctor_object_verdicts_match_real_loads(void **state)
 			fail_msg("%s: no '%s' in:\n%s", cases[i].obj, cases[i].needle, out);
 		free(out);
 	}
-	/* TODO(core): an object whose CO-RE field is absent from --btf, once
-	 * include/warden/core.h lands. */
+}
+
+/* ---- CO-RE preflight against this kernel and a --btf FILE ----------------------- */
+
+/* A target BTF with only `struct task_struct { int pid; }` (pid at 100, no
+ * tgid), written like tests/test_core.c writes its synthetic BTF files. */
+static char *write_btf_without_tgid(void)
+{
+	static char path[64];
+	uint32_t types[64], n = 0;
+	char strs[64] = "\0int\0task_struct\0pid";   /* offsets 1, 5, 17 */
+	uint32_t str_len = 1 + 4 + 12 + 4;
+	struct btf_header h = { .magic = BTF_MAGIC, .version = BTF_VERSION, .hdr_len = sizeof(h) };
+	int fd;
+
+	/* [1] int */
+	types[n++] = 1; types[n++] = BTF_KIND_INT << 24; types[n++] = 4;
+	types[n++] = BTF_INT_ENC(BTF_INT_SIGNED, 0, 32);
+	/* [2] struct task_struct, size 4096, one member: pid (int) at byte 100 */
+	types[n++] = 5; types[n++] = BTF_KIND_STRUCT << 24 | 1; types[n++] = 4096;
+	types[n++] = 17; types[n++] = 1; types[n++] = 100 * 8;
+	h.type_len = n * 4;
+	h.str_off = h.type_len;
+	h.str_len = str_len;
+	snprintf(path, sizeof(path), "/tmp/warden-doctor-btf-XXXXXX");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, &h, sizeof(h)), (ssize_t)sizeof(h));
+	assert_int_equal(write(fd, types, h.type_len), (ssize_t)h.type_len);
+	assert_int_equal(write(fd, strs, str_len), (ssize_t)str_len);
+	close(fd);
+	return path;
+}
+
+/* Does program `prog` of `obj_name` load on its own (the others not
+ * loaded) with CO-RE against `btf` (NULL: this kernel's)? */
+static bool prog_loads(const char *obj_name, const char *prog, const char *btf)
+{
+	struct wd_open_opts o = { .sz = sizeof(o), .btf_path = btf };
+	struct wd_object *obj = wd_object_open(wd_test_obj(obj_name), &o);
+	struct wd_prog *p;
+	bool ok;
+
+	assert_non_null(obj);
+	wd_object_for_each_prog(p, obj)
+		wd_prog_set_autoload(p, !strcmp(wd_prog_name(p), prog));
+	ok = wd_object_load(obj, NULL) == 0;
+	wd_object_close(obj);
+	return ok;
+}
+
+/* `warden doctor [--btf btf] obj`: each program's verdict against a real
+ * load of that program with the same BTF, and the exit status against all
+ * of them.  *n_ok: programs said ok.  Returns the output. */
+static char *core_verdicts_match(const char *obj_name, const char *btf, int *n_ok)
+{
+	struct wd_object *obj = wd_object_open(wd_test_obj(obj_name), NULL);
+	struct wd_prog *p;
+	char args[512];
+	bool all_ok = true;
+	int rc;
+
+	assert_non_null(obj);
+	snprintf(args, sizeof(args), "doctor %s%s %s", btf ? "--btf " : "", btf ? btf : "",
+		 wd_test_obj(obj_name));
+	char *out = cli(NULL, args, &rc);
+	*n_ok = 0;
+	wd_object_for_each_prog(p, obj) {
+		const char *name = wd_prog_name(p);
+		bool said_ok = has_line(out, "ok", name, "will load and attach");
+		bool loads = prog_loads(obj_name, name, btf);
+		if (said_ok != loads)
+			fail_msg("%s %s (--btf %s): doctor says %s, a real load %s:\n%s", obj_name,
+				 name, btf ? btf : "-", said_ok ? "ok" : "fail",
+				 loads ? "works" : "fails", out);
+		*n_ok += said_ok;
+		all_ok = all_ok && said_ok;
+	}
+	if ((rc == 0) != all_ok)
+		fail_msg("%s: exit %d, verdicts %s:\n%s", obj_name, rc, all_ok ? "all ok" : "not", out);
+	wd_object_close(obj);
+	return out;
+}
+
+static void doctor_core_verdicts_match_real_loads(void **state)
+{
+	static const char *on_host[] = { "core_fields.o", "core_subprogs.o", "core_types.o",
+					 "core_poison.o", "preflight_core.o" };
+	char *out, *btf;
+	int n_ok;
+	(void)state;
+	if (wd_probe_kern_btf() != 1)
+		WD_SKIP("no kernel BTF for CO-RE");
+	for (size_t i = 0; i < sizeof(on_host) / sizeof(on_host[0]); i++) {
+		out = core_verdicts_match(on_host[i], NULL, &n_ok);
+		if (!strcmp(on_host[i], "core_fields.o")) {
+			/* (1) an existing CO-RE object passes on this host */
+			EXPECT_LINE(out, "ok", "run_fields", "will load and attach");
+			EXPECT_LINE(out, "ok", "run_fields: co-re", "23 relocations resolved against "
+				    "this kernel's BTF");
+			EXPECT_LINE(out, "info", "run_fields: co-re",
+				    "byte_off struct task_struct___mine.warden_no_such_field");
+		}
+		if (!strcmp(on_host[i], "core_poison.o")) {
+			/* unguarded poison is named; guarded poison is info */
+			EXPECT_LINE(out, "wrong", "read_missing", "co-re: byte_off struct "
+				    "task_struct___gone.warden_gone_field (read_missing, insn ");
+			EXPECT_LINE(out, "info", "guarded: co-re",
+				    "byte_off struct task_struct___gone.warden_gone_field");
+			assert_int_equal(n_ok, 1);
+		}
+		if (!strcmp(on_host[i], "preflight_core.o"))
+			assert_int_equal(n_ok, 2);
+		free(out);
+	}
+	/* (2) a target BTF without task_struct.tgid: the unguarded read is named
+	 * and fails, the guarded one loads; core_fields.o fails there too (its
+	 * real_parent, tgid... reads are unguarded) */
+	btf = write_btf_without_tgid();
+	out = core_verdicts_match("preflight_core.o", btf, &n_ok);
+	EXPECT_LINE(out, "missing", "pf_unguarded: co-re",
+		    "byte_off struct task_struct___pf.tgid (pf_unguarded, insn ");
+	EXPECT_LINE(out, "wrong", "pf_unguarded", "co-re: byte_off struct task_struct___pf.tgid");
+	EXPECT_LINE(out, "info", "pf_guarded: co-re", "byte_off struct task_struct___pf.tgid: "
+		    "not in the target BTF; poisoned, guarded");
+	EXPECT_LINE(out, "ok", "pf_guarded", "will load and attach");
+	assert_int_equal(n_ok, 1);
+	free(out);
+	out = core_verdicts_match("core_fields.o", btf, &n_ok);
+	assert_int_equal(n_ok, 0);
+	free(out);
+	/* a --btf file that does not exist: every program fails, as the load */
+	out = core_verdicts_match("preflight_core.o", "/nonexistent/vmlinux.btf", &n_ok);
+	assert_int_equal(n_ok, 0);
+	assert_non_null(strstr(out, "/nonexistent/vmlinux.btf"));
+	free(out);
+	unlink(btf);
 }
 
 static const struct CMUnitTest doctor_tests[] = {
@@ -274,5 +409,6 @@ static const struct CMUnitTest doctor_tests[] = {
 	cmocka_unit_test(verify_null_check_and_good_program),
 	cmocka_unit_test(ps_lists_a_loaded_program_until_close),
 	cmocka_unit_test(doctor_object_verdicts_match_real_loads),
+	cmocka_unit_test(doctor_core_verdicts_match_real_loads),
 };
 WD_TEST_SET(doctor_set, "doctor", doctor_tests);

@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <linux/bpf.h>
 #include "harness.h"
+#include "../lib/sys.h"
 
 /* Run `warden ARGS`; on an unexpected exit status show what it printed. */
 static void expect_cli(const char *args, int want, char **out)
@@ -116,6 +117,34 @@ static const struct CMUnitTest cli_load_tests[] = {
 };
 WD_TEST_SET(wd_tests_cli_load, "loader", cli_load_tests);
 
+/* bpf links on the host, by id walk (none may be left behind) */
+static int count_links(void)
+{
+	int n = 0;
+	uint32_t id = 0;
+	while (wd_sys_get_next_id(BPF_LINK_GET_NEXT_ID, id, &id) == 0)
+		n++;
+	return n;
+}
+
+/* load --attach attaches what its section names, says what it cannot, and
+ * detaches everything when the duration ends. */
+static void load_attach_attaches_by_section_and_detaches(void **state)
+{
+	(void)state;
+	WD_REQUIRE(wd_probe_prog_type(BPF_PROG_TYPE_TRACEPOINT), "tracepoint programs");
+	WD_REQUIRE(wd_probe_prog_type(BPF_PROG_TYPE_SOCKET_FILTER), "socket filters");
+	char args[512], *out;
+	int before = count_links();
+	snprintf(args, sizeof(args), "load --attach --duration 1 %s", wd_test_obj("minimal.o"));
+	expect_cli(args, 0, &out);
+	assert_non_null(strstr(out, "attached minimal_tp"));
+	assert_non_null(strstr(out, "syscalls/sys_enter_getpid"));
+	assert_non_null(strstr(out, "not attached minimal_sock"));
+	free(out);
+	assert_int_equal(count_links(), before);
+}
+
 /* docs/sections.md is the output of `warden inspect --sections`. */
 static void sections_doc_matches_the_table(void **state)
 {
@@ -133,6 +162,7 @@ static void sections_doc_matches_the_table(void **state)
 }
 
 static const struct CMUnitTest cli_doc_tests[] = {
+	cmocka_unit_test(load_attach_attaches_by_section_and_detaches),
 	cmocka_unit_test(sections_doc_matches_the_table),
 };
 WD_TEST_SET(wd_tests_cli_doc, "loader", cli_doc_tests);

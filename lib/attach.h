@@ -58,6 +58,8 @@ struct wd_owner {
 };
 /* This process (recomputed after fork). */
 const struct wd_owner *wd_owner_self(void);
+/* Start time of process pid (field 22 of /proc/<pid>/stat), or -errno. */
+int wd_proc_start(int pid, unsigned long long *start);
 /* Legacy event name for this process: "warden_<pid>_<start>_<ns>_<n>_<what>",
  * hex fields, sanitized and cut to the kernel's 64-byte limit. */
 void wd_legacy_event_name(char *buf, size_t size, const char *what);

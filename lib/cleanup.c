@@ -35,7 +35,7 @@ static int swept_pid;
 static unsigned int counter;
 
 /* Start time of process pid (field 22 of /proc/<pid>/stat), or -errno. */
-static int proc_start(int pid, unsigned long long *start)
+int wd_proc_start(int pid, unsigned long long *start)
 {
 	char path[64], buf[1024], *p;
 	int fd, field;
@@ -76,7 +76,7 @@ const struct wd_owner *wd_owner_self(void)
 	if (self.pid != pid) {   /* first call, or a forked child */
 		self.pid = pid;
 		self.start = 0;
-		proc_start(pid, &self.start);
+		wd_proc_start(pid, &self.start);
 		self.pidns = proc_pidns(pid);
 	}
 	pthread_mutex_unlock(&lock);
@@ -131,7 +131,7 @@ static const char *judge(const struct wd_owner *o, const struct wd_owner *me)
 	unsigned long long start;
 	if (o->pidns != me->pidns)
 		return "other pid namespace";
-	if (proc_start(o->pid, &start) == 0 && start == o->start)
+	if (wd_proc_start(o->pid, &start) == 0 && start == o->start)
 		return "owner alive";
 	return NULL;
 }

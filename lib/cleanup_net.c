@@ -40,27 +40,6 @@ struct sweep {
 	uint32_t parent;
 };
 
-/* Start time of pid (field 22 of /proc/<pid>/stat), 0 when it is gone. */
-static unsigned long long proc_start(pid_t pid)
-{
-	char path[64], buf[1024], *p;
-	ssize_t n;
-	int fd, field;
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	p = strrchr(buf, ')'); /* comm may hold spaces and parentheses */
-	for (field = 2; field < 22 && p; field++)
-		p = strchr(p + 1, ' ');
-	return p ? strtoull(p + 1, NULL, 10) : 0;
-}
-
 /* "warden_<pid>_<start>_<pidns>_<prog>" of a dead owner -> its pid; 0 when
  * the name is not warden's, the owner lives, or it is another pid namespace's. */
 static pid_t dead_owner(const char *name)
@@ -73,7 +52,8 @@ static pid_t dead_owner(const char *name)
 		return 0;
 	if (pidns != me->pidns)
 		return 0;
-	return proc_start(pid) == start && wd_pid_alive(pid) ? 0 : pid;
+	unsigned long long now;
+	return wd_proc_start(pid, &now) == 0 && now == start && wd_pid_alive(pid) ? 0 : pid;
 }
 
 static int filter_cb(const struct nlmsghdr *nh, void *ctx)

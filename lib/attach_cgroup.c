@@ -75,7 +75,6 @@ static int cg_detach(struct wd_link *link)
 static struct wd_link *attach_legacy(struct wd_prog *prog, int cg_fd, const char *cgd)
 {
 	struct cg_priv *p = calloc(1, sizeof(*p));
-	struct wd_link *link;
 	int err = p ? wd_sys_prog_attach(prog->fd, cg_fd, prog->expected_attach_type,
 					 BPF_F_ALLOW_MULTI) : -ENOMEM;
 	if (err) {
@@ -88,18 +87,8 @@ static struct wd_link *attach_legacy(struct wd_prog *prog, int cg_fd, const char
 	p->cg_fd = fcntl(cg_fd, F_DUPFD_CLOEXEC, 3);
 	p->prog_fd = fcntl(prog->fd, F_DUPFD_CLOEXEC, 3);
 	p->type = prog->expected_attach_type;
-	link = wd_link_new(prog, -1, cg_detach, "cgroup %s %s (prog_attach)",
-			   attach_name(p->type), cgd);
-	if (!link) {
-		struct wd_link tmp = { .priv = p };
-		cg_detach(&tmp);
-		free(p);
-		errno = ENOMEM;
-		wd_err(-ENOMEM, "attach cgroup '%s': out of memory", prog->name);
-		return NULL;
-	}
-	link->priv = p;
-	return link;
+	return wd_link_new_owned(prog, -1, cg_detach, p, "cgroup %s %s (prog_attach)",
+				 attach_name(p->type), cgd);
 }
 
 static int cg_check(struct wd_prog *prog, int cg_fd)

@@ -28,14 +28,6 @@
 #include "netlink.h"
 #include "warden/features.h"
 
-#ifndef TC_H_CLSACT
-#define TC_H_CLSACT TC_H_INGRESS
-#endif
-#ifndef TC_H_MIN_INGRESS
-#define TC_H_MIN_INGRESS 0xFFF2U
-#define TC_H_MIN_EGRESS  0xFFF3U
-#endif
-
 struct tc_nl_priv {
 	struct wd_nl nl;        /* opened in the attach-time netns */
 	uint64_t netns;
@@ -306,7 +298,6 @@ static struct wd_link *attach_netlink(struct wd_prog *prog, int ifindex, bool eg
 				      uint32_t prio, uint32_t handle, const char *ifd)
 {
 	struct tc_nl_priv *p = calloc(1, sizeof(*p));
-	struct wd_link *link;
 	int err = p ? wd_nl_open(&p->nl) : -ENOMEM;
 	if (err)
 		goto fail;
@@ -317,16 +308,8 @@ static struct wd_link *attach_netlink(struct wd_prog *prog, int ifindex, bool eg
 		wd_nl_close(&p->nl);
 		goto fail;
 	}
-	link = wd_link_new(prog, -1, tc_nl_detach, "tc %s %s (netlink, prio %u handle 0x%x)", ifd,
-			   egress ? "egress" : "ingress", p->info >> 16, p->handle);
-	if (!link) {
-		struct wd_link tmp = { .priv = p };
-		tc_nl_detach(&tmp);
-		err = wd_err(-ENOMEM, "attach tc '%s': out of memory", prog->name);
-		goto fail;
-	}
-	link->priv = p;
-	return link;
+	return wd_link_new_owned(prog, -1, tc_nl_detach, p, "tc %s %s (netlink, prio %u handle 0x%x)",
+				 ifd, egress ? "egress" : "ingress", p->info >> 16, p->handle);
 fail:
 	free(p);
 	errno = -err;

@@ -83,7 +83,6 @@ static struct wd_link *attach_netlink(struct wd_prog *prog, int ifindex, uint32_
 				      const char *ifd)
 {
 	struct xdp_nl_priv *p = calloc(1, sizeof(*p));
-	struct wd_link *link;
 	char ext[300];
 	int err = p ? wd_nl_open(&p->nl) : -ENOMEM;
 	if (err)
@@ -101,16 +100,8 @@ static struct wd_link *attach_netlink(struct wd_prog *prog, int ifindex, uint32_
 	p->ifindex = ifindex;
 	p->mode = flags & XDP_FLAGS_MODES;
 	p->prog_fd = fcntl(prog->fd, F_DUPFD_CLOEXEC, 3);
-	link = wd_link_new(prog, -1, xdp_nl_detach, "xdp %s (netlink, %s)", ifd, mode_name(flags));
-	if (!link) {
-		struct wd_link tmp = { .priv = p };
-		snprintf(tmp.desc, sizeof(tmp.desc), "xdp %s", ifd);
-		xdp_nl_detach(&tmp);
-		err = wd_err(-ENOMEM, "attach xdp '%s': out of memory", prog->name);
-		goto fail;
-	}
-	link->priv = p;
-	return link;
+	return wd_link_new_owned(prog, -1, xdp_nl_detach, p, "xdp %s (netlink, %s)", ifd,
+				 mode_name(flags));
 fail:
 	free(p);
 	errno = -err;

@@ -21,14 +21,6 @@
 #include "error.h"
 #include "netlink.h"
 
-#ifndef TC_H_CLSACT
-#define TC_H_CLSACT TC_H_INGRESS
-#endif
-#ifndef TC_H_MIN_INGRESS
-#define TC_H_MIN_INGRESS 0xFFF2U
-#define TC_H_MIN_EGRESS  0xFFF3U
-#endif
-
 #define MAX_NETNS 256
 
 struct stale_filter { int ifindex; uint32_t parent, handle, info; };

@@ -8,11 +8,10 @@
 #include <unistd.h>
 #include "link.h"
 
-struct wd_link *wd_link_new(struct wd_prog *prog, int fd, int (*detach)(struct wd_link *),
-			    const char *fmt, ...)
+static struct wd_link *link_alloc(struct wd_prog *prog, int fd, int (*detach)(struct wd_link *),
+				  void *priv, const char *fmt, va_list ap)
 {
 	struct wd_link *l = calloc(1, sizeof(*l));
-	va_list ap;
 	if (!l) {
 		errno = ENOMEM;
 		return NULL;
@@ -20,12 +19,45 @@ struct wd_link *wd_link_new(struct wd_prog *prog, int fd, int (*detach)(struct w
 	l->obj = prog->obj;
 	l->fd = fd;
 	l->detach = detach;
-	va_start(ap, fmt);
+	l->priv = priv;
 	vsnprintf(l->desc, sizeof(l->desc), fmt, ap);
-	va_end(ap);
 	l->next = prog->obj->links;
 	prog->obj->links = l;
 	return l;
+}
+
+struct wd_link *wd_link_new(struct wd_prog *prog, int fd, int (*detach)(struct wd_link *),
+			    const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	struct wd_link *l = link_alloc(prog, fd, detach, NULL, fmt, ap);
+	va_end(ap);
+	return l;
+}
+
+struct wd_link *wd_link_new_owned(struct wd_prog *prog, int fd, int (*detach)(struct wd_link *),
+				  void *priv, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	struct wd_link *l = link_alloc(prog, fd, detach, priv, fmt, ap);
+	va_end(ap);
+	if (l)
+		return l;
+	/* No link to hold the attachment: undo it now, as a detach would. */
+	struct wd_link tmp = { .fd = fd, .priv = priv };
+	va_start(ap, fmt);
+	vsnprintf(tmp.desc, sizeof(tmp.desc), fmt, ap);
+	va_end(ap);
+	if (detach)
+		detach(&tmp);
+	if (fd >= 0)
+		close(fd);
+	free(priv);
+	wd_err(-ENOMEM, "attach %s: out of memory", tmp.desc);
+	errno = ENOMEM;
+	return NULL;
 }
 
 int wd_link_fd(const struct wd_link *l) { return l->fd; }

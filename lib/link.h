@@ -19,6 +19,11 @@ struct wd_link {
 /* A new link owned by prog's object (freed by wd_link_detach or object close). */
 struct wd_link *wd_link_new(struct wd_prog *prog, int fd, int (*detach)(struct wd_link *),
 			    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* The same, owning `priv` (family data, freed with the link).  When the
+ * link cannot be allocated the attachment is undone with `detach` at once
+ * and priv freed: nothing attached survives without a link.  NULL + errno. */
+struct wd_link *wd_link_new_owned(struct wd_prog *prog, int fd, int (*detach)(struct wd_link *),
+				  void *priv, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 /* Detach every link of an object (object close). */
 void wd_links_detach_all(struct wd_object *obj);
 

@@ -107,4 +107,14 @@ void wd_tc_mark_path(char *buf, size_t size, uint64_t netns, int ifindex, pid_t 
  * or -errno.  Called by wd_cleanup_stale() (lib/cleanup.c). */
 int wd_cleanup_stale_net(bool dry_run);
 
+/* clsact (4.5) and its minor handles, missing from older <linux/pkt_sched.h> */
+#include <linux/pkt_sched.h>
+#ifndef TC_H_CLSACT
+#define TC_H_CLSACT TC_H_INGRESS
+#endif
+#ifndef TC_H_MIN_INGRESS
+#define TC_H_MIN_INGRESS 0xFFF2U
+#define TC_H_MIN_EGRESS  0xFFF3U
+#endif
+
 #endif

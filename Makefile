@@ -12,18 +12,29 @@ CFLAGS  ?= -O2 -g
 WFLAGS  := -std=gnu11 -Wall -Wextra -Werror -Wno-missing-field-initializers
 # snprintf truncation is by design (messages are cut, never overflow); gcc only
 WFLAGS  += $(if $(findstring clang,$(shell $(CC) --version 2>/dev/null | head -1)),,-Wno-format-truncation)
-CPPFLAGS += -Iinclude -Ilib -D_GNU_SOURCE
+CPPFLAGS += -Iinclude -Ilib -I. -D_GNU_SOURCE
 LDLIBS  := -lelf -lz
+# the agent and the fleet sink (above libwarden): inih for the config file,
+# libcurl for ClickHouse's HTTP interface
+APP_LDLIBS := -linih -lcurl -lpthread
 SAN     ?=
 
-LIB_SRC   := $(wildcard lib/*.c)
-CLI_SRC   := $(wildcard cli/*.c) $(wildcard agent/*.c)
+LIB_SRC   := $(shell find lib -name '*.c' | sort)
+DIAG_SRC  := $(wildcard diag/*.c)
+AGENT_SRC := $(wildcard agent/*.c)
+FLEET_SRC := $(wildcard fleet/*.c)
+CLI_SRC   := $(wildcard cli/*.c)
 TEST_SRC  := $(wildcard tests/*.c)
 TBPF_SRC  := $(wildcard tests/bpf/*.bpf.c)
 ABPF_SRC  := $(wildcard bpf/*.bpf.c)
 
 LIB_OBJ   := $(LIB_SRC:%.c=$(O)/%.o)
 CLI_OBJ   := $(CLI_SRC:%.c=$(O)/%.o)
+DIAG_OBJ  := $(DIAG_SRC:%.c=$(O)/%.o)
+AGENT_OBJ := $(AGENT_SRC:%.c=$(O)/%.o)
+FLEET_OBJ := $(FLEET_SRC:%.c=$(O)/%.o)
+# the libraries above libwarden, linked into warden and the test runner
+APP_LIBS  := $(O)/libfleet.a $(O)/libagent.a $(O)/libdiag.a
 TEST_OBJ  := $(TEST_SRC:%.c=$(O)/%.o)
 TBPF_OBJ  := $(TBPF_SRC:tests/bpf/%.bpf.c=$(O)/bpf/%.o)
 ABPF_OBJ  := $(ABPF_SRC:bpf/%.bpf.c=$(O)/bpf/%.o)
@@ -35,7 +46,8 @@ BPF_CFLAGS := -target bpf -g -O2 -I/usr/include/$(shell $(CC) -dumpmachine) -D__
 .PHONY: all clean check demo matrix deps test-deps bench asan clang-check
 all: $(O)/libwarden.a $(O)/libwarden.so $(O)/warden $(O)/tests/warden-test $(TBPF_OBJ) $(ABPF_OBJ)
 
-$(O)/%.o: %.c $(wildcard include/warden/*.h lib/*.h tests/*.h cli/*.h agent/*.h)
+HDRS := $(wildcard include/warden/*.h) $(shell find lib -name '*.h') $(wildcard diag/*.h agent/*.h fleet/*.h cli/*.h tests/*.h)
+$(O)/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(WFLAGS) $(CFLAGS) $(SAN) $(CPPFLAGS) -fPIC -c $< -o $@
 
@@ -45,11 +57,21 @@ $(O)/libwarden.a: $(LIB_OBJ)
 $(O)/libwarden.so: $(LIB_OBJ)
 	$(CC) -shared $(SAN) -o $@ $^ $(LDLIBS)
 
-$(O)/warden: $(CLI_OBJ) $(O)/libwarden.a
-	$(CC) $(SAN) -o $@ $(CLI_OBJ) $(O)/libwarden.a $(LDLIBS) -lpthread
+$(O)/libdiag.a: $(DIAG_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@; ar rcs $@ $^
+$(O)/libagent.a: $(AGENT_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@; ar rcs $@ $^
+$(O)/libfleet.a: $(FLEET_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@; ar rcs $@ $^
 
-$(O)/tests/warden-test: $(TEST_OBJ) $(O)/libwarden.a
-	$(CC) $(SAN) -o $@ $(TEST_OBJ) $(O)/libwarden.a $(LDLIBS) -lcmocka -lbpf -lpthread
+$(O)/warden: $(CLI_OBJ) $(APP_LIBS) $(O)/libwarden.a
+	$(CC) $(SAN) -o $@ $(CLI_OBJ) $(APP_LIBS) $(O)/libwarden.a $(LDLIBS) $(APP_LDLIBS)
+
+$(O)/tests/warden-test: $(TEST_OBJ) $(APP_LIBS) $(O)/libwarden.a
+	$(CC) $(SAN) -o $@ $(TEST_OBJ) $(APP_LIBS) $(O)/libwarden.a $(LDLIBS) $(APP_LDLIBS) -lcmocka -lbpf
 
 # vmlinux.h from the running kernel's BTF, for the CO-RE objects.
 $(O)/include/vmlinux.h:
@@ -64,8 +86,10 @@ $(O)/bpf/%.o: bpf/%.bpf.c $(wildcard bpf/*.h bpf/include/*.h) $(O)/include/vmlin
 	@mkdir -p $(dir $@)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-BUILD_DEPS := clang llvm libelf-dev zlib1g-dev bpftool libbpf-dev libcmocka-dev pkg-config make gcc libc6-dev
-TEST_DEPS  := $(BUILD_DEPS) iproute2 qemu-system-x86 busybox-static
+BUILD_DEPS := clang llvm libelf-dev zlib1g-dev bpftool libbpf-dev libcmocka-dev pkg-config make gcc libc6-dev \
+	      libinih-dev libcurl4-openssl-dev
+TEST_DEPS  := $(BUILD_DEPS) iproute2 qemu-system-x86 busybox-static clickhouse-server clickhouse-client \
+	      systemtap-sdt-dev
 
 deps:
 	@./scripts/install-deps.sh $(BUILD_DEPS)
@@ -98,6 +122,9 @@ bench: all $(O)/bench/bench_load
 # The same tree with clang -Werror: no warnings with either compiler.
 clang-check:
 	$(MAKE) CC=clang O=$(O)/clang $(O)/clang/libwarden.a $(O)/clang/warden $(O)/clang/tests/warden-test
+
+# Per-folder additions (rules, tests, benches) live beside the code.
+-include $(wildcard agent/*.mk fleet/*.mk diag/*.mk)
 
 matrix: all
 	./vm/matrix.sh

@@ -7,7 +7,7 @@
 #include <getopt.h>
 #include <string.h>
 #include "cli.h"
-#include "internal.h"
+#include "load/internal.h"
 #include "warden/core.h"
 #include "warden/features.h"
 

@@ -8,7 +8,7 @@
 #include <unistd.h>
 #include "cli.h"
 #include "json.h"
-#include "sys.h"
+#include "sys/sys.h"
 #include "warden/features.h"
 #include "warden/testing.h"
 

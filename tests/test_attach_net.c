@@ -28,8 +28,8 @@
 #include <unistd.h>
 #include <linux/if_link.h>
 #include "harness.h"
-#include "netlink.h"
-#include "sys.h"
+#include "host/netlink.h"
+#include "sys/sys.h"
 #include "warden/warden.h"
 #include "warden/testing.h"
 

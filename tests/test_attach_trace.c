@@ -17,8 +17,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "harness.h"
-#include "attach.h"
-#include "tracefs.h"
+#include "attach/attach.h"
+#include "host/tracefs.h"
 #include "warden/features.h"
 #include "warden/warden.h"
 

@@ -7,8 +7,8 @@
 #include "harness.h"
 #include "warden/warden.h"
 #include "warden/testing.h"
-#include "../lib/btf.h"
-#include "../lib/sys.h"
+#include "spec/btf.h"
+#include "sys/sys.h"
 
 /* A hand-made BTF blob: int, float, enum64, a global func, a var in a datasec,
  * a decl_tag and a type_tag: every kind an old kernel may refuse. */

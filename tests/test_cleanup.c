@@ -15,8 +15,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "harness.h"
-#include "attach.h"
-#include "tracefs.h"
+#include "attach/attach.h"
+#include "host/tracefs.h"
 #include "warden/warden.h"
 
 int wd_uprobe_target(int x);   /* tests/test_attach_trace.c */

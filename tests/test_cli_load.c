@@ -6,7 +6,7 @@
 #include <unistd.h>
 #include <linux/bpf.h>
 #include "harness.h"
-#include "../lib/sys.h"
+#include "sys/sys.h"
 
 /* Run `warden ARGS`; on an unexpected exit status show what it printed. */
 static void expect_cli(const char *args, int want, char **out)

@@ -17,8 +17,8 @@
 #include "warden/offsets.h"
 #include "warden/testing.h"
 #include "warden/warden.h"
-#include "../lib/core.h"
-#include "../lib/internal.h"
+#include "load/core.h"
+#include "load/internal.h"
 
 /* ---- a tiny BTF builder -------------------------------------------------- */
 

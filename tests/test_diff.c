@@ -12,7 +12,7 @@
 #include <bpf/libbpf.h>
 #include "harness.h"
 #include "warden/warden.h"
-#include "../lib/sys.h"
+#include "sys/sys.h"
 
 struct xlated {
 	struct bpf_insn *insns;

@@ -6,9 +6,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "harness.h"
-#include "internal.h"
-#include "kconfig.h"
-#include "sys.h"
+#include "load/internal.h"
+#include "host/kconfig.h"
+#include "sys/sys.h"
 #include "warden/doctor.h"
 #include "warden/warden.h"
 

@@ -12,7 +12,7 @@
 #include <sys/resource.h>
 #include <time.h>
 #include "harness.h"
-#include "sys.h"
+#include "sys/sys.h"
 #include "warden/events.h"
 #include "warden/features.h"
 #include "warden/warden.h"

@@ -8,7 +8,7 @@
 #include <unistd.h>
 #include <zlib.h>
 #include "harness.h"
-#include "kconfig.h"
+#include "host/kconfig.h"
 
 static const char sample[] =
 	"#\n"

@@ -11,8 +11,8 @@
 #include "harness.h"
 #include "warden/warden.h"
 #include "warden/testing.h"
-#include "../lib/kconfig.h"
-#include "../lib/sys.h"
+#include "host/kconfig.h"
+#include "sys/sys.h"
 
 #define REQUIRE_XDP() WD_REQUIRE(wd_probe_prog_type(BPF_PROG_TYPE_XDP), "XDP programs")
 #define REQUIRE_GLOBALS() WD_REQUIRE(wd_probe_global_data(), "global data (5.2)")

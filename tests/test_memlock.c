@@ -5,7 +5,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include "harness.h"
-#include "sys.h"
+#include "sys/sys.h"
 #include "warden/features.h"
 #include "warden/testing.h"
 #include "warden/warden.h"

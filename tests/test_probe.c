@@ -6,8 +6,8 @@
 #include <linux/bpf.h>
 #include <linux/btf.h>
 #include "harness.h"
-#include "probe.h"
-#include "sys.h"
+#include "host/probe.h"
+#include "sys/sys.h"
 #include "warden/features.h"
 #include "warden/testing.h"
 

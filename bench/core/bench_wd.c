@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* libwarden side of bench/core (lib/ internals: no libbpf headers here). */
 #include <stdio.h>
-#include "internal.h"
+#include "load/internal.h"
 #include "warden/core.h"
 
 int wd_side_parse(const char *path)

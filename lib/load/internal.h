@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Kernel objects made from a spec: the layer where every syscall happens. */
+#ifndef WARDEN_INTERNAL_H
+#define WARDEN_INTERNAL_H
+
+#include "warden/warden.h"
+#include "spec/btf.h"
+#include "sys/error.h"
+#include "spec/section.h"
+#include "spec/spec.h"
+#include "sys/sys.h"
+
+struct wd_prog {
+	struct wd_object *obj;
+	const struct wd_func *func;        /* in obj->spec */
+	char *name, *sec_name;
+	const struct wd_sec_def *def;      /* NULL: unknown section name */
+	uint32_t type, expected_attach_type, prog_flags;
+	uint32_t attach_btf_id, attach_btf_obj_fd;
+	bool autoload;
+	int fd;
+	/* assembled at load: the program, then each subprogram it calls */
+	struct bpf_insn *insns;
+	size_t insn_cnt;
+	struct bpf_func_info *func_info;   size_t nr_func_info;
+	struct bpf_line_info *line_info;   size_t nr_line_info;
+	char *log;
+	int fail_insn;
+};
+
+struct wd_map {
+	struct wd_object *obj;
+	const struct wd_map_spec *spec;
+	char *name;
+	uint32_t max_entries;
+	void *data;          /* initial value of global data (a copy, writable before load) */
+	int fd;
+	bool reused;         /* fd came from an existing pin */
+};
+
+struct wd_object {
+	struct wd_spec *spec;
+	char *name;
+	struct wd_prog *progs;  size_t nr_progs;
+	struct wd_map *maps;    size_t nr_maps;
+	char *btf_path;         /* target BTF for CO-RE, or NULL */
+	char *kconfig_path;
+	int btf_fd;             /* the object's BTF in the kernel, -1 */
+	bool loaded;
+	/* section instructions after CO-RE (per spec section), made at load */
+	struct bpf_insn **sec_insns;
+	struct wd_load_opts lopts;
+	struct wd_link *links;  /* attachments, detached at close (lib/link.c) */
+};
+
+/* link.c */
+void wd_links_detach_all(struct wd_object *obj);
+
+/* maps.c */
+int wd_maps_create(struct wd_object *obj);
+void wd_maps_close(struct wd_object *obj);
+
+/* extern.c: values of .kconfig externs into the .kconfig map image */
+int wd_externs_resolve(struct wd_object *obj);
+
+/* obj_btf.c: load the object's BTF into the kernel (sanitized), or not */
+int wd_object_load_btf(struct wd_object *obj);
+
+/* reloc.c: assemble a program with its subprograms, relocations applied */
+int wd_prog_assemble(struct wd_prog *prog);
+
+/* prog_load.c */
+int wd_prog_load(struct wd_prog *prog);
+/* Source line "file.c:87" of an instruction from line info, or NULL. */
+const char *wd_prog_src_line(const struct wd_prog *prog, int insn, char *buf, size_t size);
+
+/* core.c (CO-RE): relocate the sections of an object in obj->sec_insns */
+int wd_core_relocate(struct wd_object *obj);
+
+#endif

@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * BPF_PROG_LOAD with the verifier-log policy: load without a log first (a
+ * log costs time and, when too small, makes a good program fail with
+ * ENOSPC); on failure load again with a log whose buffer doubles on ENOSPC
+ * up to a cap, keep it, and name the failing instruction and source line.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "internal.h"
+#include "core.h"
+#include "host/kconfig.h"
+
+#define LOG_START (256u << 10)
+#define LOG_CAP_DEFAULT (64u << 20)
+
+static void fill_args(const struct wd_prog *p, struct wd_prog_load_args *a)
+{
+	const struct wd_object *obj = p->obj;
+	memset(a, 0, sizeof(*a));
+	a->type = p->type;
+	a->expected_attach_type = p->expected_attach_type;
+	a->prog_flags = p->prog_flags;
+	a->insns = p->insns;
+	a->insn_cnt = p->insn_cnt;
+	a->license = obj->spec->license;
+	a->name = p->name;
+	/* Kprobes on kernels before 5.0 check kern_version against the running kernel. */
+	a->kern_version = obj->spec->kern_version ? obj->spec->kern_version : wd_kernel_version_code();
+	a->attach_btf_id = p->attach_btf_id;
+	a->attach_btf_obj_fd = p->attach_btf_obj_fd;
+	if (obj->btf_fd >= 0 && p->nr_func_info) {
+		a->btf_fd = obj->btf_fd;
+		a->func_info = p->func_info;
+		a->func_info_cnt = p->nr_func_info;
+		a->func_info_rec_size = sizeof(struct bpf_func_info);
+		a->line_info = p->line_info;
+		a->line_info_cnt = p->nr_line_info;
+		a->line_info_rec_size = sizeof(struct bpf_line_info);
+	}
+}
+
+/* The verifier's last message: the line before "processed N insns ...". */
+static void last_error_line(const char *log, char *out, size_t size)
+{
+	const char *end = log + strlen(log), *line_end = end, *best = NULL, *best_end = NULL;
+	out[0] = '\0';
+	while (line_end > log) {
+		const char *start = line_end;
+		while (start > log && start[-1] != '\n')
+			start--;
+		size_t len = line_end - start;
+		bool stats = !strncmp(start, "processed ", 10) || !strncmp(start, "verification time", 17) ||
+			     !strncmp(start, "stack depth", 11) || !strncmp(start, "max_states", 10);
+		bool insn = isdigit((unsigned char)start[0]) && memchr(start, ':', len);
+		if (len && !stats && !insn && start[0] != ';' && start[0] != '\n') {
+			best = start;
+			best_end = line_end;
+			break;
+		}
+		line_end = start > log ? start - 1 : log;
+	}
+	if (best) {
+		size_t n = best_end - best;
+		/* Some messages ("expected prog array map for tail call") end
+		 * without a newline, so the statistics line is glued to them. */
+		const char *glued = memmem(best, n, "processed ", 10);
+		if (glued && glued > best)
+			n = glued - best;
+		if (n && best[n - 1] == '\n')
+			n--;
+		if (n >= size)
+			n = size - 1;
+		memcpy(out, best, n);
+		out[n] = '\0';
+	}
+}
+
+/* The last "N: (op) ..." line names the instruction the verifier stopped at. */
+static int fail_insn_from_log(const char *log)
+{
+	int insn = -1;
+	for (const char *l = log; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		int n;
+		char paren;
+		if (sscanf(l, "%d: %c", &n, &paren) == 2 && paren == '(')
+			insn = n;
+	}
+	return insn;
+}
+
+const char *wd_prog_src_line(const struct wd_prog *p, int insn, char *buf, size_t size)
+{
+	const struct bpf_line_info *best = NULL;
+	const struct wd_btf *btf = p->obj->spec->btf;
+	if (!btf || insn < 0)
+		return NULL;
+	for (size_t i = 0; i < p->nr_line_info; i++)
+		if (p->line_info[i].insn_off <= (uint32_t)insn &&
+		    (!best || p->line_info[i].insn_off >= best->insn_off))
+			best = &p->line_info[i];
+	if (!best)
+		return NULL;
+	const char *file = wd_btf_str(btf, best->file_name_off);
+	const char *slash = file ? strrchr(file, '/') : NULL;
+	snprintf(buf, size, "%s:%u", slash ? slash + 1 : file ? file : "?",
+		 BPF_LINE_INFO_LINE_NUM(best->line_col));
+	return buf;
+}
+
+/* Before 6.4 a log that does not fit keeps only its head, and the load
+ * fails with ENOSPC instead of the verifier's verdict (which was at the end);
+ * such a kernel leaves log_true_size 0.  One run at BPF_LOG_STATS (4, 5.2+:
+ * the verifier's messages and statistics, no instruction trace) gives the
+ * verdict and its errno back.  0 if it cannot (older kernel, same ENOSPC). */
+#define WD_LOG_STATS 4
+static int stats_verdict(const struct wd_prog_load_args *a, char *buf, size_t size)
+{
+	struct wd_prog_load_args s = *a;
+	int fd;
+
+	buf[0] = '\0';
+	s.log_level = WD_LOG_STATS;
+	s.log_buf = buf;
+	s.log_size = size;
+	fd = wd_sys_prog_load(&s);
+	if (fd >= 0) {
+		close(fd);
+		return 0;
+	}
+	return fd == -ENOSPC || !buf[0] ? 0 : fd;
+}
+
+static int load_with_log(struct wd_prog *p, struct wd_prog_load_args *a)
+{
+	size_t cap = p->obj->lopts.log_cap ? p->obj->lopts.log_cap : LOG_CAP_DEFAULT;
+	size_t size = LOG_START < cap ? LOG_START : cap;
+	char *stats = NULL;
+	int fd, verdict = 0;
+	a->log_level = p->obj->lopts.log_level ? p->obj->lopts.log_level : 1;
+	for (;;) {
+		char *buf = realloc(p->log, size);
+		if (!buf) {
+			free(stats);
+			return -ENOMEM;
+		}
+		p->log = buf;
+		buf[0] = '\0';
+		a->log_buf = buf;
+		a->log_size = size;
+		fd = wd_sys_prog_load(a);
+		/* ENOSPC: the log did not fit (before 6.4 the load fails for it). */
+		if (fd != -ENOSPC)
+			break;
+		if (!a->log_true_size && !stats && (stats = malloc(64u << 10)))
+			verdict = stats_verdict(a, stats, 64u << 10);
+		/* Over the instruction limit: the whole log is a line per walked
+		 * instruction, more than any cap; doubling only re-runs the
+		 * verifier (seconds each). */
+		if (size >= cap || verdict == -E2BIG)
+			break;
+		/* 6.4+ keeps the tail (verdict included) and says the whole log
+		 * is larger than the cap: another run would keep a longer tail only. */
+		if (a->log_true_size > cap)
+			break;
+		/* 6.4+ says how much it needs: one more run of the verifier, not
+		 * one per doubling (a "too complex" program takes seconds each). */
+		size_t next = a->log_true_size > size ? a->log_true_size : size * 2;
+		size = next < cap ? next : cap;
+	}
+	if (fd == -ENOSPC) {
+		wd_debug("program '%s': verifier log truncated at %zu bytes", p->name, size);
+		/* The program failed for another reason the cut log hides in its
+		 * errno: a statistics-only run gives it (and, before 6.4, whose
+		 * kernels keep only the log's head, the verdict text too). */
+		bool tail_kept = a->log_true_size != 0;
+		if (!stats && (stats = malloc(64u << 10)))
+			verdict = stats_verdict(a, stats, 64u << 10);
+		if (stats && verdict < 0) {
+			static const char note[] = "\n... (log truncated: this kernel keeps only its head; "
+						   "the verdict, from a statistics-only run:)\n";
+			size_t used = strlen(p->log), more = sizeof(note) + strlen(stats) + 1;
+			char *buf = tail_kept ? p->log : realloc(p->log, used + more);
+			if (buf && !tail_kept) {
+				p->log = buf;
+				snprintf(buf + used, more, "%s%s", note, stats);
+			}
+			fd = verdict;
+		}
+	}
+	free(stats);
+	return fd;
+}
+
+static int report_failure(struct wd_prog *p, int err)
+{
+	char what[512], src[256];
+	const char *line;
+	p->fail_insn = p->log ? fail_insn_from_log(p->log) : -1;
+	last_error_line(p->log ? p->log : "", what, sizeof(what));
+	/* a poisoned CO-RE instruction: name the relocation, not "unknown func" */
+	wd_core_explain(p, p->fail_insn, what, sizeof(what));
+	line = wd_prog_src_line(p, p->fail_insn, src, sizeof(src));
+	if (!what[0]) {
+		snprintf(what, sizeof(what), "%s%s", strerror(-err),
+			 err == -EPERM ? " with an empty verifier log (needs CAP_BPF/CAP_SYS_ADMIN, "
+			 "or this kernel refuses the program type: see 'warden doctor')" :
+			 err == -EINVAL ? " with an empty verifier log (program type, attach type "
+			 "or a flag unsupported by this kernel: see 'warden doctor')" : "");
+	}
+	if (p->fail_insn >= 0)
+		return wd_err(err, "program '%s': %s at insn %d%s%s%s; run 'warden verify' for the log",
+			      p->name, what, p->fail_insn, line ? " (" : "", line ? line : "",
+			      line ? ")" : "");
+	return wd_err(err, "program '%s': %s", p->name, what);
+}
+
+int wd_prog_load(struct wd_prog *p)
+{
+	struct wd_prog_load_args a;
+	int fd;
+	fill_args(p, &a);
+	fd = wd_sys_prog_load(&a);
+	if (fd == -EINVAL && a.name) {
+		/* Program names arrived in 4.15: an older kernel refuses the field. */
+		a.name = NULL;
+		int fd2 = wd_sys_prog_load(&a);
+		if (fd2 >= 0) {
+			wd_debug("program '%s': kernel refused the program name, loaded without it", p->name);
+			fd = fd2;
+		} else {
+			a.name = p->name;
+		}
+	}
+	if (fd < 0)
+		fd = load_with_log(p, &a);
+	if (fd < 0)
+		return report_failure(p, fd);
+	free(p->log);
+	p->log = NULL;
+	p->fail_insn = -1;
+	p->fd = fd;
+	return 0;
+}
+
+int wd_prog_verify(struct wd_prog *p, int log_level, char **log_out)
+{
+	struct wd_prog_load_args a;
+	int fd, err = 0;
+	if (!p->insns && (err = wd_prog_assemble(p)))
+		return err;
+	fill_args(p, &a);
+	int saved = p->obj->lopts.log_level;
+	p->obj->lopts.log_level = log_level ? log_level : 1;
+	fd = load_with_log(p, &a);
+	p->obj->lopts.log_level = saved;
+	if (fd >= 0)
+		close(fd);
+	else
+		err = report_failure(p, fd);
+	if (log_out)
+		*log_out = p->log ? strdup(p->log) : NULL;
+	return err;
+}

@@ -1,0 +1,1014 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * ELF object -> spec.  No syscall happens here: the result is the same on
+ * every machine.  Every size, offset and index read from the file is checked
+ * before use; a broken file gives an error naming the section and the fix.
+ */
+#include <errno.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "sys/error.h"
+#include "spec.h"
+
+struct elf_ctx {
+	Elf *elf;
+	struct wd_spec *spec;
+	size_t shstrndx;
+	Elf_Data *symtab;
+	size_t symtab_idx, strtab_idx, nr_syms;
+	size_t maps_idx, legacy_maps_idx, btf_ext_idx;   /* 0: absent */
+	int *sec_of_elf;       /* ELF section index -> code section index, -1 */
+	int *map_of_elf;       /* ELF section index -> data map index, -1 */
+	size_t nr_elf_secs;
+	Elf_Data *btf_ext_data;
+};
+
+static char *xstrdup(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+static const char *sec_name(struct elf_ctx *c, size_t idx, GElf_Shdr *sh)
+{
+	Elf_Scn *scn = elf_getscn(c->elf, idx);
+	if (!scn || !gelf_getshdr(scn, sh))
+		return NULL;
+	return elf_strptr(c->elf, c->shstrndx, sh->sh_name);
+}
+
+static Elf_Data *sec_data(struct elf_ctx *c, size_t idx)
+{
+	Elf_Scn *scn = elf_getscn(c->elf, idx);
+	return scn ? elf_getdata(scn, NULL) : NULL;
+}
+
+static bool get_sym(struct elf_ctx *c, size_t i, GElf_Sym *sym)
+{
+	return i < c->nr_syms && gelf_getsym(c->symtab, i, sym) != NULL;
+}
+
+static const char *sym_name(struct elf_ctx *c, const GElf_Sym *sym)
+{
+	return elf_strptr(c->elf, c->strtab_idx, sym->st_name);
+}
+
+static void *grow(void *arr, size_t n, size_t elem)
+{
+	/* Grow by powers of two: reallocate when n reaches one. */
+	if (n && (n & (n - 1)))
+		return arr;
+	return realloc(arr, (n ? n * 2 : 1) * elem);
+}
+
+#define PUSH(arr, n) ({                                                 \
+	void *__p = grow((arr), (n), sizeof(*(arr)));                   \
+	__p ? ((arr) = __p, memset(&(arr)[(n)], 0, sizeof(*(arr))), &(arr)[(n)++]) : NULL; \
+})
+
+/* ---- header and section walk ---------------------------------------------- */
+
+static int check_elf_header(struct elf_ctx *c)
+{
+	GElf_Ehdr eh;
+	if (elf_kind(c->elf) != ELF_K_ELF || !gelf_getehdr(c->elf, &eh))
+		return wd_err(-EINVAL, "not an ELF file (or truncated header)");
+	if (eh.e_ident[EI_CLASS] != ELFCLASS64)
+		return wd_err(-EINVAL, "32-bit ELF: BPF objects are ELF64 (build with clang -target bpf)");
+	if (eh.e_machine != EM_BPF)
+		return wd_err(-EINVAL, "ELF machine is %u, not BPF (%u): build with clang -target bpf",
+			      eh.e_machine, EM_BPF);
+	if (eh.e_ident[EI_DATA] != ELFDATA2LSB)
+		return wd_err(-EINVAL, "big-endian BPF object on a little-endian host: build with -target bpfel");
+	if (eh.e_type != ET_REL)
+		return wd_err(-EINVAL, "ELF type %u is not a relocatable object (ET_REL)", eh.e_type);
+	if (elf_getshdrstrndx(c->elf, &c->shstrndx))
+		return wd_err(-EINVAL, "ELF has no section name table");
+	if (elf_getshdrnum(c->elf, &c->nr_elf_secs))
+		return wd_err(-EINVAL, "cannot count ELF sections: %s", elf_errmsg(-1));
+	return 0;
+}
+
+static bool is_data_sec(const char *name)
+{
+	return !strcmp(name, ".data") || !strncmp(name, ".data.", 6) ||
+	       !strcmp(name, ".rodata") || !strncmp(name, ".rodata.", 8) ||
+	       !strcmp(name, ".bss") || !strncmp(name, ".bss.", 5);
+}
+
+/* libbpf's naming for global data maps, so both loaders agree on names:
+ * "<obj prefix>.data", or the section name itself for ".data.custom". */
+static char *data_map_name(const char *obj, const char *sec)
+{
+	char buf[BPF_OBJ_NAME_LEN];
+	size_t sfx = strlen(sec) < 7 ? 7 : strlen(sec), pfx;
+	if (sfx >= BPF_OBJ_NAME_LEN)
+		sfx = BPF_OBJ_NAME_LEN - 1;
+	pfx = strchr(sec + 1, '.') ? 0 : BPF_OBJ_NAME_LEN - sfx - 1;
+	if (pfx > strlen(obj))
+		pfx = strlen(obj);
+	snprintf(buf, sizeof(buf), "%.*s%.*s", (int)pfx, obj, (int)sfx, sec);
+	for (char *p = buf; *p; p++)
+		if (!(*p == '_' || *p == '.' || (*p >= '0' && *p <= '9') ||
+		      (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
+			*p = '_';
+	return strdup(buf);
+}
+
+static int add_data_map(struct elf_ctx *c, size_t idx, const char *name, const GElf_Shdr *sh)
+{
+	struct wd_spec *s = c->spec;
+	struct wd_map_spec *m = PUSH(s->maps, s->nr_maps);
+	Elf_Data *d;
+	if (!m)
+		return -ENOMEM;
+	m->name = data_map_name(s->name, name);
+	m->kind = !strncmp(name, ".rodata", 7) ? WD_MAP_RODATA :
+		  !strncmp(name, ".bss", 4) ? WD_MAP_BSS : WD_MAP_DATA;
+	m->type = BPF_MAP_TYPE_ARRAY;
+	m->key_size = 4;
+	m->value_size = sh->sh_size;
+	m->max_entries = 1;
+	m->map_flags = m->kind == WD_MAP_RODATA ? BPF_F_RDONLY_PROG : 0;
+	m->inner = -1;
+	m->elf_sec = idx;
+	m->data_size = sh->sh_size;
+	m->data = calloc(1, sh->sh_size ? sh->sh_size : 1);
+	if (!m->name || !m->data)
+		return -ENOMEM;
+	if (sh->sh_type != SHT_NOBITS && (d = sec_data(c, idx)) && d->d_buf)
+		memcpy(m->data, d->d_buf, d->d_size < sh->sh_size ? d->d_size : sh->sh_size);
+	if (s->btf)
+		m->btf_value_type_id = wd_btf_find(s->btf, name, BTF_KIND_DATASEC);
+	c->map_of_elf[idx] = s->nr_maps - 1;
+	return 0;
+}
+
+static int add_code_sec(struct elf_ctx *c, size_t idx, const char *name, const GElf_Shdr *sh)
+{
+	struct wd_spec *s = c->spec;
+	Elf_Data *d = sec_data(c, idx);
+	struct wd_code_sec *cs;
+	if (!d || !d->d_buf || d->d_size != sh->sh_size)
+		return wd_err(-EINVAL, "section '%s': cannot read its instructions", name);
+	if (sh->sh_size % sizeof(struct bpf_insn))
+		return wd_err(-EINVAL, "section '%s': size %lu is not a multiple of 8",
+			      name, (unsigned long)sh->sh_size);
+	cs = PUSH(s->secs, s->nr_secs);
+	if (!cs)
+		return -ENOMEM;
+	cs->name = strdup(name);
+	cs->elf_idx = idx;
+	cs->insn_cnt = sh->sh_size / sizeof(struct bpf_insn);
+	cs->insns = malloc(sh->sh_size);
+	if (!cs->name || !cs->insns)
+		return -ENOMEM;
+	memcpy(cs->insns, d->d_buf, sh->sh_size);
+	c->sec_of_elf[idx] = s->nr_secs - 1;
+	return 0;
+}
+
+static int read_small_sec(struct elf_ctx *c, size_t idx, const char *name)
+{
+	Elf_Data *d = sec_data(c, idx);
+	struct wd_spec *s = c->spec;
+	if (!d || !d->d_buf)
+		return wd_err(-EINVAL, "section '%s' is empty", name);
+	if (!strcmp(name, "license")) {
+		size_t n = d->d_size < sizeof(s->license) - 1 ? d->d_size : sizeof(s->license) - 1;
+		memcpy(s->license, d->d_buf, n);
+		if (strnlen(s->license, n) == 0)
+			return wd_err(-EINVAL, "section 'license' holds an empty string");
+	} else {
+		if (d->d_size != 4)
+			return wd_err(-EINVAL, "section 'version' is %zu bytes, not 4", d->d_size);
+		memcpy(&s->kern_version, d->d_buf, 4);
+	}
+	return 0;
+}
+
+/* First pass: classify every section. */
+static int walk_sections(struct elf_ctx *c)
+{
+	Elf_Data *btf = NULL;
+	int err;
+	for (size_t idx = 1; idx < c->nr_elf_secs; idx++) {
+		GElf_Shdr sh;
+		const char *name = sec_name(c, idx, &sh);
+		if (!name)
+			return wd_err(-EINVAL, "ELF section %zu: bad header or name", idx);
+		if (sh.sh_type == SHT_SYMTAB) {
+			if (c->symtab)
+				return wd_err(-EINVAL, "ELF has more than one symbol table");
+			c->symtab = sec_data(c, idx);
+			c->symtab_idx = idx;
+			c->strtab_idx = sh.sh_link;
+			if (!c->symtab || !sh.sh_entsize)
+				return wd_err(-EINVAL, "ELF symbol table unreadable");
+			c->nr_syms = sh.sh_size / sh.sh_entsize;
+		} else if (!strcmp(name, "license") || !strcmp(name, "version")) {
+			if ((err = read_small_sec(c, idx, name)))
+				return err;
+		} else if (!strcmp(name, ".BTF")) {
+			btf = sec_data(c, idx);
+		} else if (!strcmp(name, ".BTF.ext")) {
+			c->btf_ext_data = sec_data(c, idx);
+		} else if (!strcmp(name, ".maps")) {
+			c->maps_idx = idx;
+		} else if (!strcmp(name, "maps")) {
+			c->legacy_maps_idx = idx;
+		}
+	}
+	if (!c->symtab)
+		return wd_err(-EINVAL, "ELF has no symbol table (was it stripped?)");
+	if (btf && btf->d_buf) {
+		c->spec->btf = wd_btf_parse(btf->d_buf, btf->d_size, NULL);
+		if (!c->spec->btf) {
+			wd_err_prefix("section .BTF: ");
+			return -errno;
+		}
+	}
+	/* Second part: code and data, now that BTF is known. */
+	for (size_t idx = 1; idx < c->nr_elf_secs; idx++) {
+		GElf_Shdr sh;
+		const char *name = sec_name(c, idx, &sh);
+		if (sh.sh_type == SHT_PROGBITS && (sh.sh_flags & SHF_EXECINSTR) && sh.sh_size) {
+			if ((err = add_code_sec(c, idx, name, &sh)))
+				return err;
+		} else if ((sh.sh_type == SHT_PROGBITS || sh.sh_type == SHT_NOBITS) &&
+			   (sh.sh_flags & SHF_ALLOC) && is_data_sec(name) && sh.sh_size) {
+			if ((err = add_data_map(c, idx, name, &sh)))
+				return err;
+		}
+	}
+	return 0;
+}
+
+/* ---- functions ---------------------------------------------------------- */
+
+static int cmp_func(const void *a, const void *b)
+{
+	const struct wd_func *x = a, *y = b;
+	if (x->sec != y->sec)
+		return x->sec - y->sec;
+	return (x->off > y->off) - (x->off < y->off);
+}
+
+static int collect_funcs(struct elf_ctx *c)
+{
+	struct wd_spec *s = c->spec;
+	for (size_t i = 1; i < c->nr_syms; i++) {
+		GElf_Sym sym;
+		struct wd_func *f;
+		int sec;
+		if (!get_sym(c, i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_FUNC)
+			continue;
+		if (sym.st_shndx >= c->nr_elf_secs || (sec = c->sec_of_elf[sym.st_shndx]) < 0)
+			continue;
+		const struct wd_code_sec *cs = &s->secs[sec];
+		if (sym.st_value % 8 || sym.st_size % 8 ||
+		    sym.st_value / 8 + sym.st_size / 8 > cs->insn_cnt)
+			return wd_err(-EINVAL, "function '%s' lies outside section '%s'",
+				      sym_name(c, &sym), cs->name);
+		if (!(f = PUSH(s->funcs, s->nr_funcs)))
+			return -ENOMEM;
+		f->name = xstrdup(sym_name(c, &sym));
+		f->sec = sec;
+		f->off = sym.st_value / 8;
+		f->cnt = sym.st_size / 8;
+		f->global = GELF_ST_BIND(sym.st_info) != STB_LOCAL;
+		f->is_prog = strcmp(cs->name, ".text") != 0;
+		if (!f->name)
+			return -ENOMEM;
+	}
+	qsort(s->funcs, s->nr_funcs, sizeof(*s->funcs), cmp_func);
+	/* Functions without a size (hand-written asm) run to the next one. */
+	for (size_t i = 0; i < s->nr_funcs; i++) {
+		struct wd_func *f = &s->funcs[i];
+		if (f->cnt)
+			continue;
+		bool last = i + 1 == s->nr_funcs || s->funcs[i + 1].sec != f->sec;
+		f->cnt = (last ? s->secs[f->sec].insn_cnt : s->funcs[i + 1].off) - f->off;
+	}
+	return 0;
+}
+
+const struct wd_func *wd_spec_func_at(const struct wd_spec *spec, int sec, uint32_t insn)
+{
+	for (size_t i = 0; i < spec->nr_funcs; i++)
+		if (spec->funcs[i].sec == sec && spec->funcs[i].off == insn)
+			return &spec->funcs[i];
+	return NULL;
+}
+
+const struct wd_func *wd_spec_func_containing(const struct wd_spec *spec, int sec, uint32_t insn)
+{
+	for (size_t i = 0; i < spec->nr_funcs; i++) {
+		const struct wd_func *f = &spec->funcs[i];
+		if (f->sec == sec && insn >= f->off && insn < f->off + f->cnt)
+			return f;
+	}
+	return NULL;
+}
+
+/* ---- maps --------------------------------------------------------------- */
+
+static bool sym_by_name_in(struct elf_ctx *c, const char *name, size_t shndx, GElf_Sym *out)
+{
+	for (size_t i = 1; i < c->nr_syms; i++) {
+		GElf_Sym sym;
+		const char *n;
+		if (!get_sym(c, i, &sym) || sym.st_shndx != shndx)
+			continue;
+		if ((n = sym_name(c, &sym)) && !strcmp(n, name)) {
+			*out = sym;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* `__uint(name, val)` is `int (*name)[val]`: the value is the array size. */
+static int btf_uint_member(const struct wd_btf *btf, uint32_t type, uint32_t *val)
+{
+	const struct btf_type *t = wd_btf_type(btf, type), *arr;
+	if (!t || btf_kind_of(t) != BTF_KIND_PTR)
+		return -EINVAL;
+	arr = wd_btf_type(btf, t->type);
+	if (!arr || btf_kind_of(arr) != BTF_KIND_ARRAY)
+		return -EINVAL;
+	*val = ((const struct btf_array *)btf_extra(arr))->nelems;
+	return 0;
+}
+
+static int parse_btf_map_def(struct elf_ctx *c, struct wd_map_spec *m, uint32_t def_id);
+
+/* `__array(values, struct inner)` / `__array(values, int (void *))`. */
+static int parse_map_values(struct elf_ctx *c, struct wd_map_spec *m, uint32_t type)
+{
+	const struct wd_btf *btf = c->spec->btf;
+	const struct btf_type *t = wd_btf_type(btf, type), *p, *inner;
+	if (!t || btf_kind_of(t) != BTF_KIND_ARRAY)
+		return wd_err(-EINVAL, "map '%s': 'values' must be an array", m->name);
+	p = wd_btf_type(btf, wd_btf_skip_mods(btf, ((const struct btf_array *)btf_extra(t))->type, true));
+	if (!p || btf_kind_of(p) != BTF_KIND_PTR)
+		return wd_err(-EINVAL, "map '%s': 'values' must be an array of pointers", m->name);
+	uint32_t inner_id = wd_btf_skip_mods(btf, p->type, true);
+	inner = wd_btf_type(btf, inner_id);
+	if (inner && btf_kind_of(inner) == BTF_KIND_FUNC_PROTO) {
+		if (m->type != BPF_MAP_TYPE_PROG_ARRAY)
+			return wd_err(-EINVAL, "map '%s': program values need BPF_MAP_TYPE_PROG_ARRAY", m->name);
+		m->value_size = m->key_size = 4;
+		return 0;
+	}
+	if (!inner || btf_kind_of(inner) != BTF_KIND_STRUCT)
+		return wd_err(-EINVAL, "map '%s': inner map definition is not a struct", m->name);
+	if (m->type != BPF_MAP_TYPE_ARRAY_OF_MAPS && m->type != BPF_MAP_TYPE_HASH_OF_MAPS)
+		return wd_err(-EINVAL, "map '%s': inner maps need an *_OF_MAPS map type", m->name);
+	struct wd_spec *s = c->spec;
+	int outer = m - s->maps;
+	struct wd_map_spec *im = PUSH(s->maps, s->nr_maps);
+	if (!im)
+		return -ENOMEM;
+	m = &s->maps[outer]; /* PUSH may have moved the array */
+	if (asprintf(&im->name, "%s.inner", m->name) < 0)
+		return -ENOMEM;
+	im->is_inner = true;
+	im->inner = -1;
+	m->inner = s->nr_maps - 1;
+	m->value_size = 4;
+	return parse_btf_map_def(c, im, inner_id);
+}
+
+static int parse_btf_map_def(struct elf_ctx *c, struct wd_map_spec *m, uint32_t def_id)
+{
+	struct wd_spec *s = c->spec;
+	const struct wd_btf *btf = s->btf;
+	const struct btf_type *def = wd_btf_type(btf, def_id);
+	const struct btf_member *mem = btf_extra(def);
+	int idx = m - s->maps, err;
+	for (int i = 0; i < btf_vlen_of(def); i++) {
+		const char *f = wd_btf_str(btf, mem[i].name_off);
+		uint32_t v = 0;
+		m = &s->maps[idx];
+		if (!strcmp(f, "key") || !strcmp(f, "value")) {
+			const struct btf_type *p = wd_btf_type(btf, mem[i].type);
+			int64_t sz;
+			if (btf_kind_of(p) != BTF_KIND_PTR || (sz = wd_btf_size(btf, p->type)) < 0)
+				return wd_err(-EINVAL, "map '%s': '%s' type has no size", m->name, f);
+			if (!strcmp(f, "key"))
+				m->key_size = sz, m->btf_key_type_id = p->type;
+			else
+				m->value_size = sz, m->btf_value_type_id = p->type;
+			continue;
+		}
+		if (!strcmp(f, "values")) {
+			if ((err = parse_map_values(c, m, mem[i].type)))
+				return err;
+			continue;
+		}
+		if (btf_uint_member(btf, mem[i].type, &v))
+			return wd_err(-EINVAL, "map '%s': field '%s' is not __uint()", m->name, f);
+		if (!strcmp(f, "type")) m->type = v;
+		else if (!strcmp(f, "max_entries")) m->max_entries = v;
+		else if (!strcmp(f, "map_flags")) m->map_flags = v;
+		else if (!strcmp(f, "numa_node")) m->numa_node = v;
+		else if (!strcmp(f, "key_size")) m->key_size = v;
+		else if (!strcmp(f, "value_size")) m->value_size = v;
+		else if (!strcmp(f, "pinning")) m->pinning = v;
+		else if (!strcmp(f, "map_extra")) m->map_extra = v;
+		else
+			return wd_err(-EINVAL, "map '%s': unknown field '%s'", m->name, f);
+	}
+	m = &s->maps[idx];
+	if (m->pinning > 1)
+		return wd_err(-EINVAL, "map '%s': pinning %u unsupported (0 none, 1 by name)",
+			      m->name, m->pinning);
+	return 0;
+}
+
+static int collect_btf_maps(struct elf_ctx *c)
+{
+	struct wd_spec *s = c->spec;
+	uint32_t sec_id;
+	const struct btf_type *sec;
+	if (!c->maps_idx)
+		return 0;
+	if (!s->btf || !(sec_id = wd_btf_find(s->btf, ".maps", BTF_KIND_DATASEC)))
+		return wd_err(-EINVAL, "section .maps needs BTF: build with clang -g");
+	sec = wd_btf_type(s->btf, sec_id);
+	for (int i = 0; i < btf_vlen_of(sec); i++) {
+		const struct btf_var_secinfo *vs = (const struct btf_var_secinfo *)btf_extra(sec) + i;
+		const struct btf_type *var = wd_btf_type(s->btf, vs->type);
+		const char *name = wd_btf_name(s->btf, vs->type);
+		uint32_t def_id;
+		GElf_Sym sym;
+		struct wd_map_spec *m;
+		int err;
+		if (btf_kind_of(var) != BTF_KIND_VAR)
+			return wd_err(-EINVAL, ".maps: member %d is not a variable", i);
+		def_id = wd_btf_skip_mods(s->btf, var->type, true);
+		if (!def_id || btf_kind_of(wd_btf_type(s->btf, def_id)) != BTF_KIND_STRUCT)
+			return wd_err(-EINVAL, "map '%s': definition is not a struct", name);
+		if (!sym_by_name_in(c, name, c->maps_idx, &sym))
+			return wd_err(-EINVAL, "map '%s': no symbol in .maps", name);
+		if (!(m = PUSH(s->maps, s->nr_maps)))
+			return -ENOMEM;
+		m->name = strdup(name);
+		m->inner = -1;
+		m->elf_sec = c->maps_idx;
+		m->sym_off = sym.st_value;
+		if (!m->name)
+			return -ENOMEM;
+		if ((err = parse_btf_map_def(c, m, def_id)))
+			return err;
+	}
+	return 0;
+}
+
+/* struct bpf_map_def: type, key_size, value_size, max_entries, map_flags. */
+#define LEGACY_MAP_DEF_SIZE 20
+
+static int collect_legacy_maps(struct elf_ctx *c)
+{
+	struct wd_spec *s = c->spec;
+	Elf_Data *d;
+	size_t nr = 0, rec;
+	if (!c->legacy_maps_idx)
+		return 0;
+	d = sec_data(c, c->legacy_maps_idx);
+	for (size_t i = 1; i < c->nr_syms; i++) {
+		GElf_Sym sym;
+		if (get_sym(c, i, &sym) && sym.st_shndx == c->legacy_maps_idx &&
+		    GELF_ST_TYPE(sym.st_info) != STT_SECTION)
+			nr++;
+	}
+	if (!nr || !d || !d->d_buf || d->d_size % nr)
+		return wd_err(-EINVAL, "section 'maps': %zu bytes for %zu map symbols", d ? d->d_size : 0, nr);
+	rec = d->d_size / nr;
+	if (rec < LEGACY_MAP_DEF_SIZE)
+		return wd_err(-EINVAL, "section 'maps': map definition is %zu bytes, at least %d needed "
+			      "(struct bpf_map_def)", rec, LEGACY_MAP_DEF_SIZE);
+	for (size_t i = 1; i < c->nr_syms; i++) {
+		GElf_Sym sym;
+		struct wd_map_spec *m;
+		const uint8_t *def;
+		if (!get_sym(c, i, &sym) || sym.st_shndx != c->legacy_maps_idx ||
+		    GELF_ST_TYPE(sym.st_info) == STT_SECTION)
+			continue;
+		if (sym.st_value % rec || sym.st_value + rec > d->d_size)
+			return wd_err(-EINVAL, "legacy map '%s': misplaced definition", sym_name(c, &sym));
+		def = (const uint8_t *)d->d_buf + sym.st_value;
+		for (size_t b = LEGACY_MAP_DEF_SIZE; b < rec; b++)
+			if (def[b])
+				return wd_err(-EINVAL, "legacy map '%s': unknown non-zero fields past "
+					      "struct bpf_map_def (%zu-byte records)", sym_name(c, &sym), rec);
+		if (!(m = PUSH(s->maps, s->nr_maps)))
+			return -ENOMEM;
+		m->name = xstrdup(sym_name(c, &sym));
+		m->inner = -1;
+		m->elf_sec = c->legacy_maps_idx;
+		m->sym_off = sym.st_value;
+		memcpy(&m->type, def, 4);
+		memcpy(&m->key_size, def + 4, 4);
+		memcpy(&m->value_size, def + 8, 4);
+		memcpy(&m->max_entries, def + 12, 4);
+		memcpy(&m->map_flags, def + 16, 4);
+		if (!m->name)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+int wd_spec_find_map(const struct wd_spec *spec, const char *name)
+{
+	for (size_t i = 0; i < spec->nr_maps; i++)
+		if (!strcmp(spec->maps[i].name, name))
+			return i;
+	return -1;
+}
+
+static int map_by_def_offset(struct elf_ctx *c, size_t shndx, uint64_t off)
+{
+	for (size_t i = 0; i < c->spec->nr_maps; i++) {
+		const struct wd_map_spec *m = &c->spec->maps[i];
+		if (!m->is_inner && m->kind == WD_MAP_USER && m->elf_sec == shndx && m->sym_off == off)
+			return i;
+	}
+	return -1;
+}
+
+/* ---- externs ------------------------------------------------------------ */
+
+static int find_extern_var(const struct wd_btf *btf, const char *name, enum wd_extern_kind *kind)
+{
+	static const char *const secs[] = { ".kconfig", ".ksyms" };
+	for (int k = 0; k < 2; k++) {
+		uint32_t id = wd_btf_find(btf, secs[k], BTF_KIND_DATASEC);
+		const struct btf_type *sec = id ? wd_btf_type(btf, id) : NULL;
+		for (int i = 0; sec && i < btf_vlen_of(sec); i++) {
+			const struct btf_var_secinfo *vs = (const struct btf_var_secinfo *)btf_extra(sec) + i;
+			if (!strcmp(wd_btf_name(btf, vs->type), name)) {
+				*kind = k ? WD_EXT_KSYM : WD_EXT_KCONFIG;
+				return vs->type;
+			}
+		}
+	}
+	return 0;
+}
+
+static int add_extern(struct elf_ctx *c, const char *name, const GElf_Sym *sym)
+{
+	struct wd_spec *s = c->spec;
+	struct wd_extern *e;
+	enum wd_extern_kind kind = WD_EXT_KSYM;
+	int id = 0;
+	if (!s->btf)
+		return wd_err(-EINVAL, "extern '%s' needs BTF: build with clang -g", name);
+	id = find_extern_var(s->btf, name, &kind);
+	if (!id) {
+		/* kfuncs: a BTF FUNC with extern linkage, no datasec */
+		id = wd_btf_find(s->btf, name, BTF_KIND_FUNC);
+		if (!id)
+			return wd_err(-EINVAL, "extern '%s' is neither in .kconfig nor in .ksyms", name);
+	}
+	if (!(e = PUSH(s->externs, s->nr_externs)))
+		return -ENOMEM;
+	e->name = strdup(name);
+	e->kind = kind;
+	e->btf_id = id;
+	e->weak = GELF_ST_BIND(sym->st_info) == STB_WEAK;
+	e->is_func = btf_kind_of(wd_btf_type(s->btf, id)) == BTF_KIND_FUNC;
+	e->type_id = wd_btf_skip_mods(s->btf, wd_btf_type(s->btf, id)->type, true);
+	if (!e->name)
+		return -ENOMEM;
+	if (kind == WD_EXT_KCONFIG) {
+		int64_t sz = wd_btf_size(s->btf, e->type_id);
+		if (sz <= 0)
+			return wd_err(-EINVAL, "kconfig extern '%s' has no size", name);
+		e->size = sz;
+	}
+	return 0;
+}
+
+/* Natural alignment of a kconfig value: arrays align as their element. */
+static uint32_t kconfig_align(const struct wd_btf *btf, const struct wd_extern *e)
+{
+	uint32_t id = e->type_id;
+	const struct btf_type *t = wd_btf_type(btf, id);
+	while (t && btf_kind_of(t) == BTF_KIND_ARRAY) {
+		id = wd_btf_skip_mods(btf, ((const struct btf_array *)btf_extra(t))->type, true);
+		t = wd_btf_type(btf, id);
+	}
+	int64_t sz = wd_btf_size(btf, id);
+	return sz >= 8 ? 8 : sz >= 4 ? 4 : sz >= 2 ? 2 : 1;
+}
+
+static const struct wd_spec *sort_spec;
+
+/* libbpf's order, so both loaders agree on the layout: larger alignment
+ * first, then smaller size, then name. */
+static int cmp_kconfig(const void *a, const void *b)
+{
+	const struct wd_extern *x = &sort_spec->externs[*(const size_t *)a];
+	const struct wd_extern *y = &sort_spec->externs[*(const size_t *)b];
+	uint32_t ax = kconfig_align(sort_spec->btf, x), ay = kconfig_align(sort_spec->btf, y);
+	if (ax != ay)
+		return ax > ay ? -1 : 1;
+	if (x->size != y->size)
+		return x->size < y->size ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+/* Lay .kconfig externs out in one read-only map. */
+static int layout_kconfig(struct wd_spec *s)
+{
+	uint32_t off = 0;
+	size_t n = 0, *order = malloc((s->nr_externs + 1) * sizeof(*order));
+	struct wd_map_spec *m;
+	if (!order)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->nr_externs; i++)
+		if (s->externs[i].kind == WD_EXT_KCONFIG)
+			order[n++] = i;
+	sort_spec = s;
+	qsort(order, n, sizeof(*order), cmp_kconfig);
+	for (size_t k = 0; k < n; k++) {
+		struct wd_extern *e = &s->externs[order[k]];
+		uint32_t align = kconfig_align(s->btf, e);
+		off = (off + align - 1) & ~(align - 1);
+		e->offset = off;
+		off += e->size;
+	}
+	free(order);
+	if (!off)
+		return 0;
+	if (!(m = PUSH(s->maps, s->nr_maps)))
+		return -ENOMEM;
+	m->name = data_map_name(s->name, ".kconfig");
+	m->kind = WD_MAP_KCONFIG;
+	m->type = BPF_MAP_TYPE_ARRAY;
+	m->key_size = 4;
+	m->value_size = off;
+	m->max_entries = 1;
+	m->map_flags = BPF_F_RDONLY_PROG;
+	m->inner = -1;
+	m->data = calloc(1, off);
+	m->data_size = off;
+	m->btf_value_type_id = wd_btf_find(s->btf, ".kconfig", BTF_KIND_DATASEC);
+	s->kconfig_map = s->nr_maps - 1;
+	return m->name && m->data ? 0 : -ENOMEM;
+}
+
+static int collect_externs(struct elf_ctx *c)
+{
+	for (size_t i = 1; i < c->nr_syms; i++) {
+		GElf_Sym sym;
+		const char *name;
+		int err;
+		if (!get_sym(c, i, &sym) || sym.st_shndx != SHN_UNDEF ||
+		    GELF_ST_BIND(sym.st_info) == STB_LOCAL)
+			continue;
+		if (!(name = sym_name(c, &sym)) || !*name)
+			continue;
+		if ((err = add_extern(c, name, &sym)))
+			return err;
+	}
+	return layout_kconfig(c->spec);
+}
+
+static int find_extern(const struct wd_spec *s, const char *name)
+{
+	for (size_t i = 0; i < s->nr_externs; i++)
+		if (!strcmp(s->externs[i].name, name))
+			return i;
+	return -1;
+}
+
+/* ---- relocations -------------------------------------------------------- */
+
+static int classify_reloc(struct elf_ctx *c, struct wd_code_sec *cs, struct wd_reloc *r,
+			  const GElf_Sym *sym, const char *name)
+{
+	const struct bpf_insn *insn = &cs->insns[r->insn];
+	size_t shndx = sym->st_shndx;
+	r->sym_off = sym->st_value;
+	if (!(r->sym_name = strdup(name)))
+		return -ENOMEM;
+	if (insn->code == (BPF_JMP | BPF_CALL)) {
+		if (shndx == SHN_UNDEF) {
+			r->kind = WD_RELOC_EXTERN;
+			r->ext = find_extern(c->spec, name);
+			return r->ext < 0 ? wd_err(-EINVAL, "call to unknown extern '%s'", name) : 0;
+		}
+		if (insn->src_reg != BPF_PSEUDO_CALL || shndx >= c->nr_elf_secs ||
+		    c->sec_of_elf[shndx] < 0)
+			return wd_err(-EINVAL, "call relocation against '%s', which is not code", name);
+		r->kind = WD_RELOC_CALL;
+		r->target_sec = c->sec_of_elf[shndx];
+		return 0;
+	}
+	if (!insn_is_ld_imm64(insn) || r->insn + 1 >= cs->insn_cnt)
+		return wd_err(-EINVAL, "relocation against '%s' at insn %u: not a 64-bit load or call",
+			      name, r->insn);
+	if (shndx == SHN_UNDEF) {
+		r->kind = WD_RELOC_EXTERN;
+		r->ext = find_extern(c->spec, name);
+		return r->ext < 0 ? wd_err(-EINVAL, "reference to unknown extern '%s'", name) : 0;
+	}
+	if (shndx < c->nr_elf_secs && c->sec_of_elf[shndx] >= 0) {
+		r->kind = WD_RELOC_FUNC_ADDR;
+		r->target_sec = c->sec_of_elf[shndx];
+		return 0;
+	}
+	if (shndx == c->maps_idx || (shndx == c->legacy_maps_idx && shndx)) {
+		r->kind = WD_RELOC_MAP;
+		r->map = map_by_def_offset(c, shndx, sym->st_value);
+		return r->map < 0 ? wd_err(-EINVAL, "reference to '%s': no map defined there", name) : 0;
+	}
+	if (shndx < c->nr_elf_secs && c->map_of_elf[shndx] >= 0) {
+		r->kind = WD_RELOC_DATA;
+		r->map = c->map_of_elf[shndx];
+		return 0;
+	}
+	GElf_Shdr sh;
+	const char *sn = sec_name(c, shndx, &sh);
+	return wd_err(-EINVAL, "relocation against '%s' in section '%s', which is not a map, "
+		      "global data or code", name, sn ? sn : "?");
+}
+
+static int cmp_reloc(const void *a, const void *b)
+{
+	const struct wd_reloc *x = a, *y = b;
+	return (x->insn > y->insn) - (x->insn < y->insn);
+}
+
+static int collect_code_relocs(struct elf_ctx *c, size_t rel_idx, struct wd_code_sec *cs)
+{
+	Elf_Data *d = sec_data(c, rel_idx);
+	GElf_Shdr sh;
+	size_t nr;
+	sec_name(c, rel_idx, &sh);
+	if (!d || !sh.sh_entsize)
+		return wd_err(-EINVAL, "relocations of '%s' unreadable", cs->name);
+	nr = sh.sh_size / sh.sh_entsize;
+	for (size_t i = 0; i < nr; i++) {
+		GElf_Rel rel;
+		GElf_Sym sym;
+		struct wd_reloc *r;
+		const char *name;
+		int err;
+		if (!gelf_getrel(d, i, &rel) || !get_sym(c, GELF_R_SYM(rel.r_info), &sym))
+			return wd_err(-EINVAL, "relocation %zu of '%s': bad symbol index", i, cs->name);
+		if (rel.r_offset % 8 || rel.r_offset / 8 >= cs->insn_cnt)
+			return wd_err(-EINVAL, "relocation %zu of '%s': offset %lu out of range",
+				      i, cs->name, (unsigned long)rel.r_offset);
+		name = sym_name(c, &sym);
+		if (!(r = PUSH(cs->relocs, cs->nr_relocs)))
+			return -ENOMEM;
+		r->insn = rel.r_offset / 8;
+		if ((err = classify_reloc(c, cs, r, &sym, name ? name : "?"))) {
+			wd_err_prefix("section '%s': ", cs->name);
+			return err;
+		}
+	}
+	qsort(cs->relocs, cs->nr_relocs, sizeof(*cs->relocs), cmp_reloc);
+	return 0;
+}
+
+/* .rel.maps: initial slots of prog arrays and map-in-maps. */
+static int collect_map_init_relocs(struct elf_ctx *c, size_t rel_idx)
+{
+	struct wd_spec *s = c->spec;
+	Elf_Data *d = sec_data(c, rel_idx);
+	GElf_Shdr sh;
+	sec_name(c, rel_idx, &sh);
+	if (!d || !sh.sh_entsize)
+		return wd_err(-EINVAL, "relocations of .maps unreadable");
+	for (size_t i = 0; i < sh.sh_size / sh.sh_entsize; i++) {
+		GElf_Rel rel;
+		GElf_Sym sym;
+		struct wd_map_spec *m = NULL;
+		if (!gelf_getrel(d, i, &rel) || !get_sym(c, GELF_R_SYM(rel.r_info), &sym))
+			return wd_err(-EINVAL, ".rel.maps: bad relocation %zu", i);
+		/* The map whose definition holds r_offset: the last one at or before it. */
+		for (size_t k = 0; k < s->nr_maps; k++) {
+			struct wd_map_spec *cand = &s->maps[k];
+			if (cand->kind == WD_MAP_USER && !cand->is_inner && cand->elf_sec == c->maps_idx &&
+			    cand->sym_off <= rel.r_offset && (!m || cand->sym_off > m->sym_off))
+				m = cand;
+		}
+		if (!m || !s->btf)
+			return wd_err(-EINVAL, ".rel.maps: relocation outside any map");
+		uint32_t var = wd_btf_find(s->btf, m->name, BTF_KIND_VAR);
+		uint32_t def = wd_btf_skip_mods(s->btf, wd_btf_type(s->btf, var)->type, true);
+		const struct btf_type *dt = wd_btf_type(s->btf, def);
+		const struct btf_member *mem = btf_extra(dt);
+		int vi = -1;
+		for (int k = 0; k < btf_vlen_of(dt); k++)
+			if (!strcmp(wd_btf_str(s->btf, mem[k].name_off), "values"))
+				vi = k;
+		if (vi < 0)
+			return wd_err(-EINVAL, "map '%s': initial values without a 'values' field", m->name);
+		uint64_t base = m->sym_off + btf_member_bit_off(dt, &mem[vi]) / 8;
+		if (rel.r_offset < base || (rel.r_offset - base) % 8)
+			return wd_err(-EINVAL, "map '%s': misplaced initial value", m->name);
+		void *p = grow(m->init, m->nr_init, sizeof(*m->init));
+		if (!p)
+			return -ENOMEM;
+		m->init = p;
+		m->init[m->nr_init].slot = (rel.r_offset - base) / 8;
+		m->init[m->nr_init].target = xstrdup(sym_name(c, &sym));
+		if (!m->init[m->nr_init++].target)
+			return -ENOMEM;
+		if (m->init[m->nr_init - 1].slot >= m->max_entries)
+			return wd_err(-EINVAL, "map '%s': initial value at slot %u past max_entries %u",
+				      m->name, m->init[m->nr_init - 1].slot, m->max_entries);
+	}
+	return 0;
+}
+
+static int collect_relocs(struct elf_ctx *c)
+{
+	for (size_t idx = 1; idx < c->nr_elf_secs; idx++) {
+		GElf_Shdr sh;
+		int err = 0;
+		if (!sec_name(c, idx, &sh) || sh.sh_type != SHT_REL)
+			continue;
+		if (sh.sh_link != c->symtab_idx)
+			continue;
+		if (sh.sh_info < c->nr_elf_secs && c->sec_of_elf[sh.sh_info] >= 0)
+			err = collect_code_relocs(c, idx, &c->spec->secs[c->sec_of_elf[sh.sh_info]]);
+		else if (sh.sh_info == c->maps_idx && c->maps_idx)
+			err = collect_map_init_relocs(c, idx);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* ---- BTF fixups -------------------------------------------------------- */
+
+/* clang leaves DATASEC sizes (and, for some versions, var offsets) for the
+ * linker; fill them from the ELF sections and symbols so the kernel accepts
+ * the BTF.  .kconfig gets the layout chosen by layout_kconfig(). */
+static int fixup_datasecs(struct elf_ctx *c)
+{
+	struct wd_btf *btf = c->spec->btf;
+	for (uint32_t id = 1; btf && id < wd_btf_type_cnt(btf); id++) {
+		struct btf_type *t = wd_btf_type_mut(btf, id);
+		const char *name = wd_btf_name(btf, id);
+		size_t shndx = 0;
+		if (btf_kind_of(t) != BTF_KIND_DATASEC)
+			continue;
+		if (!strcmp(name, ".kconfig") || !strcmp(name, ".ksyms")) {
+			struct btf_var_secinfo *vs = btf_extra(t);
+			bool ksyms = name[1] == 'k' && name[2] == 's';
+			uint32_t size = 0;
+			for (int i = 0; i < btf_vlen_of(t); i++) {
+				int e = find_extern(c->spec, wd_btf_name(btf, vs[i].type));
+				struct btf_type *var = wd_btf_type_mut(btf, vs[i].type);
+				if (e < 0 || btf_kind_of(var) != BTF_KIND_VAR)
+					continue;
+				/* .ksyms has no memory of its own: lay vars out one after another */
+				vs[i].offset = ksyms ? size : c->spec->externs[e].offset;
+				/* The kernel rejects extern linkage (only static/global). */
+				((struct btf_var *)btf_extra(var))->linkage = BTF_VAR_GLOBAL_ALLOCATED;
+				if (vs[i].offset + vs[i].size > size)
+					size = vs[i].offset + vs[i].size;
+			}
+			t->size = size;
+			continue;
+		}
+		for (size_t i = 1; i < c->nr_elf_secs; i++) {
+			GElf_Shdr sh;
+			const char *sn = sec_name(c, i, &sh);
+			if (sn && !strcmp(sn, name)) {
+				shndx = i;
+				t->size = sh.sh_size;
+				break;
+			}
+		}
+		if (!shndx)
+			continue;
+		struct btf_var_secinfo *vs = btf_extra(t);
+		for (int i = 0; i < btf_vlen_of(t); i++) {
+			GElf_Sym sym;
+			if (sym_by_name_in(c, wd_btf_name(btf, vs[i].type), shndx, &sym))
+				vs[i].offset = sym.st_value;
+		}
+	}
+	return 0;
+}
+
+/* ---- entry -------------------------------------------------------------- */
+
+static void object_name(const char *name, char *out, size_t size)
+{
+	const char *base = strrchr(name, '/');
+	snprintf(out, size, "%s", base ? base + 1 : name);
+	char *dot = strchr(out, '.');
+	if (dot)
+		*dot = '\0';
+}
+
+static int parse(struct elf_ctx *c)
+{
+	int err;
+	if ((err = check_elf_header(c)))
+		return err;
+	c->sec_of_elf = malloc(c->nr_elf_secs * sizeof(int));
+	c->map_of_elf = malloc(c->nr_elf_secs * sizeof(int));
+	if (!c->sec_of_elf || !c->map_of_elf)
+		return -ENOMEM;
+	memset(c->sec_of_elf, 0xff, c->nr_elf_secs * sizeof(int));
+	memset(c->map_of_elf, 0xff, c->nr_elf_secs * sizeof(int));
+	if ((err = walk_sections(c)) || (err = collect_funcs(c)) ||
+	    (err = collect_btf_maps(c)) || (err = collect_legacy_maps(c)) ||
+	    (err = collect_externs(c)) || (err = collect_relocs(c)) ||
+	    (err = fixup_datasecs(c)))
+		return err;
+	if (!c->spec->license[0])
+		return wd_err(-EINVAL, "no 'license' section: add char LICENSE[] SEC(\"license\") = \"GPL\";");
+	if (c->btf_ext_data && c->btf_ext_data->d_buf && c->spec->btf)
+		return wd_btf_ext_parse(c->spec, c->btf_ext_data->d_buf, c->btf_ext_data->d_size);
+	return 0;
+}
+
+int wd_spec_parse(const void *buf, size_t size, const char *name, struct wd_spec **out)
+{
+	struct elf_ctx c = { 0 };
+	char oname[64];
+	void *copy = malloc(size ? size : 1);
+	int err;
+	*out = NULL;
+	c.spec = calloc(1, sizeof(*c.spec));
+	if (!copy || !c.spec) {
+		free(copy);
+		free(c.spec);
+		return -ENOMEM;
+	}
+	memcpy(copy, buf, size);
+	object_name(name ? name : "obj", oname, sizeof(oname));
+	c.spec->name = strdup(oname);
+	c.spec->kconfig_map = -1;
+	elf_version(EV_CURRENT);
+	c.elf = elf_memory(copy, size);
+	err = c.elf ? parse(&c) : wd_err(-EINVAL, "not an ELF file: %s", elf_errmsg(-1));
+	if (c.elf)
+		elf_end(c.elf);
+	free(copy);
+	free(c.sec_of_elf);
+	free(c.map_of_elf);
+	if (err) {
+		wd_spec_free(c.spec);
+		return err;
+	}
+	*out = c.spec;
+	return 0;
+}
+
+int wd_spec_find_sec(const struct wd_spec *spec, const char *name)
+{
+	for (size_t i = 0; i < spec->nr_secs; i++)
+		if (!strcmp(spec->secs[i].name, name))
+			return i;
+	return -1;
+}
+
+void wd_spec_free(struct wd_spec *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->nr_secs; i++) {
+		struct wd_code_sec *cs = &s->secs[i];
+		free(cs->name);
+		free(cs->insns);
+		for (size_t k = 0; k < cs->nr_relocs; k++)
+			free(cs->relocs[k].sym_name);
+		free(cs->relocs);
+		free(cs->func_info);
+		free(cs->line_info);
+		free(cs->core_relos);
+	}
+	for (size_t i = 0; i < s->nr_funcs; i++)
+		free(s->funcs[i].name);
+	for (size_t i = 0; i < s->nr_maps; i++) {
+		for (size_t k = 0; k < s->maps[i].nr_init; k++)
+			free(s->maps[i].init[k].target);
+		free(s->maps[i].init);
+		free(s->maps[i].name);
+		free(s->maps[i].data);
+	}
+	for (size_t i = 0; i < s->nr_externs; i++)
+		free(s->externs[i].name);
+	free(s->secs);
+	free(s->funcs);
+	free(s->maps);
+	free(s->externs);
+	free(s->name);
+	wd_btf_free(s->btf);
+	free(s);
+}

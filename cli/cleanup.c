@@ -5,6 +5,7 @@
 #include <string.h>
 #include "cli.h"
 #include "warden/warden.h"
+#include "warden/link.h"
 
 static const char cleanup_usage[] =
 	"usage: warden cleanup [--dry-run]\n"

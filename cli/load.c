@@ -7,6 +7,7 @@
 #include <time.h>
 #include "cli.h"
 #include "warden/warden.h"
+#include "warden/link.h"
 #include "warden/features.h"
 
 static const char load_usage[] =

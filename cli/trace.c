@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "warden/events.h"
 #include "warden/warden.h"
+#include "warden/link.h"
 
 static const char trace_usage[] =
 	"usage: warden trace-exec [--duration SEC] [--json] [--transport T] [--object PATH]\n"

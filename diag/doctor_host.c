@@ -20,13 +20,10 @@
 #include "host/kconfig.h"
 #include "host/probe.h"
 #include "warden/doctor.h"
+#include "warden/link.h"
 #include "warden/features.h"
 
 #define ADD(...) do { int e_ = wd_report_add(__VA_ARGS__); if (e_) return e_; } while (0)
-
-/* Provided by the attach layer (lib/attach_*.c); weak so that doctor links
- * (and says "not available") in a build without it. */
-extern int wd_cleanup_stale(bool dry_run) __attribute__((weak));
 
 struct host {
 	struct wd_report *r;
@@ -546,11 +543,6 @@ static int check_stale(struct host *h)
 {
 	int n;
 
-	if (!wd_cleanup_stale) {
-		ADD(h->r, "cleanup", "stale probes", WD_CHECK_INFO, NULL,
-		    "not checked (no cleanup support in this build)");
-		return 0;
-	}
 	n = wd_cleanup_stale(true);
 	if (n > 0)
 		ADD(h->r, "cleanup", "stale probes", WD_CHECK_WRONG, "run 'warden cleanup'",

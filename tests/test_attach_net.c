@@ -28,9 +28,11 @@
 #include <unistd.h>
 #include <linux/if_link.h>
 #include "harness.h"
+#include "attach/attach.h"
 #include "host/netlink.h"
 #include "sys/sys.h"
 #include "warden/warden.h"
+#include "warden/link.h"
 #include "warden/testing.h"
 
 #define PORT 7777

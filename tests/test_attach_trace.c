@@ -21,6 +21,7 @@
 #include "host/tracefs.h"
 #include "warden/features.h"
 #include "warden/warden.h"
+#include "warden/link.h"
 
 enum { S_TP, S_RAW_TP, S_TP_BTF, S_UPROBE, S_URETPROBE, S_KPROBE, S_KRETPROBE,
        S_FENTRY, S_FEXIT, S_LSM, S_TP_AUTO, S_MULTI, S_UP_AUTO };

@@ -18,6 +18,7 @@
 #include "attach/attach.h"
 #include "host/tracefs.h"
 #include "warden/warden.h"
+#include "warden/link.h"
 
 int wd_uprobe_target(int x);   /* tests/test_attach_trace.c */
 

@@ -11,6 +11,7 @@
 #include "sys/sys.h"
 #include "warden/doctor.h"
 #include "warden/warden.h"
+#include "warden/link.h"
 
 /* Output of `warden ARGS` (env prefix allowed), exit status in *rc. */
 static char *cli(const char *env, const char *args, int *rc)

@@ -129,10 +129,12 @@ int wd_bpffs_ensure(const char *dir);
 int wd_memlock_charged(void);
 /* Make sure `bytes` can be locked; raises the soft limit only when needed. */
 int wd_memlock_ensure(uint64_t bytes);
+/* Where the kernel charges memlock: raise the soft and hard limits as far as
+ * this process may (unlimited with CAP_SYS_RESOURCE, else the hard limit).
+ * wd_object_load() does this unless no_memlock is set. */
+int wd_memlock_raise(void);
 
 #ifdef __cplusplus
 }
 #endif
-
-#include "warden/link.h"
 #endif

@@ -50,7 +50,7 @@ int wd_legacy_remove(const char *dir, const char *file, const char *name);
 /* kprobe.multi/<pattern> and kretprobe.multi/<pattern> (lib/attach_kprobe.c). */
 struct wd_link *wd_attach_kprobe_multi(struct wd_prog *prog, const char *pattern);
 
-/* Owner identity encoded in legacy entry names (lib/cleanup.c). */
+/* Owner identity encoded in legacy entry names (legacy.c). */
 struct wd_owner {
 	int pid;
 	unsigned long long start;    /* /proc/<pid>/stat field 22 (clock ticks since boot) */
@@ -64,6 +64,14 @@ int wd_proc_start(int pid, unsigned long long *start);
  * hex fields, sanitized and cut to the kernel's 64-byte limit. */
 void wd_legacy_event_name(char *buf, size_t size, const char *what);
 #define WD_LEGACY_GROUP "warden"
+/* Remove the trace entries of dead owners (all when dry_run is false);
+ * fn sees each.  Returns how many, or -errno. */
+int wd_legacy_sweep(bool dry_run, wd_stale_fn fn, void *ctx);
+/* cleanup_net.c: sweep stale warden cls_bpf filters (and qdiscs warden created) whose
+ * owner pid is dead, in this network namespace and each named one under
+ * /run/netns.  Returns the number of entries removed (or found, dry_run),
+ * or -errno.  Called by wd_cleanup_stale() (cleanup.c). */
+int wd_cleanup_stale_net(bool dry_run);
 /* Run the stale-entry sweep once per process before its first legacy attach. */
 void wd_cleanup_once(void);
 /* Tests: make the next legacy attach sweep again, as a fresh process would. */

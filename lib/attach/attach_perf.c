@@ -54,13 +54,6 @@ int wd_perf_open_tracepoint(int id, int pid)
 				      PERF_FLAG_FD_CLOEXEC);
 }
 
-int wd_legacy_remove(const char *dir, const char *file, const char *name)
-{
-	char line[160];
-	snprintf(line, sizeof(line), "-:%s", name);
-	return wd_tracefs_append(dir, file, line);
-}
-
 static int perf_detach(struct wd_link *l)
 {
 	struct perf_priv *p = l->priv;

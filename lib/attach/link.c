@@ -2,11 +2,18 @@
 /* Link bookkeeping: every attachment is a wd_link on its object's list. */
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "link.h"
+
+/* The object's view of a link: detach it at object close. */
+static void release_dep(struct wd_obj_dep *dep)
+{
+	wd_link_detach((struct wd_link *)((char *)dep - offsetof(struct wd_link, dep)));
+}
 
 static struct wd_link *link_alloc(struct wd_prog *prog, int fd, int (*detach)(struct wd_link *),
 				  void *priv, const char *fmt, va_list ap)
@@ -21,8 +28,9 @@ static struct wd_link *link_alloc(struct wd_prog *prog, int fd, int (*detach)(st
 	l->detach = detach;
 	l->priv = priv;
 	vsnprintf(l->desc, sizeof(l->desc), fmt, ap);
-	l->next = prog->obj->links;
-	prog->obj->links = l;
+	l->dep.release = release_dep;
+	l->dep.next = prog->obj->deps;
+	prog->obj->deps = &l->dep;
 	return l;
 }
 
@@ -65,9 +73,9 @@ const char *wd_link_describe(const struct wd_link *l) { return l->desc; }
 
 static void unlist(struct wd_link *l)
 {
-	for (struct wd_link **pp = &l->obj->links; *pp; pp = &(*pp)->next)
-		if (*pp == l) {
-			*pp = l->next;
+	for (struct wd_obj_dep **pp = &l->obj->deps; *pp; pp = &(*pp)->next)
+		if (*pp == &l->dep) {
+			*pp = l->dep.next;
 			return;
 		}
 }
@@ -93,10 +101,4 @@ int wd_link_pin(struct wd_link *l, const char *path)
 		return wd_err(-EINVAL, "pin %s: this link has no fd to pin", l->desc);
 	int err = wd_sys_obj_pin(l->fd, path);
 	return err ? wd_err(err, "pin %s at %s: %s", l->desc, path, strerror(-err)) : 0;
-}
-
-void wd_links_detach_all(struct wd_object *obj)
-{
-	while (obj->links)
-		wd_link_detach(obj->links);
 }

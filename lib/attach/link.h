@@ -7,7 +7,7 @@
 #include "warden/link.h"
 
 struct wd_link {
-	struct wd_link *next;          /* in obj->links */
+	struct wd_obj_dep dep;         /* in obj->deps: detached at object close */
 	struct wd_object *obj;
 	int fd;                        /* bpf link fd or perf event fd, -1 */
 	/* family-specific undo; called once by wd_link_detach(), then the link is freed */
@@ -24,7 +24,5 @@ struct wd_link *wd_link_new(struct wd_prog *prog, int fd, int (*detach)(struct w
  * and priv freed: nothing attached survives without a link.  NULL + errno. */
 struct wd_link *wd_link_new_owned(struct wd_prog *prog, int fd, int (*detach)(struct wd_link *),
 				  void *priv, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-/* Detach every link of an object (object close). */
-void wd_links_detach_all(struct wd_object *obj);
 
 #endif

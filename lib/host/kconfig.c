@@ -10,7 +10,7 @@
 #include <unistd.h>
 #include <zlib.h>
 #include "kconfig.h"
-#include "probe.h"
+#include "sys/error.h"
 
 struct kc_entry {
 	char *name;   /* "CONFIG_BPF" */

@@ -101,11 +101,6 @@ int wd_tc_clsact_del(struct wd_nl *nl, int ifindex);
 #define WD_TC_MARK_DIR "/run/warden/clsact"
 void wd_tc_mark_path(char *buf, size_t size, uint64_t netns, int ifindex, pid_t pid);
 
-/* Sweep stale warden cls_bpf filters (and qdiscs warden created) whose
- * owner pid is dead, in this network namespace and each named one under
- * /run/netns.  Returns the number of entries removed (or found, dry_run),
- * or -errno.  Called by wd_cleanup_stale() (lib/cleanup.c). */
-int wd_cleanup_stale_net(bool dry_run);
 
 /* clsact (4.5) and its minor handles, missing from older <linux/pkt_sched.h> */
 #include <linux/pkt_sched.h>

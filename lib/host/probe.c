@@ -22,28 +22,11 @@
 #include <linux/btf.h>
 #include "kconfig.h"
 #include "probe.h"
+#include "sys/error.h"
 #include "sys/sys.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define LOG_SIZE 4096
-
-/* ---- debug ----------------------------------------------------------- */
-
-__attribute__((weak)) void wd_debug(const char *fmt, ...)
-{
-	static int enabled = -1;
-	va_list ap;
-
-	if (enabled < 0)
-		enabled = getenv("WARDEN_DEBUG") != NULL;
-	if (!enabled)
-		return;
-	fputs("warden: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
 
 /* ---- cache ------------------------------------------------------------ */
 

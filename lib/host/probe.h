@@ -6,12 +6,7 @@
 #include <stdint.h>
 #include "warden/features.h"
 
-/*
- * Debug line (no trailing newline needed).  probe.c defines a weak version
- * that prints to stderr when $WARDEN_DEBUG is set; the library's logging
- * code may define a strong one that feeds wd_set_debug()'s callback.
- */
-void wd_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+#include "sys/error.h"   /* wd_debug */
 
 /* Type id of the FUNC `name` in /sys/kernel/btf/vmlinux, or -errno
  * (-ENOENT: no such function or no kernel BTF).  Cached file read. */

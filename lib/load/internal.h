@@ -38,6 +38,14 @@ struct wd_map {
 	bool reused;         /* fd came from an existing pin */
 };
 
+/* Something made from an object by a higher layer (a link) that must go
+ * before the object does.  The object only calls release(), which also takes
+ * the entry off obj->deps; it never knows what the entry is. */
+struct wd_obj_dep {
+	struct wd_obj_dep *next;
+	void (*release)(struct wd_obj_dep *dep);
+};
+
 struct wd_object {
 	struct wd_spec *spec;
 	char *name;
@@ -50,11 +58,12 @@ struct wd_object {
 	/* section instructions after CO-RE (per spec section), made at load */
 	struct bpf_insn **sec_insns;
 	struct wd_load_opts lopts;
-	struct wd_link *links;  /* attachments, detached at close (lib/link.c) */
+	struct wd_obj_dep *deps; /* released first at close (links: attach/link.c) */
 };
 
-/* link.c */
-void wd_links_detach_all(struct wd_object *obj);
+/* lib/host/memlock.c: after an EPERM, "the memlock limit: ..." with the
+ * numbers when the kernel charges memlock and the limit is finite, else "". */
+void wd_memlock_explain_eperm(char *buf, size_t size);
 
 /* maps.c */
 int wd_maps_create(struct wd_object *obj);

@@ -321,7 +321,8 @@ void wd_object_close(struct wd_object *obj)
 {
 	if (!obj)
 		return;
-	wd_links_detach_all(obj);
+	while (obj->deps)
+		obj->deps->release(obj->deps);
 	unload(obj);
 	for (size_t i = 0; i < obj->nr_progs; i++) {
 		free(obj->progs[i].name);

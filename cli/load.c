@@ -134,6 +134,8 @@ static int cmd_load(int argc, char **argv)
 	if (!obj)
 		return cli_fail("load", "%s", wd_errmsg());
 	err = wd_object_load(obj, &lo);
+	if (wd_object_note(obj))
+		fprintf(stderr, "warden: warning: %s\n", wd_object_note(obj));
 	if (err) {
 		print_failure(obj);
 		cli_fail("load", "%s", wd_errmsg());

@@ -174,3 +174,104 @@ int wd_memlock_ensure(uint64_t bytes)
 	}
 	return 0;
 }
+
+/* Where the kernel charges memlock, estimating what an object needs fails
+ * (5.10 charges hash buckets and page rounding, per user, and frees
+ * asynchronously what earlier objects held): raise the soft and hard limits
+ * as far as this process may, RLIM_INFINITY with CAP_SYS_RESOURCE, the hard
+ * limit without it.  libbpf and cilium/ebpf raise to infinity as well. */
+int wd_memlock_raise(void)
+{
+	struct rlimit rl, inf = { RLIM_INFINITY, RLIM_INFINITY };
+	int charged = wd_memlock_charged();
+
+	hint[0] = '\0';
+	if (charged == 0)
+		return 0;
+	if (getrlimit(RLIMIT_MEMLOCK, &rl) < 0)
+		return -errno;
+	if (rl.rlim_cur == RLIM_INFINITY)
+		return 0;
+	if (setrlimit(RLIMIT_MEMLOCK, &inf) == 0) {
+		wd_debug("memlock: raised RLIMIT_MEMLOCK to unlimited (soft and hard)");
+		return 0;
+	}
+	if (rl.rlim_cur < rl.rlim_max) {
+		struct rlimit to_hard = { rl.rlim_max, rl.rlim_max };
+		if (setrlimit(RLIMIT_MEMLOCK, &to_hard) < 0)
+			return -errno;
+		wd_debug("memlock: raised the RLIMIT_MEMLOCK soft limit to the hard limit, %llu bytes "
+			 "(no CAP_SYS_RESOURCE to go further)", (unsigned long long)rl.rlim_max);
+	}
+	return 0;
+}
+
+/* Sum of the "memlock:" lines of every BPF map and program on the system
+ * (/proc/self/fdinfo of each, by id): what is charged already.  The charge
+ * is per user; which user holds an object is not readable, so this counts
+ * all of them.  -errno when the ids cannot be walked. */
+static int64_t fdinfo_memlock(int fd)
+{
+	char path[64], line[128];
+	long long v = -1;
+	FILE *f;
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	if (!(f = fopen(path, "r")))
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "memlock: %lld", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+static int64_t system_bpf_memlock(void)
+{
+	static const int cmds[][2] = { { BPF_MAP_GET_NEXT_ID, BPF_MAP_GET_FD_BY_ID },
+				       { BPF_PROG_GET_NEXT_ID, BPF_PROG_GET_FD_BY_ID } };
+	int64_t sum = 0;
+	for (size_t c = 0; c < 2; c++) {
+		uint32_t id = 0;
+		int err;
+		while ((err = wd_sys_get_next_id(cmds[c][0], id, &id)) == 0) {
+			int fd = wd_sys_get_fd_by_id(cmds[c][1], id);
+			if (fd < 0)
+				continue;
+			int64_t v = fdinfo_memlock(fd);
+			close(fd);
+			if (v > 0)
+				sum += v;
+		}
+		if (err != -ENOENT)
+			return err;
+	}
+	return sum;
+}
+
+/* A create or load failed with EPERM: when the kernel charges memlock and
+ * the limit is not unlimited, that is the likely cause; say so with the
+ * numbers.  Writes "" when memlock is not the cause. */
+void wd_memlock_explain_eperm(char *buf, size_t size)
+{
+	struct rlimit rl;
+	char cur[32], max[32], used[48];
+	int64_t locked;
+
+	buf[0] = '\0';
+	if (wd_memlock_charged() != 1 || getrlimit(RLIMIT_MEMLOCK, &rl) < 0 ||
+	    rl.rlim_cur == RLIM_INFINITY)
+		return;
+	human(cur, sizeof(cur), rl.rlim_cur);
+	human(max, sizeof(max), rl.rlim_max);
+	locked = system_bpf_memlock();
+	if (locked >= 0) {
+		char h[32];
+		human(h, sizeof(h), (uint64_t)locked);
+		snprintf(used, sizeof(used), ", BPF objects on this system hold %s", h);
+	} else {
+		used[0] = '\0';
+	}
+	snprintf(buf, size, "the memlock limit: this kernel charges BPF memory to RLIMIT_MEMLOCK "
+		 "(before 5.11), which is %s (hard %s)%s; run with `ulimit -l unlimited` or "
+		 "LimitMEMLOCK=infinity", cur, max, used);
+}

@@ -12,6 +12,7 @@
 #include <sys/utsname.h>
 #include "internal.h"
 #include "host/kconfig.h"
+#include "warden/features.h"
 
 static int set_int(void *dst, uint32_t size, uint64_t v)
 {
@@ -59,6 +60,28 @@ static bool has_syscall_wrapper(void)
 	return v && wd_btf_find(v, "__x64_sys_close", BTF_KIND_FUNC);
 }
 
+/*
+ * libbpf 1.x's virtual externs (bpf_object__resolve_externs, src/libbpf.c):
+ * values of the running kernel, not of its config.  1 and the value when
+ * `name` is one, 0 when it is not a LINUX_ name, -EINVAL for an unknown one.
+ */
+static int virtual_extern(const char *name, uint64_t *val)
+{
+	if (strncmp(name, "LINUX_", 6))
+		return 0;
+	if (!strcmp(name, "LINUX_KERNEL_VERSION"))
+		*val = wd_kernel_version_code();
+	else if (!strcmp(name, "LINUX_HAS_SYSCALL_WRAPPER"))
+		*val = has_syscall_wrapper();
+	else if (!strcmp(name, "LINUX_HAS_BPF_COOKIE"))
+		/* as libbpf's FEAT_BPF_COOKIE: bpf_get_attach_cookie() in a
+		 * tracepoint program (5.15) */
+		*val = wd_probe_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_get_attach_cookie) == 1;
+	else
+		return -EINVAL;
+	return 1;
+}
+
 int wd_externs_resolve(struct wd_object *obj)
 {
 	struct wd_spec *s = obj->spec;
@@ -75,17 +98,20 @@ int wd_externs_resolve(struct wd_object *obj)
 		const char *val;
 		if (e->kind != WD_EXT_KCONFIG)
 			continue;
-		if (!strcmp(e->name, "LINUX_KERNEL_VERSION")) {
-			err = set_int(dst, e->size, wd_kernel_version_code());
+		uint64_t v;
+		int virt = virtual_extern(e->name, &v);
+		if (virt < 0) {
+			err = wd_err(-EINVAL, "kconfig extern '%s': unknown LINUX_ name (known: "
+				     "LINUX_KERNEL_VERSION, LINUX_HAS_SYSCALL_WRAPPER, "
+				     "LINUX_HAS_BPF_COOKIE, as libbpf 1.x)", e->name);
+			break;
+		}
+		if (virt) {
+			if (set_int(dst, e->size, v))
+				err = wd_err(-EINVAL, "kconfig extern '%s': %u bytes is no integer size",
+					     e->name, e->size);
 			continue;
 		}
-		if (!strcmp(e->name, "LINUX_HAS_SYSCALL_WRAPPER")) {
-			err = set_int(dst, e->size, has_syscall_wrapper());
-			continue;
-		}
-		if (strncmp(e->name, "CONFIG_", 7))
-			return wd_err(-EINVAL, "kconfig extern '%s': unknown name (CONFIG_* or "
-				      "LINUX_KERNEL_VERSION expected)", e->name);
 		if (!kc && !(kc = wd_kconfig_load(obj->kconfig_path))) {
 			if (e->weak)
 				continue;

@@ -91,9 +91,19 @@ static int create_one(struct wd_map *m, int inner_fd)
 			fd = fd2;
 		}
 	}
+	if (fd == -EPERM) {
+		char why[320];
+		wd_memlock_explain_eperm(why, sizeof(why));
+		if (why[0])
+			return wd_err(fd, "map '%s': create failed: %s: %s", m->name, strerror(-fd), why);
+		return wd_err(fd, "map '%s': create failed: %s (needs CAP_BPF or CAP_SYS_ADMIN)",
+			      m->name, strerror(-fd));
+	}
+	if (fd < 0 && m->obj->btf_note[0] && m->spec->btf_value_type_id)
+		return wd_err(fd, "map '%s': create failed: %s; it may need the object's BTF, "
+			      "which the kernel refused (see the warning)", m->name, strerror(-fd));
 	if (fd < 0) {
-		const char *hint = fd == -EPERM ? " (needs CAP_BPF or CAP_SYS_ADMIN, or RLIMIT_MEMLOCK too low)" :
-				   fd == -EINVAL ? " (map type or flags unsupported by this kernel?)" : "";
+		const char *hint = fd == -EINVAL ? " (map type or flags unsupported by this kernel?)" : "";
 		return wd_err(fd, "map '%s': create failed: %s%s", m->name, strerror(-fd), hint);
 	}
 	return fd;
@@ -116,10 +126,14 @@ static int map_compatible(const struct wd_map *m, int fd)
 	       info.map_flags == m->spec->map_flags;
 }
 
+static void pin_name(const char *name, char *out, size_t size);
+
 static int pin_path(const struct wd_map *m, char *buf, size_t size)
 {
 	const char *dir = m->obj->lopts.pin_dir ? m->obj->lopts.pin_dir : DEFAULT_PIN_ROOT;
-	int n = snprintf(buf, size, "%s/%s", dir, m->name);
+	char base[256];
+	pin_name(m->name, base, sizeof(base));
+	int n = snprintf(buf, size, "%s/%s", dir, base);
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
@@ -353,40 +367,147 @@ int wd_obj_get(const char *path)
 	return fd < 0 ? wd_err(fd, "open pinned %s: %s", path, strerror(-fd)) : fd;
 }
 
-static int mkdir_on_bpffs(const char *dir)
+/* bpffs refuses names with '.' (bpf_lookup() in kernel/bpf/inode.c, "don't
+ * allow '.' in names", since 4.4): internal maps (obj.rodata, obj.bss) are
+ * pinned with '_' in their place, as libbpf's pin paths do. */
+static void pin_name(const char *name, char *out, size_t size)
 {
-	if (mkdir(dir, 0700) && errno != EEXIST)
+	snprintf(out, size, "%s", name);
+	for (char *c = out; *c; c++)
+		if (*c == '.')
+			*c = '_';
+}
+
+/* What sits at `path`, for "... is in the way" messages. */
+static void describe_existing(const char *path, char *out, size_t size)
+{
+	char link[64], fdpath[64];
+	struct stat st;
+	int fd;
+	ssize_t n;
+	if (lstat(path, &st)) {
+		snprintf(out, size, "something");
+		return;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(out, size, S_ISDIR(st.st_mode) ? "a directory" : "a file");
+		return;
+	}
+	fd = wd_sys_obj_get(path, 0);
+	if (fd < 0) {
+		snprintf(out, size, "a file");
+		return;
+	}
+	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
+	n = readlink(fdpath, link, sizeof(link) - 1);
+	link[n > 0 ? n : 0] = '\0';
+	/* anon_inode:bpf-map, anon_inode:bpf-prog, anon_inode:bpf_link */
+	snprintf(out, size, strstr(link, "map") ? "a pinned map" : strstr(link, "prog") ?
+		 "a pinned program" : strstr(link, "link") ? "a pinned link" : "a pinned BPF object");
+	close(fd);
+}
+
+struct pin_undo {
+	char **paths;
+	size_t n;
+	bool made_dir, made_maps_dir;
+};
+
+static int pin_one(struct pin_undo *u, int fd, const char *what, const char *dir,
+		   const char *sub, const char *name)
+{
+	char path[4096], base[256], in_way[64];
+	char **grown;
+	int err, n;
+	pin_name(name, base, sizeof(base));
+	n = snprintf(path, sizeof(path), "%s%s/%s", dir, sub, base);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return wd_err(-ENAMETOOLONG, "pin %s: path too long under %s", what, dir);
+	if ((err = pin_fd(fd, what, path))) {
+		if (err == -EEXIST) {
+			describe_existing(path, in_way, sizeof(in_way));
+			return wd_err(err, "pin %s: %s is in the way at %s: remove it "
+				      "(rm %s) or pin into another directory", what, in_way, path, path);
+		}
+		return err;
+	}
+	grown = realloc(u->paths, (u->n + 1) * sizeof(*u->paths));
+	if (!grown || !(grown[u->n] = strdup(path))) {
+		if (grown)
+			u->paths = grown;
+		unlink(path);
+		return wd_err(-ENOMEM, "pin %s: out of memory", what);
+	}
+	u->paths = grown;
+	u->n++;
+	return 0;
+}
+
+/* Remove what this pin made, newest first; keep it when `keep`. */
+static void pin_undo_finish(struct pin_undo *u, const char *dir, bool keep)
+{
+	char path[4096];
+	for (size_t i = u->n; i-- > 0;) {
+		if (!keep)
+			unlink(u->paths[i]);
+		free(u->paths[i]);
+	}
+	free(u->paths);
+	if (keep)
+		return;
+	snprintf(path, sizeof(path), "%s/maps", dir);
+	if (u->made_maps_dir)
+		rmdir(path);
+	if (u->made_dir)
+		rmdir(dir);
+}
+
+static int mkdir_on_bpffs(const char *dir, bool *made)
+{
+	*made = false;
+	if (mkdir(dir, 0700) == 0) {
+		*made = true;
+		return 0;
+	}
+	if (errno != EEXIST)
 		return wd_err(-errno, "cannot create %s: %s", dir, strerror(errno));
 	return 0;
 }
 
-/* DIR/<prog> and DIR/maps/<map>, as `bpftool prog loadall ... pinmaps` does.
- * DIR must be on bpffs; /sys/fs/bpf is mounted when missing. */
-int wd_object_pin(const struct wd_object *obj, const char *dir)
+static int pin_all(const struct wd_object *obj, const char *dir, struct pin_undo *u)
 {
 	char path[4096];
+	int err;
+	if ((err = mkdir_on_bpffs(dir, &u->made_dir)))
+		return err;
+	snprintf(path, sizeof(path), "%s/maps", dir);
+	if ((err = mkdir_on_bpffs(path, &u->made_maps_dir)))
+		return err;
+	for (size_t i = 0; i < obj->nr_progs; i++) {
+		const struct wd_prog *p = &obj->progs[i];
+		if (p->fd >= 0 && (err = pin_one(u, p->fd, p->name, dir, "", p->name)))
+			return err;
+	}
+	for (size_t i = 0; i < obj->nr_maps; i++) {
+		const struct wd_map *m = &obj->maps[i];
+		if (m->fd >= 0 && (err = pin_one(u, m->fd, m->name, dir, "/maps", m->name)))
+			return err;
+	}
+	return 0;
+}
+
+/* DIR/<prog> and DIR/maps/<map>, as `bpftool prog loadall ... pinmaps` does.
+ * DIR must be on bpffs; /sys/fs/bpf is mounted when missing.  All or
+ * nothing: a pin that fails part-way removes the pins (and directories) it
+ * made. */
+int wd_object_pin(const struct wd_object *obj, const char *dir)
+{
+	struct pin_undo u = { 0 };
 	int err;
 	if (!strncmp(dir, DEFAULT_PIN_ROOT, strlen(DEFAULT_PIN_ROOT)) &&
 	    (err = wd_bpffs_ensure(DEFAULT_PIN_ROOT)) < 0)
 		return err;
-	if ((err = mkdir_on_bpffs(dir)))
-		return err;
-	snprintf(path, sizeof(path), "%s/maps", dir);
-	if ((err = mkdir_on_bpffs(path)))
-		return err;
-	for (size_t i = 0; i < obj->nr_progs; i++) {
-		if (obj->progs[i].fd < 0)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, obj->progs[i].name);
-		if ((err = wd_prog_pin(&obj->progs[i], path)))
-			return err;
-	}
-	for (size_t i = 0; i < obj->nr_maps; i++) {
-		if (obj->maps[i].fd < 0)
-			continue;
-		snprintf(path, sizeof(path), "%s/maps/%s", dir, obj->maps[i].name);
-		if ((err = wd_map_pin(&obj->maps[i], path)))
-			return err;
-	}
-	return 0;
+	err = pin_all(obj, dir, &u);
+	pin_undo_finish(&u, dir, err == 0);
+	return err;
 }

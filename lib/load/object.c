@@ -192,18 +192,6 @@ static int resolve_attach_btf_id(struct wd_prog *p)
 	return 0;
 }
 
-static uint64_t memlock_estimate(const struct wd_object *obj)
-{
-	uint64_t bytes = 0;
-	for (size_t i = 0; i < obj->nr_maps; i++) {
-		const struct wd_map_spec *s = obj->maps[i].spec;
-		bytes += (uint64_t)(s->key_size + s->value_size + 64) * obj->maps[i].max_entries + 4096;
-	}
-	for (size_t i = 0; i < obj->nr_progs; i++)
-		bytes += obj->progs[i].func->cnt * 8 * 4 + 4096;
-	return bytes;
-}
-
 /* Close every kernel object.  The assembled instructions and line info stay
  * until close or the next load: `warden verify` maps a failed program's
  * log back to source lines with them. */
@@ -301,8 +289,7 @@ int wd_object_load(struct wd_object *obj, const struct wd_load_opts *opts)
 	if (opts)
 		memcpy(&obj->lopts, opts, opts->sz < sizeof(obj->lopts) ? opts->sz : sizeof(obj->lopts));
 	obj->lopts.sz = sizeof(obj->lopts);
-	if (!obj->lopts.no_memlock && wd_memlock_charged() == 1 &&
-	    (err = wd_memlock_ensure(memlock_estimate(obj))))
+	if (!obj->lopts.no_memlock && (err = wd_memlock_raise()))
 		goto err;
 	if ((err = wd_object_load_btf(obj)) || (err = wd_externs_resolve(obj)) ||
 	    (err = wd_maps_create(obj)) || (err = copy_sections(obj)) ||

@@ -13,12 +13,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include "diag.h"
-#include "host/probe.h"
-#include "host/tracefs.h"
+#include "warden/btf.h"
 #include "warden/core.h"
 #include "warden/doctor.h"
 #include "warden/features.h"
+#include "warden/spec.h"
+#include "warden/warden.h"
 
 struct pf {
 	struct wd_report *r;
@@ -37,7 +37,7 @@ static void pf_add(struct pf *pf, const char *what, enum wd_check_status st, con
 	va_start(ap, fmt);
 	vsnprintf(value, sizeof(value), fmt, ap);
 	va_end(ap);
-	snprintf(name, sizeof(name), "%s: %s", pf->p->name, what);
+	snprintf(name, sizeof(name), "%s: %s", wd_prog_name(pf->p), what);
 	wd_report_add(pf->r, "program", name, st, hint, "%s", value);
 	if (st == WD_CHECK_OK || st == WD_CHECK_INFO)
 		return;
@@ -160,8 +160,8 @@ static void check_btf_target(struct pf *pf, const struct wd_sec_def *def, const 
 
 static void check_attach(struct pf *pf)
 {
-	const struct wd_sec_def *def = pf->p->def;
-	const char *target = wd_sec_target(def, pf->p->sec_name);
+	const struct wd_sec_def *def = wd_prog_sec_def(pf->p);
+	const char *target = wd_sec_target(def, wd_prog_section(pf->p));
 	int r;
 
 	switch (def->attach) {
@@ -197,7 +197,7 @@ static void check_attach(struct pf *pf)
 	}
 }
 
-static void check_helpers(struct pf *pf, const struct wd_diag_prog *d)
+static void check_helpers(struct pf *pf, const struct wd_prog_image *d)
 {
 	unsigned char seen[512] = { 0 };
 	bool kfunc = false;
@@ -211,7 +211,7 @@ static void check_helpers(struct pf *pf, const struct wd_diag_prog *d)
 			kfunc = true;
 		if (in->src_reg || in->imm < 0 || (in->imm < 512 && seen[in->imm]++))
 			continue;
-		r = wd_probe_helper(pf->p->type, (unsigned int)in->imm);
+		r = wd_probe_helper(wd_prog_type(pf->p), (unsigned int)in->imm);
 		if (r == 1)
 			continue;
 		const char *n = wd_helper_name((unsigned int)in->imm);
@@ -219,14 +219,14 @@ static void check_helpers(struct pf *pf, const struct wd_diag_prog *d)
 		snprintf(what, sizeof(what), "helper %s", n ? n : "?");
 		pf_add(pf, what, r == 0 ? WD_CHECK_MISSING : WD_CHECK_WRONG, NULL,
 		       "%s#%d for %s programs: %s", n ? n : "unknown", in->imm,
-		       wd_prog_type_name(pf->p->type), r == 0 ? "not available on this kernel" :
+		       wd_prog_type_name(wd_prog_type(pf->p)), r == 0 ? "not available on this kernel" :
 		       wd_probe_result_str(r));
 	}
 	if (kfunc)
 		pf_add(pf, "kfuncs", WD_CHECK_INFO, NULL, "kfunc calls are resolved at load");
 }
 
-static void check_size(struct pf *pf, const struct wd_diag_prog *d)
+static void check_size(struct pf *pf, const struct wd_prog_image *d)
 {
 	long lim = wd_probe_insn_limit();
 
@@ -302,7 +302,7 @@ static int core_collect(const struct wd_core_relo_info *info, void *ctx)
 static void core_relos_load(struct core_relos *c, const struct wd_object *obj)
 {
 	memset(c, 0, sizeof(*c));
-	c->spec = obj->spec;
+	c->spec = wd_object_spec(obj);
 	c->err = wd_object_core_relos(obj, true, core_collect, c);
 	if (c->err) {
 		snprintf(c->errmsg, sizeof(c->errmsg), "%s", wd_errmsg());
@@ -313,24 +313,17 @@ static void core_relos_load(struct core_relos *c, const struct wd_object *obj)
 			c->first_error = &c->v[k];
 }
 
-/* Is function f part of the program assembled in d (reloc.c appends each
- * subprogram once, after the program's own instructions)? */
-static bool in_prog(const struct wd_prog *p, const struct wd_diag_prog *d, const struct wd_func *f)
+/* Is function f part of the program assembled in d (the program itself, or a
+ * subprogram placed into it)? */
+static bool in_prog(const struct wd_prog *p, const struct wd_prog_image *d, const struct wd_func *f)
 {
-	const struct bpf_insn *src;
-
-	if (!f || f == p->func)
-		return f != NULL;
-	if (!d || f->is_prog)
+	if (!f)
 		return false;
-	src = p->obj->spec->secs[f->sec].insns + f->off;
-	for (size_t s = p->func->cnt; s + f->cnt <= d->insn_cnt; s++) {
-		size_t k = 0;
-		while (k < f->cnt && d->insns[s + k].code == src[k].code)
-			k++;
-		if (k == f->cnt)
+	if (f == wd_prog_func(p))
+		return true;
+	for (size_t i = 0; d && i < d->nr_placed; i++)
+		if (d->placed[i].func == f)
 			return true;
-	}
 	return false;
 }
 
@@ -370,7 +363,7 @@ static const char *core_why(const struct wd_core_relo_info *i, char *buf, size_t
 	return buf;
 }
 
-static void check_core(struct pf *pf, const struct core_relos *c, const struct wd_diag_prog *d,
+static void check_core(struct pf *pf, const struct core_relos *c, const struct wd_prog_image *d,
 		       const char *target)
 {
 	const struct core_relo *bad = NULL;
@@ -425,8 +418,8 @@ static void check_core(struct pf *pf, const struct core_relos *c, const struct w
 
 static void check_type(struct pf *pf)
 {
-	int r = wd_probe_prog_type(pf->p->type);
-	const char *n = wd_prog_type_name(pf->p->type);
+	int r = wd_probe_prog_type(wd_prog_type(pf->p));
+	const char *n = wd_prog_type_name(wd_prog_type(pf->p));
 
 	if (r == 1)
 		pf_add(pf, "type", WD_CHECK_OK, NULL, "%s", n);
@@ -441,15 +434,16 @@ static void preflight_prog(struct wd_report *r, struct wd_prog *p, int map_fails
 			   const struct core_relos *core, const char *core_target)
 {
 	struct pf pf = { .r = r, .p = p };
-	struct wd_diag_prog d;
+	struct wd_prog_image d;
 	bool assembled;
 
-	if (!p->def || !p->type) {
-		pf_add(&pf, "section", WD_CHECK_WRONG, NULL, "unknown section name '%s'", p->sec_name);
+	if (!wd_prog_sec_def(p) || !wd_prog_type(p)) {
+		pf_add(&pf, "section", WD_CHECK_WRONG, NULL, "unknown section name '%s'",
+		       wd_prog_section(p));
 	} else {
 		check_type(&pf);
 		check_attach(&pf);
-		assembled = wd_diag_assemble(p, &d) == 0;
+		assembled = wd_prog_image(p, &d) == 0;
 		if (assembled) {
 			check_helpers(&pf, &d);
 			check_size(&pf, &d);
@@ -459,28 +453,29 @@ static void preflight_prog(struct wd_report *r, struct wd_prog *p, int map_fails
 		if (core)
 			check_core(&pf, core, assembled ? &d : NULL, core_target);
 		if (assembled)
-			wd_diag_prog_free(&d);
+			wd_prog_image_free(&d);
 	}
 	if (map_fails && !pf.fails++)
 		snprintf(pf.first, sizeof(pf.first), "a map of the object cannot be created");
 	if (pf.fails)
 		r->failures++;
-	wd_report_add(r, "verdict", p->name, pf.fails ? WD_CHECK_WRONG : WD_CHECK_OK, NULL,
+	wd_report_add(r, "verdict", wd_prog_name(p), pf.fails ? WD_CHECK_WRONG : WD_CHECK_OK, NULL,
 		      "%s", pf.fails ? pf.first : "will load and attach");
 }
 
 static int check_maps(struct wd_report *r, const struct wd_object *obj)
 {
+	const struct wd_map *m;
 	int fails = 0;
 
-	for (size_t i = 0; i < obj->nr_maps; i++) {
-		const struct wd_map_spec *s = obj->maps[i].spec;
+	wd_object_for_each_map(m, obj) {
+		const struct wd_map_spec *s = wd_map_spec(m);
 		char name[96];
 		bool data = s->kind != WD_MAP_USER;
 		int ok = data ? wd_probe_global_data() : wd_probe_map_type(s->type);
 		const char *tn = data ? "global data" : wd_map_type_name(s->type);
 
-		snprintf(name, sizeof(name), "%s (%s)", obj->maps[i].name, tn ? tn : "?");
+		snprintf(name, sizeof(name), "%s (%s)", wd_map_name(m), tn ? tn : "?");
 		wd_report_add(r, "map", name, ok == 1 ? WD_CHECK_OK : ok == 0 ? WD_CHECK_MISSING :
 			      WD_CHECK_WRONG, ok == 1 ? NULL : data ? "global variables need 5.2+" : NULL,
 			      "%s", ok == 1 ? "supported" : ok == 0 ? "not supported by this kernel" :
@@ -500,14 +495,14 @@ int wd_doctor_object(const char *path, const struct wd_preflight_opts *opts, str
 	char target[300];
 	int map_fails;
 
-	if (opts && opts->sz >= offsetofend(struct wd_preflight_opts, btf_path))
+	if (WD_OPTS_HAS(opts, btf_path))
 		oo.btf_path = opts->btf_path;
 	obj = wd_object_open(path, &oo);
 	if (!obj)
 		return -errno ? -errno : -EINVAL;
 	map_fails = check_maps(r, obj);
-	for (size_t i = 0; i < obj->spec->nr_secs; i++)
-		has_core = has_core || obj->spec->secs[i].nr_core_relos;
+	for (size_t i = 0; i < wd_object_spec(obj)->nr_secs; i++)
+		has_core = has_core || wd_object_spec(obj)->secs[i].nr_core_relos;
 	if (has_core)
 		core_relos_load(&core, obj);
 	snprintf(target, sizeof(target), "%s", oo.btf_path ? oo.btf_path : "this kernel's BTF");

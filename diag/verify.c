@@ -9,12 +9,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "diag.h"
+#include "warden/spec.h"
+#include "warden/warden.h"
 #include "warden/doctor.h"
 
 struct wd_src_map {
 	struct wd_prog *prog;
-	struct wd_diag_prog d;
+	struct wd_prog_image img;
 };
 
 struct wd_src_map *wd_src_map_new(struct wd_prog *prog)
@@ -25,11 +26,11 @@ struct wd_src_map *wd_src_map_new(struct wd_prog *prog)
 	if (!m)
 		return NULL;
 	m->prog = prog;
-	err = wd_diag_assemble(prog, &m->d);
-	if (!err && !m->d.nr_line_info)
+	err = wd_prog_image(prog, &m->img);
+	if (!err && !m->img.nr_line_info)
 		err = -ENOENT;
 	if (err) {
-		wd_diag_prog_free(&m->d);
+		wd_prog_image_free(&m->img);
 		free(m);
 		errno = -err;
 		return NULL;
@@ -39,14 +40,14 @@ struct wd_src_map *wd_src_map_new(struct wd_prog *prog)
 
 const char *wd_src_map_line(const struct wd_src_map *m, int insn, char *buf, size_t size)
 {
-	return m ? wd_diag_src_line(m->prog, &m->d, insn, buf, size) : NULL;
+	return m ? wd_prog_image_src_line(m->prog, &m->img, insn, buf, size) : NULL;
 }
 
 void wd_src_map_free(struct wd_src_map *m)
 {
 	if (!m)
 		return;
-	wd_diag_prog_free(&m->d);
+	wd_prog_image_free(&m->img);
 	free(m);
 }
 

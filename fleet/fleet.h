@@ -26,6 +26,12 @@ struct wd_fleet_opts {
 	unsigned int batch_ms;      /* flush at least this often (default 1000) */
 	size_t batch_bytes;         /* or when a batch reaches this (default 1 MiB, uncompressed) */
 	unsigned int timeout_ms;    /* per insert (default 5000) */
+	/* Extensions (after the lead's fields; zero means the default). */
+	unsigned int retry_min_ms;  /* first back-off after a failed insert (default 250) */
+	unsigned int retry_max_ms;  /* back-off cap while the server stays down (default 10000) */
+	const char *cluster;        /* wd_fleet_init: cluster of the Distributed table (default "warden_cluster") */
+	bool allow_offline_start;   /* wd_fleet_open: an unreachable server is not an error; spool until it answers */
+	int compression_level;      /* gzip level 1..9 (default 1: see docs/fleet.md for the measured trade-off) */
 };
 
 /* One event as typed columns; strings may be NULL. */
@@ -47,6 +53,11 @@ struct wd_fleet_row {
 	const char *transport;      /* "tcp", "udp" */
 	const char *json;           /* the whole event */
 	size_t json_len;
+	/* Extensions (after the lead's fields). */
+	bool memfd;                 /* exec: the executable is a memfd (warden.exec.memfd) */
+	bool deleted;               /* exec: the executable was unlinked (warden.exec.deleted) */
+	uint64_t dropped;           /* stats: events dropped since start, all causes (agent + sink) */
+	int32_t ret;                /* 0, or -errno of a failed operation */
 };
 
 /* url: clickhouse://[user[:password]@]host:port/database.table.  Checks the
@@ -60,16 +71,41 @@ int wd_fleet_push(struct wd_fleet *f, const struct wd_fleet_row *row);
 /* Flush what is queued (to the server, else to the spool) and stop. */
 void wd_fleet_close(struct wd_fleet *f);
 
+/* Every batch is written to the spool (fsync'd) before its insert and
+ * removed once ClickHouse has it, so a crash loses only what was still in
+ * memory: the open batch and the one being written (see docs/fleet.md). */
 struct wd_fleet_stats {
-	uint64_t rows_queued, rows_sent, rows_spooled, rows_replayed;
-	uint64_t batches_sent, batches_failed, bytes_sent;
+	uint64_t rows_queued;       /* accepted by wd_fleet_push */
+	uint64_t rows_sent;         /* inserted (first try, retries and replays) */
+	uint64_t rows_spooled;      /* rows of batches whose insert failed: kept on disk for replay */
+	uint64_t rows_replayed;     /* inserted on a retry, or from an earlier run's spool */
+	uint64_t batches_sent, batches_failed;  /* inserts that succeeded / attempts that failed */
+	uint64_t bytes_sent;        /* on the wire for successful inserts: gzip body + request headers */
 	uint64_t dropped_spool_full, dropped_queue_full;
-	uint64_t spool_bytes;
+	uint64_t spool_bytes;       /* now on disk (pending batches and rejected ones) */
+	/* Extensions (after the lead's fields). */
+	uint64_t dropped_spool_error; /* rows of batches the spool could not write (EIO, ENOSPC...) */
+	uint64_t dropped_rejected;    /* rows of batches ClickHouse refused as bad data (HTTP 400): kept in <spool>/rejected/ */
+	uint64_t rows_pending;        /* rows on disk waiting for an insert */
+	uint64_t body_bytes_sent;     /* gzip bodies only */
+	uint64_t raw_bytes;           /* JSONEachRow bytes before compression */
+	char last_error[192];         /* the last failed insert, one line ("" if none) */
 };
 void wd_fleet_get_stats(struct wd_fleet *f, struct wd_fleet_stats *st);
 
 /* Create the database, table (dist/clickhouse/schema.sql) and the example
  * Distributed table.  0 or -errno with *err set. */
 int wd_fleet_init(const char *url, const struct wd_fleet_opts *opts, char *err, size_t errlen);
+
+/* Extensions. */
+/* Same as wd_fleet_init, and *note (may be NULL) tells what was created or
+ * skipped ("distributed table skipped: no cluster 'warden_cluster' in system.clusters"). */
+int wd_fleet_init_note(const char *url, const struct wd_fleet_opts *opts, char *note, size_t notelen,
+		       char *err, size_t errlen);
+/* wd_fleet_close, and the counters as they stand once everything is flushed
+ * (sent or spooled): the agent's last stats record. */
+void wd_fleet_close_stats(struct wd_fleet *f, struct wd_fleet_stats *st);
+/* Total dropped rows, all causes (for the agent's stats records). */
+uint64_t wd_fleet_stats_dropped(const struct wd_fleet_stats *st);
 
 #endif

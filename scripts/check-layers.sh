@@ -14,24 +14,26 @@ O=${1:-build}
 cd "$(dirname "$0")/.."
 
 # What each folder may use besides itself.  include/warden is the public API:
-# everything above lib/ sees libwarden through it alone.
+# everything above lib/ sees libwarden through it alone.  bpf/include holds
+# the record layouts the agent's BPF programs and its decoder share.
 declare -A ALLOWED=(
 	[lib/sys]="include/warden"
-	[lib/host]="lib/sys include/warden"
 	[lib/spec]="lib/sys include/warden"
+	[lib/host]="lib/sys lib/spec include/warden"
 	[lib/load]="lib/sys lib/host lib/spec include/warden"
 	[lib/attach]="lib/sys lib/host lib/spec lib/load include/warden"
 	[lib/events]="lib/sys lib/host lib/spec lib/load include/warden"
 	[include/warden]=""
 	[diag]="include/warden"
-	[agent]="include/warden"
-	[fleet]=""
+	[agent]="include/warden bpf/include"
+	[fleet]="agent include/warden"
 	[cli]="include/warden diag agent fleet"
 )
 bad=0
 folder_of() { # path -> its layer folder
 	case $1 in
 	lib/*/*) echo "${1%/*}" ;;
+	bpf/include/*) echo bpf/include ;;
 	include/warden/*) echo include/warden ;;
 	*/*) echo "${1%%/*}" ;;
 	*) echo . ;;
@@ -73,6 +75,7 @@ if [ -d "$O" ]; then
 	defs=$(mktemp); uses=$(mktemp)
 	for obj in $(find "$O"/lib "$O"/diag "$O"/agent "$O"/fleet "$O"/cli -name '*.o' 2>/dev/null | grep -v -e /asan/ -e /clang/); do
 		unit=${obj#"$O"/}; unit=${unit%.o}
+		[ -f "$unit.c" ] || continue    # a stale object of a removed file
 		nm "$obj" | awk -v u="$unit" '$2 ~ /^[TDBRCV]$/ { print $3, u }' >>"$defs"
 		nm -u "$obj" | awk -v u="$unit" '{ print $2, u }' >>"$uses"
 	done

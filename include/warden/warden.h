@@ -23,10 +23,39 @@ struct wd_prog;
 struct wd_map;
 struct wd_link;
 
+/* ---- versioned options ------------------------------------------------ */
+
+/* Every options struct starts with `size_t sz` = sizeof(struct) as the
+ * caller compiled it: an older caller's struct is shorter, and the fields it
+ * does not have keep their defaults.  sz 0 is taken as the whole struct. */
+static inline void wd_opts_copy(void *dst, size_t dst_size, const void *src)
+{
+	size_t sz = src ? *(const size_t *)src : 0;
+	if (!src)
+		return;
+	if (!sz || sz > dst_size)
+		sz = dst_size;
+	for (size_t i = 0; i < sz; i++)
+		((unsigned char *)dst)[i] = ((const unsigned char *)src)[i];
+}
+/* Does the caller's opts have `field` (and is opts non-NULL)? */
+#define WD_OPTS_HAS(opts, field) \
+	((opts) && (!(opts)->sz || (opts)->sz >= (size_t)((const char *)&(opts)->field - \
+	 (const char *)(opts)) + sizeof((opts)->field)))
+
 /* ---- errors ---------------------------------------------------------- */
 
 /* One line a person can act on: "load 'prog' failed: ... at insn 42 (f.c:87)". */
 const char *wd_errmsg(void);
+/* For libraries built on libwarden (diagnostics, the agent): record `fmt`
+ * as the current error and return err (a negative errno).  Control
+ * characters and invalid UTF-8 are escaped: the message stays one line. */
+int wd_err(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Put context in front of the current error: "load 'prog': " + old message. */
+void wd_err_prefix(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A debug line (fallbacks taken, probes) to wd_set_debug()'s callback, or to
+ * stderr when $WARDEN_DEBUG is set. */
+void wd_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Debug messages (fallbacks taken, probes) go to this callback; NULL: silent. */
 typedef void (*wd_log_fn)(const char *msg, void *ctx);
 void wd_set_debug(wd_log_fn fn, void *ctx);

@@ -22,6 +22,7 @@
 #include <linux/btf.h>
 #include "kconfig.h"
 #include "probe.h"
+#include "spec/btf.h"
 #include "sys/error.h"
 #include "sys/sys.h"
 
@@ -565,101 +566,22 @@ int wd_probe_kern_btf(void)
 	CACHED(&cache_scalar[F_KERN_BTF], probe_kern_btf());
 }
 
-/* Bytes that follow struct btf_type for a kind, or -1 for a kind unknown here. */
-static long btf_extra(uint32_t kind, uint32_t vlen)
-{
-	switch (kind) {
-	case BTF_KIND_INT: case BTF_KIND_VAR: case BTF_KIND_DECL_TAG:
-		return 4;
-	case BTF_KIND_ARRAY:
-		return 12;
-	case BTF_KIND_STRUCT: case BTF_KIND_UNION: case BTF_KIND_DATASEC: case BTF_KIND_ENUM64:
-		return 12L * vlen;
-	case BTF_KIND_ENUM: case BTF_KIND_FUNC_PROTO:
-		return 8L * vlen;
-	case BTF_KIND_PTR: case BTF_KIND_FWD: case BTF_KIND_TYPEDEF: case BTF_KIND_VOLATILE:
-	case BTF_KIND_CONST: case BTF_KIND_RESTRICT: case BTF_KIND_FUNC: case BTF_KIND_FLOAT:
-	case BTF_KIND_TYPE_TAG:
-		return 0;
-	default:
-		return -1;
-	}
-}
-
-static int btf_find_func(const uint8_t *d, size_t n, const char *name)
-{
-	struct btf_header h;
-
-	if (n < sizeof(h))
-		return -EINVAL;
-	memcpy(&h, d, sizeof(h));
-	if (h.magic != BTF_MAGIC || h.hdr_len > n || (uint64_t)h.hdr_len + h.type_off + h.type_len > n ||
-	    (uint64_t)h.hdr_len + h.str_off + h.str_len > n)
-		return -EINVAL;
-	const uint8_t *t = d + h.hdr_len + h.type_off, *end = t + h.type_len;
-	const char *strs = (const char *)d + h.hdr_len + h.str_off;
-	for (int id = 1; t + sizeof(struct btf_type) <= end; id++) {
-		struct btf_type bt;
-		memcpy(&bt, t, sizeof(bt));
-		uint32_t kind = BTF_INFO_KIND(bt.info);
-		long extra = btf_extra(kind, BTF_INFO_VLEN(bt.info));
-		if (extra < 0)
-			return -EINVAL;
-		if (kind == BTF_KIND_FUNC && bt.name_off < h.str_len) {
-			const char *s = strs + bt.name_off;
-			size_t max = h.str_len - bt.name_off;
-			if (strnlen(s, max) < max && strcmp(s, name) == 0)
-				return id;
-		}
-		t += sizeof(bt) + (size_t)extra;
-	}
-	return -ENOENT;
-}
-
-static int read_file(const char *path, uint8_t **out, size_t *size)
-{
-	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	int err = 0;
-
-	if (fd < 0)
-		return -errno;
-	/* sysfs reports the BTF size in st_size. */
-	if (fstat(fd, &st) < 0 || st.st_size <= 0) {
-		err = -EINVAL;
-		goto out;
-	}
-	*out = malloc((size_t)st.st_size);
-	if (!*out) {
-		err = -ENOMEM;
-		goto out;
-	}
-	*size = 0;
-	while (*size < (size_t)st.st_size) {
-		ssize_t r = read(fd, *out + *size, (size_t)st.st_size - *size);
-		if (r <= 0) {
-			if (r < 0 && errno == EINTR)
-				continue;
-			break;
-		}
-		*size += (size_t)r;
-	}
-out:
-	close(fd);
-	return err;
-}
-
+/* The emulation can point kernel BTF elsewhere (a profile without BTF). */
 int wd_probe_kern_btf_func_id(const char *name)
 {
-	uint8_t *d = NULL;
-	size_t n = 0;
-	int err = read_file(kern_btf_path, &d, &n);
+	struct wd_btf *own = NULL;
+	const struct wd_btf *btf;
+	int id;
 
-	if (err)
-		return err == -ENOENT ? -ENOENT : err;
-	err = btf_find_func(d, n, name);
-	free(d);
-	return err;
+	if (strcmp(kern_btf_path, VMLINUX_BTF))
+		btf = own = wd_btf_load_file(kern_btf_path, NULL);
+	else
+		btf = wd_btf_vmlinux();
+	if (!btf)
+		return access(kern_btf_path, F_OK) ? -ENOENT : -EINVAL;
+	id = (int)wd_btf_find(btf, name, BTF_KIND_FUNC);
+	wd_btf_free(own);
+	return id > 0 ? id : -ENOENT;
 }
 
 /* ---- maps --------------------------------------------------------------- */

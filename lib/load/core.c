@@ -10,7 +10,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -354,75 +353,35 @@ int wd_core_patch(struct bpf_insn *insns, size_t cnt, uint32_t idx, const struct
 	return 1;
 }
 
-/* ---- poisoned instructions, per object ------------------------------------------ */
+/* ---- poisoned instructions, kept in the object ------------------------------------ */
 
-struct poisoned {
-	int sec;
-	uint32_t insn;
-	char *what;
-};
-
-struct poison_set {
-	const struct wd_object *obj;
-	struct poisoned *v;
-	size_t n;
-	struct poison_set *next;
-};
-
-static struct poison_set *poison_sets;
-static pthread_mutex_t poison_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static void set_free(struct poison_set *s)
+void wd_core_release(struct wd_object *obj)
 {
-	for (size_t i = 0; i < s->n; i++)
-		free(s->v[i].what);
-	free(s->v);
-	free(s);
+	for (size_t i = 0; i < obj->nr_poisons; i++)
+		free(obj->poisons[i].what);
+	free(obj->poisons);
+	obj->poisons = NULL;
+	obj->nr_poisons = 0;
 }
 
-void wd_core_release(const struct wd_object *obj)
-{
-	pthread_mutex_lock(&poison_lock);
-	for (struct poison_set **pp = &poison_sets; *pp;) {
-		struct poison_set *s = *pp;
-		if (s->obj == obj) {
-			*pp = s->next;
-			set_free(s);
-		} else {
-			pp = &s->next;
-		}
-	}
-	pthread_mutex_unlock(&poison_lock);
-}
-
-static void publish(struct poison_set *s)
-{
-	wd_core_release(s->obj);
-	if (!s->n) {
-		set_free(s);
-		return;
-	}
-	pthread_mutex_lock(&poison_lock);
-	s->next = poison_sets;
-	poison_sets = s;
-	pthread_mutex_unlock(&poison_lock);
-}
-
-static int record_poison(struct poison_set *s, int sec, uint32_t insn, const char *prog,
+static int record_poison(struct wd_object *obj, int sec, uint32_t insn, const char *prog,
 			 const char *desc, const struct wd_core_res *res)
 {
-	struct poisoned *v = realloc(s->v, (s->n + 1) * sizeof(*v));
+	struct wd_poison *v = realloc(obj->poisons, (obj->nr_poisons + 1) * sizeof(*v));
 	if (!v)
 		return -ENOMEM;
-	s->v = v;
-	v[s->n] = (struct poisoned){ sec, insn, NULL };
-	if (asprintf(&v[s->n].what, "CO-RE relocation %s in '%s' %s, so its instruction was "
+	obj->poisons = v;
+	v += obj->nr_poisons;
+	*v = (struct wd_poison){ sec, insn, NULL };
+	if (asprintf(&v->what, "CO-RE relocation %s in '%s' %s, so its instruction was "
 		     "poisoned and the verifier reached it", desc, prog,
 		     res->fail_memsz ? "changed size in an unsafe way (signed or non-scalar field)" :
-		     "cannot be satisfied by the target BTF") < 0)
+		     "cannot be satisfied by the target BTF") < 0) {
+		v->what = NULL;
 		return -ENOMEM;
-	s->n++;
-	wd_debug("%s (section insn %u)", v[s->n - 1].what, insn);
+	}
+	obj->nr_poisons++;
+	wd_debug("%s (section insn %u)", v->what, insn);
 	return 0;
 }
 
@@ -435,8 +394,7 @@ static const char *prog_at(const struct wd_object *obj, int sec, uint32_t insn)
 	return f ? f->name : obj->spec->secs[sec].name;
 }
 
-static int relocate_sec(struct wd_object *obj, int sec, struct wd_core_targets *t,
-			struct poison_set *ps)
+static int relocate_sec(struct wd_object *obj, int sec, struct wd_core_targets *t)
 {
 	const struct wd_code_sec *cs = &obj->spec->secs[sec];
 	for (size_t i = 0; i < cs->nr_core_relos; i++) {
@@ -448,7 +406,7 @@ static int relocate_sec(struct wd_object *obj, int sec, struct wd_core_targets *
 		if (!err)
 			err = wd_core_patch(obj->sec_insns[sec], cs->insn_cnt, r->insn_off, &res);
 		if (err == 1)
-			err = record_poison(ps, sec, r->insn_off, prog, desc, &res);
+			err = record_poison(obj, sec, r->insn_off, prog, desc, &res);
 		if (err) {
 			if (err != -ENOMEM)
 				wd_err_prefix("program '%s' insn %u: relocation #%zu %s: ", prog,
@@ -471,7 +429,6 @@ int wd_core_relocate(struct wd_object *obj)
 {
 	const struct wd_code_sec *cs = first_core_sec(obj->spec);
 	struct wd_core_targets t;
-	struct poison_set *ps;
 	int err = 0;
 	wd_core_release(obj);
 	if (!cs)
@@ -484,61 +441,39 @@ int wd_core_relocate(struct wd_object *obj)
 			      cs->nr_core_relos);
 		return err;
 	}
-	if (!(ps = calloc(1, sizeof(*ps)))) {
-		wd_core_targets_free(&t);
-		return -ENOMEM;
-	}
-	ps->obj = obj;
 	for (size_t i = 0; i < obj->spec->nr_secs && !err; i++)
-		err = relocate_sec(obj, i, &t, ps);
+		err = relocate_sec(obj, i, &t);
 	wd_core_targets_free(&t);
 	if (err)
-		set_free(ps);
-	else
-		publish(ps);
+		wd_core_release(obj);
 	return err;
 }
 
-/* Where function f sits in the assembled program: the program itself at 0,
- * a subprogram where its opcodes appear (reloc.c appends each one once). */
+/* Where function f sits in the assembled program, as reloc.c placed it. */
 static long placed_at(const struct wd_prog *p, const struct wd_func *f)
 {
-	const struct bpf_insn *src = p->obj->sec_insns ? p->obj->sec_insns[f->sec] + f->off : NULL;
-	if (f == p->func)
-		return 0;
-	if (!src)
-		return -1;
-	for (size_t s = p->func->cnt; s + f->cnt <= p->insn_cnt; s++) {
-		size_t k = 0;
-		while (k < f->cnt && p->insns[s + k].code == src[k].code)
-			k++;
-		if (k == f->cnt)
-			return s;
-	}
+	for (size_t i = 0; i < p->img.nr_placed; i++)
+		if (p->img.placed[i].func == f)
+			return p->img.placed[i].start;
 	return -1;
 }
 
 bool wd_core_explain(const struct wd_prog *p, int insn, char *buf, size_t size)
 {
-	bool found = false;
-	if (!p->insns || insn < 0 || (size_t)insn >= p->insn_cnt ||
-	    p->insns[insn].code != (BPF_JMP | BPF_CALL) || p->insns[insn].imm != WD_CORE_POISON_IMM)
+	const struct wd_asm *a = &p->img;
+	if (!a->insns || insn < 0 || (size_t)insn >= a->insn_cnt ||
+	    a->insns[insn].code != (BPF_JMP | BPF_CALL) || a->insns[insn].imm != WD_CORE_POISON_IMM)
 		return false;
-	pthread_mutex_lock(&poison_lock);
-	for (struct poison_set *s = poison_sets; s && !found; s = s->next) {
-		if (s->obj != p->obj)
-			continue;
-		for (size_t i = 0; i < s->n && !found; i++) {
-			const struct wd_func *f = wd_spec_func_containing(p->obj->spec, s->v[i].sec, s->v[i].insn);
-			long at = f ? placed_at(p, f) : -1;
-			if (at >= 0 && at + (long)(s->v[i].insn - f->off) == insn) {
-				snprintf(buf, size, "%s", s->v[i].what);
-				found = true;
-			}
+	for (size_t i = 0; i < p->obj->nr_poisons; i++) {
+		const struct wd_poison *v = &p->obj->poisons[i];
+		const struct wd_func *f = wd_spec_func_containing(p->obj->spec, v->sec, v->insn);
+		long at = f ? placed_at(p, f) : -1;
+		if (at >= 0 && at + (long)(v->insn - f->off) == insn) {
+			snprintf(buf, size, "%s", v->what);
+			return true;
 		}
 	}
-	pthread_mutex_unlock(&poison_lock);
-	return found;
+	return false;
 }
 
 /* ---- public: list and resolve ----------------------------------------------------- */

@@ -39,6 +39,6 @@ struct wd_extern;
 int wd_ksym_resolve(struct wd_object *obj, const struct wd_extern *e, struct bpf_insn *insn,
 		    const char *prog);
 /* Forget the poisoned-instruction records of obj (object unload/close). */
-void wd_core_release(const struct wd_object *obj);
+void wd_core_release(struct wd_object *obj);
 
 #endif

@@ -10,6 +10,14 @@
 #include "spec/spec.h"
 #include "sys/sys.h"
 
+/* An assembled program (reloc.c). */
+struct wd_asm {
+	struct bpf_insn *insns;            size_t insn_cnt;
+	struct bpf_func_info *func_info;   size_t nr_func_info;
+	struct bpf_line_info *line_info;   size_t nr_line_info;
+	struct wd_placed *placed;          size_t nr_placed;
+};
+
 struct wd_prog {
 	struct wd_object *obj;
 	const struct wd_func *func;        /* in obj->spec */
@@ -20,10 +28,7 @@ struct wd_prog {
 	bool autoload;
 	int fd;
 	/* assembled at load: the program, then each subprogram it calls */
-	struct bpf_insn *insns;
-	size_t insn_cnt;
-	struct bpf_func_info *func_info;   size_t nr_func_info;
-	struct bpf_line_info *line_info;   size_t nr_line_info;
+	struct wd_asm img;
 	char *log;
 	int fail_insn;
 };
@@ -36,6 +41,13 @@ struct wd_map {
 	void *data;          /* initial value of global data (a copy, writable before load) */
 	int fd;
 	bool reused;         /* fd came from an existing pin */
+};
+
+/* An instruction CO-RE poisoned: section, instruction in it, and why. */
+struct wd_poison {
+	int sec;
+	uint32_t insn;
+	char *what;
 };
 
 /* Something made from an object by a higher layer (a link) that must go
@@ -59,6 +71,8 @@ struct wd_object {
 	/* section instructions after CO-RE (per spec section), made at load */
 	struct bpf_insn **sec_insns;
 	struct wd_load_opts lopts;
+	/* instructions CO-RE poisoned (core.c), named when the verifier reaches one */
+	struct wd_poison *poisons; size_t nr_poisons;
 	struct wd_obj_dep *deps; /* released first at close (links: attach/link.c) */
 };
 
@@ -76,13 +90,25 @@ int wd_externs_resolve(struct wd_object *obj);
 /* obj_btf.c: load the object's BTF into the kernel (sanitized), or not */
 int wd_object_load_btf(struct wd_object *obj);
 
-/* reloc.c: assemble a program with its subprograms, relocations applied */
+/* reloc.c: one program assembled from the section instructions `secs`
+ * (after CO-RE for a load, as parsed for diagnostics): the program, then
+ * each subprogram it reaches, relocations applied (map fds as they are, -1
+ * before load), func/line info shifted when `btf_info`.  Pure: neither the
+ * program nor its object changes.  Free with wd_asm_free(). */
+int wd_asm_build(const struct wd_prog *prog, const struct bpf_insn *const *secs, bool btf_info,
+		 struct wd_asm *out);
+void wd_asm_free(struct wd_asm *a);
+/* The load path: wd_asm_build() on obj->sec_insns into prog->img. */
 int wd_prog_assemble(struct wd_prog *prog);
 
 /* prog_load.c */
 int wd_prog_load(struct wd_prog *prog);
-/* Source line "file.c:87" of an instruction from line info, or NULL. */
-const char *wd_prog_src_line(const struct wd_prog *prog, int insn, char *buf, size_t size);
+/* The one instruction -> source line mapping: "file.c:87" of instruction
+ * `insn` from line info `li` (n entries, sorted by insn_off), or NULL.
+ * Entries of line 0 mark compiler-made code and are skipped: the line
+ * before them is the one meant. */
+const char *wd_src_line(const struct wd_btf *btf, const struct bpf_line_info *li, size_t n,
+			int insn, char *buf, size_t size);
 
 /* core.c (CO-RE): relocate the sections of an object in obj->sec_insns */
 int wd_core_relocate(struct wd_object *obj);

@@ -25,21 +25,21 @@ static void fill_args(const struct wd_prog *p, struct wd_prog_load_args *a)
 	a->type = p->type;
 	a->expected_attach_type = p->expected_attach_type;
 	a->prog_flags = p->prog_flags;
-	a->insns = p->insns;
-	a->insn_cnt = p->insn_cnt;
+	a->insns = p->img.insns;
+	a->insn_cnt = p->img.insn_cnt;
 	a->license = obj->spec->license;
 	a->name = p->name;
 	/* Kprobes on kernels before 5.0 check kern_version against the running kernel. */
 	a->kern_version = obj->spec->kern_version ? obj->spec->kern_version : wd_kernel_version_code();
 	a->attach_btf_id = p->attach_btf_id;
 	a->attach_btf_obj_fd = p->attach_btf_obj_fd;
-	if (obj->btf_fd >= 0 && p->nr_func_info) {
+	if (obj->btf_fd >= 0 && p->img.nr_func_info) {
 		a->btf_fd = obj->btf_fd;
-		a->func_info = p->func_info;
-		a->func_info_cnt = p->nr_func_info;
+		a->func_info = p->img.func_info;
+		a->func_info_cnt = p->img.nr_func_info;
 		a->func_info_rec_size = sizeof(struct bpf_func_info);
-		a->line_info = p->line_info;
-		a->line_info_cnt = p->nr_line_info;
+		a->line_info = p->img.line_info;
+		a->line_info_cnt = p->img.nr_line_info;
 		a->line_info_rec_size = sizeof(struct bpf_line_info);
 	}
 }
@@ -93,20 +93,22 @@ static int fail_insn_from_log(const char *log)
 	return insn;
 }
 
-const char *wd_prog_src_line(const struct wd_prog *p, int insn, char *buf, size_t size)
+const char *wd_src_line(const struct wd_btf *btf, const struct bpf_line_info *li, size_t n,
+			int insn, char *buf, size_t size)
 {
 	const struct bpf_line_info *best = NULL;
-	const struct wd_btf *btf = p->obj->spec->btf;
+	const char *file, *slash;
+
 	if (!btf || insn < 0)
 		return NULL;
-	for (size_t i = 0; i < p->nr_line_info; i++)
-		if (p->line_info[i].insn_off <= (uint32_t)insn &&
-		    (!best || p->line_info[i].insn_off >= best->insn_off))
-			best = &p->line_info[i];
+	for (size_t i = 0; i < n; i++)
+		if (li[i].insn_off <= (uint32_t)insn && BPF_LINE_INFO_LINE_NUM(li[i].line_col) &&
+		    (!best || li[i].insn_off >= best->insn_off))
+			best = &li[i];
 	if (!best)
 		return NULL;
-	const char *file = wd_btf_str(btf, best->file_name_off);
-	const char *slash = file ? strrchr(file, '/') : NULL;
+	file = wd_btf_str(btf, best->file_name_off);
+	slash = file ? strrchr(file, '/') : NULL;
 	snprintf(buf, size, "%s:%u", slash ? slash + 1 : file ? file : "?",
 		 BPF_LINE_INFO_LINE_NUM(best->line_col));
 	return buf;
@@ -206,12 +208,6 @@ static int report_failure(struct wd_prog *p, int err)
 	wd_core_explain(p, p->fail_insn, what, sizeof(what));
 	line = wd_src_line(p->obj->spec->btf, p->img.line_info, p->img.nr_line_info, p->fail_insn,
 			   src, sizeof(src));
-	if (!what[0] && err == -EPERM) {
-		char why[320];
-		wd_memlock_explain_eperm(why, sizeof(why));
-		if (why[0])
-			snprintf(what, sizeof(what), "%s: %s", strerror(-err), why);
-	}
 	if (!what[0]) {
 		snprintf(what, sizeof(what), "%s%s", strerror(-err),
 			 err == -EPERM ? " with an empty verifier log (needs CAP_BPF/CAP_SYS_ADMIN, "
@@ -219,13 +215,11 @@ static int report_failure(struct wd_prog *p, int err)
 			 err == -EINVAL ? " with an empty verifier log (program type, attach type "
 			 "or a flag unsupported by this kernel: see 'warden doctor')" : "");
 	}
-	const char *btf = p->obj->btf_note[0] ? " (the kernel refused the object's BTF, "
-			  "which this program may need: see the warning)" : "";
 	if (p->fail_insn >= 0)
-		return wd_err(err, "program '%s': %s at insn %d%s%s%s; run 'warden verify' for the log%s",
+		return wd_err(err, "program '%s': %s at insn %d%s%s%s; run 'warden verify' for the log",
 			      p->name, what, p->fail_insn, line ? " (" : "", line ? line : "",
-			      line ? ")" : "", btf);
-	return wd_err(err, "program '%s': %s%s", p->name, what, btf);
+			      line ? ")" : "");
+	return wd_err(err, "program '%s': %s", p->name, what);
 }
 
 int wd_prog_load(struct wd_prog *p)
@@ -260,7 +254,7 @@ int wd_prog_verify(struct wd_prog *p, int log_level, char **log_out)
 {
 	struct wd_prog_load_args a;
 	int fd, err = 0;
-	if (!p->insns && (err = wd_prog_assemble(p)))
+	if (!p->img.insns && (err = wd_prog_assemble(p)))
 		return err;
 	fill_args(p, &a);
 	int saved = p->obj->lopts.log_level;

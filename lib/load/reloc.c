@@ -3,7 +3,9 @@
  * Program assembly: copy the program's instructions, append every
  * subprogram it reaches (bpf-to-bpf calls, callbacks), fix call offsets,
  * resolve map, global-data and extern references, and carry func/line info
- * along.  Works on obj->sec_insns, i.e. after CO-RE.
+ * along.  wd_asm_build() is pure: it reads the section instructions it is
+ * given (after CO-RE for a load, as parsed for diagnostics) and writes only
+ * its output, so `warden load` and `warden verify` assemble the same way.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -11,18 +13,15 @@
 #include "core.h"
 #include "internal.h"
 
-struct placed {
-	const struct wd_func *func;
-	size_t start;           /* first instruction in the assembled program */
-};
-
 struct asm_ctx {
-	struct wd_prog *prog;
+	const struct wd_prog *prog;
 	struct wd_object *obj;
+	const struct bpf_insn *const *secs;
 	struct bpf_insn *out;
 	size_t cnt, cap;
-	struct placed *placed;
+	struct wd_placed *placed;
 	size_t nr_placed, cap_placed;
+	struct wd_asm *res;
 };
 
 static const struct wd_reloc *find_reloc(const struct wd_code_sec *cs, uint32_t insn)
@@ -55,14 +54,14 @@ static long place(struct asm_ctx *c, const struct wd_func *f)
 	}
 	if (c->nr_placed == c->cap_placed) {
 		size_t cap = c->cap_placed ? c->cap_placed * 2 : 8;
-		struct placed *n = realloc(c->placed, cap * sizeof(*n));
+		struct wd_placed *n = realloc(c->placed, cap * sizeof(*n));
 		if (!n)
 			return -ENOMEM;
 		c->placed = n;
 		c->cap_placed = cap;
 	}
-	memcpy(c->out + c->cnt, c->obj->sec_insns[f->sec] + f->off, f->cnt * sizeof(struct bpf_insn));
-	c->placed[c->nr_placed++] = (struct placed){ f, c->cnt };
+	memcpy(c->out + c->cnt, c->secs[f->sec] + f->off, f->cnt * sizeof(struct bpf_insn));
+	c->placed[c->nr_placed++] = (struct wd_placed){ f, c->cnt };
 	c->cnt += f->cnt;
 	return c->placed[c->nr_placed - 1].start;
 }
@@ -166,23 +165,16 @@ static int relocate_func(struct asm_ctx *c, size_t idx)
 /* func_info and line_info of each placed function, shifted to its start. */
 static int collect_btf_info(struct asm_ctx *c)
 {
-	struct wd_prog *p = c->prog;
+	struct wd_asm *a = c->res;
 	size_t nf = 0, nl = 0;
-	free(p->func_info);
-	free(p->line_info);
-	p->func_info = NULL;
-	p->line_info = NULL;
-	p->nr_func_info = p->nr_line_info = 0;
-	if (c->obj->btf_fd < 0)
-		return 0;
 	for (size_t i = 0; i < c->nr_placed; i++) {
 		const struct wd_code_sec *cs = &c->obj->spec->secs[c->placed[i].func->sec];
 		nf += cs->nr_func_info;
 		nl += cs->nr_line_info;
 	}
-	p->func_info = calloc(nf ? nf : 1, sizeof(*p->func_info));
-	p->line_info = calloc(nl ? nl : 1, sizeof(*p->line_info));
-	if (!p->func_info || !p->line_info)
+	a->func_info = calloc(nf ? nf : 1, sizeof(*a->func_info));
+	a->line_info = calloc(nl ? nl : 1, sizeof(*a->line_info));
+	if (!a->func_info || !a->line_info)
 		return -ENOMEM;
 	for (size_t i = 0; i < c->nr_placed; i++) {
 		const struct wd_func *f = c->placed[i].func;
@@ -192,36 +184,63 @@ static int collect_btf_info(struct asm_ctx *c)
 			if (fi.insn_off < f->off || fi.insn_off >= f->off + f->cnt)
 				continue;
 			fi.insn_off = fi.insn_off - f->off + c->placed[i].start;
-			p->func_info[p->nr_func_info++] = fi;
+			a->func_info[a->nr_func_info++] = fi;
 		}
 		for (size_t k = 0; k < cs->nr_line_info; k++) {
 			struct bpf_line_info li = cs->line_info[k];
 			if (li.insn_off < f->off || li.insn_off >= f->off + f->cnt)
 				continue;
 			li.insn_off = li.insn_off - f->off + c->placed[i].start;
-			p->line_info[p->nr_line_info++] = li;
+			a->line_info[a->nr_line_info++] = li;
 		}
 	}
 	return 0;
 }
 
-int wd_prog_assemble(struct wd_prog *prog)
+void wd_asm_free(struct wd_asm *a)
 {
-	struct asm_ctx c = { .prog = prog, .obj = prog->obj };
-	long err = place(&c, prog->func);
+	free(a->insns);
+	free(a->func_info);
+	free(a->line_info);
+	free(a->placed);
+	memset(a, 0, sizeof(*a));
+}
+
+int wd_asm_build(const struct wd_prog *prog, const struct bpf_insn *const *secs, bool btf_info,
+		 struct wd_asm *out)
+{
+	struct asm_ctx c = { .prog = prog, .obj = prog->obj, .secs = secs, .res = out };
+	long err;
+
+	memset(out, 0, sizeof(*out));
+	err = place(&c, prog->func);
 	if (err >= 0)
 		err = relocate_func(&c, 0);
-	if (err >= 0)
+	if (err >= 0 && btf_info)
 		err = collect_btf_info(&c);
-	free(c.placed);
+	out->insns = c.out;
+	out->insn_cnt = c.cnt;
+	out->placed = c.placed;
+	out->nr_placed = c.nr_placed;
 	if (err < 0) {
-		free(c.out);
+		wd_asm_free(out);
 		if (err != -ENOMEM)
 			wd_err_prefix("program '%s': ", prog->name);
 		return err;
 	}
-	free(prog->insns);
-	prog->insns = c.out;
-	prog->insn_cnt = c.cnt;
+	return 0;
+}
+
+/* The load path: the sections after CO-RE; line and func info only when
+ * the object's BTF is in the kernel (it rejects them without). */
+int wd_prog_assemble(struct wd_prog *prog)
+{
+	struct wd_asm a;
+	int err = wd_asm_build(prog, (const struct bpf_insn *const *)prog->obj->sec_insns,
+			       prog->obj->btf_fd >= 0, &a);
+	if (err)
+		return err;
+	wd_asm_free(&prog->img);
+	prog->img = a;
 	return 0;
 }

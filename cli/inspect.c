@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * warden inspect FILE.o: what the object says, without touching the kernel.
- * It reads the spec (lib/spec.h) directly: the CLI is the spec's only
- * consumer besides the loader.
+ * It reads the spec through the public read-only API (warden/spec.h).
  */
 #include <getopt.h>
 #include <string.h>
 #include "cli.h"
-#include "load/internal.h"
+#include "warden/spec.h"
+#include "warden/warden.h"
 #include "warden/core.h"
 #include "warden/features.h"
 
@@ -45,14 +45,15 @@ static void print_sections_table(void)
 
 static void print_progs(const struct wd_object *obj)
 {
+	const struct wd_spec *s = wd_object_spec(obj);
+	const struct wd_prog *p;
 	printf("programs:\n");
-	for (size_t i = 0; i < obj->nr_progs; i++) {
-		const struct wd_prog *p = &obj->progs[i];
-		printf("  %-24s %-28s %-16s %5u insns\n", p->name, p->sec_name,
-		       p->type ? wd_prog_type_name(p->type) : "unknown-section", p->func->cnt);
-	}
-	for (size_t i = 0; i < obj->spec->nr_funcs; i++) {
-		const struct wd_func *f = &obj->spec->funcs[i];
+	wd_object_for_each_prog(p, obj)
+		printf("  %-24s %-28s %-16s %5u insns\n", wd_prog_name(p), wd_prog_section(p),
+		       wd_prog_type(p) ? wd_prog_type_name(wd_prog_type(p)) : "unknown-section",
+		       wd_prog_func(p)->cnt);
+	for (size_t i = 0; i < s->nr_funcs; i++) {
+		const struct wd_func *f = &s->funcs[i];
 		if (!f->is_prog)
 			printf("  %-24s %-28s %-16s %5u insns\n", f->name, ".text",
 			       f->global ? "subprog (global)" : "subprog", f->cnt);
@@ -61,9 +62,10 @@ static void print_progs(const struct wd_object *obj)
 
 static void print_maps(const struct wd_object *obj)
 {
+	const struct wd_spec *s = wd_object_spec(obj);
 	printf("maps:\n");
-	for (size_t i = 0; i < obj->nr_maps; i++) {
-		const struct wd_map_spec *m = obj->maps[i].spec;
+	for (size_t i = 0; i < s->nr_maps; i++) {
+		const struct wd_map_spec *m = &s->maps[i];
 		printf("  %-24s %-16s key %-4u value %-6u max %-6u flags 0x%x%s%s\n", m->name,
 		       wd_map_type_name(m->type), m->key_size, m->value_size, m->max_entries,
 		       m->map_flags, m->kind ? "  " : "", m->kind ? map_kind_name(m->kind) : "");
@@ -74,10 +76,11 @@ static void print_maps(const struct wd_object *obj)
 
 static void print_globals(const struct wd_object *obj)
 {
-	const struct wd_btf *btf = obj->spec->btf;
+	const struct wd_spec *s = wd_object_spec(obj);
+	const struct wd_btf *btf = s->btf;
 	bool header = false;
-	for (size_t i = 0; i < obj->nr_maps; i++) {
-		const struct wd_map_spec *m = obj->maps[i].spec;
+	for (size_t i = 0; i < s->nr_maps; i++) {
+		const struct wd_map_spec *m = &s->maps[i];
 		if (m->kind == WD_MAP_USER || !btf || !m->btf_value_type_id)
 			continue;
 		if (!header)
@@ -93,7 +96,7 @@ static void print_globals(const struct wd_object *obj)
 
 static void print_relocs(const struct wd_object *obj)
 {
-	const struct wd_spec *s = obj->spec;
+	const struct wd_spec *s = wd_object_spec(obj);
 	printf("relocations:\n");
 	for (size_t i = 0; i < s->nr_secs; i++) {
 		const struct wd_code_sec *cs = &s->secs[i];
@@ -137,7 +140,7 @@ static int print_core(const struct wd_object *obj, bool resolve)
 
 static void print_btf(const struct wd_object *obj)
 {
-	const struct wd_spec *s = obj->spec;
+	const struct wd_spec *s = wd_object_spec(obj);
 	size_t fi = 0, li = 0, cr = 0;
 	for (size_t i = 0; i < s->nr_secs; i++) {
 		fi += s->secs[i].nr_func_info;
@@ -182,8 +185,8 @@ static int cmd_inspect(int argc, char **argv)
 	obj = wd_object_open(path, &o);
 	if (!obj)
 		return cli_fail("inspect", "%s", wd_errmsg());
-	printf("object: %s  license: %s  kern_version: 0x%x\n", obj->name, obj->spec->license,
-	       obj->spec->kern_version);
+	printf("object: %s  license: %s  kern_version: 0x%x\n", wd_object_name(obj),
+	       wd_object_spec(obj)->license, wd_object_spec(obj)->kern_version);
 	print_progs(obj);
 	print_maps(obj);
 	print_globals(obj);

@@ -8,7 +8,7 @@
 #include <unistd.h>
 #include "cli.h"
 #include "json.h"
-#include "sys/sys.h"
+#include "warden/bpf.h"
 #include "warden/features.h"
 #include "warden/testing.h"
 
@@ -155,7 +155,7 @@ static void fill_link(int fd, struct row *r)
 	char tp[128] = "";
 	uint32_t len = sizeof(info);
 
-	info.raw_tracepoint.tp_name = ptr_to_u64(tp);
+	info.raw_tracepoint.tp_name = wd_ptr_to_u64(tp);
 	info.raw_tracepoint.tp_name_len = sizeof(tp);
 	if (wd_sys_obj_info(fd, &info, &len))
 		return;

@@ -16,9 +16,11 @@
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
-#include "load/internal.h"
-#include "host/kconfig.h"
-#include "host/probe.h"
+#include "warden/bpf.h"
+#include "warden/btf.h"
+#include "warden/warden.h"
+#include "warden/kconfig.h"
+#include "warden/features.h"
 #include "warden/doctor.h"
 #include "warden/link.h"
 #include "warden/features.h"

@@ -6,9 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "load/internal.h"
-#include "host/kconfig.h"
-#include "host/probe.h"
+#include "warden/bpf.h"
+#include "warden/warden.h"
+#include "warden/kconfig.h"
+#include "warden/features.h"
 #include "warden/doctor.h"
 
 const char *wd_check_status_name(enum wd_check_status s)

@@ -22,9 +22,10 @@
 #include <unistd.h>
 #include <linux/bpf.h>
 #include <linux/btf.h>
-#include "sys/error.h"
-#include "host/probe.h"
-#include "sys/sys.h"
+#include "warden/warden.h"
+#include "warden/features.h"
+#include "warden/bpf.h"
+#include "warden/btf.h"
 #include "warden/features.h"
 #include "warden/tailcalls.h"
 
@@ -595,11 +596,11 @@ static int jit_image_get(int prog_fd, struct jit_image *j, char *why, size_t why
 		return -ENOMEM;
 	memset(&info, 0, sizeof(info));
 	info.jited_prog_len = len;
-	info.jited_prog_insns = ptr_to_u64(j->insns);
+	info.jited_prog_insns = wd_ptr_to_u64(j->insns);
 	info.nr_jited_ksyms = nks < 8 ? nks : 8;
-	info.jited_ksyms = ptr_to_u64(ks);
+	info.jited_ksyms = wd_ptr_to_u64(ks);
 	info.nr_jited_func_lens = nfl < 8 ? nfl : 8;
-	info.jited_func_lens = ptr_to_u64(fl);
+	info.jited_func_lens = wd_ptr_to_u64(fl);
 	ilen = sizeof(info);
 	err = wd_sys_obj_info(prog_fd, &info, &ilen);
 	if (err < 0 || !info.jited_prog_insns) {

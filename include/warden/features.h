@@ -99,6 +99,20 @@ unsigned int wd_attach_type_count(void);
  * last wd_memlock_ensure() failed, one line a person can act on; "" if none. */
 const char *wd_memlock_hint(void);
 
+/* Type id of the FUNC `name` in /sys/kernel/btf/vmlinux, or -errno
+ * (-ENOENT: no such function or no kernel BTF).  Cached file read. */
+int wd_probe_kern_btf_func_id(const char *name);
+
+/* ---- tracing directory ------------------------------------------------ */
+
+/* The tracing directory ("/sys/kernel/tracing" or "/sys/kernel/debug/tracing"),
+ * mounting tracefs when none is found (one line on stderr when it does).
+ * 0 and *dir set, or -errno with the cause in wd_errmsg(). */
+int wd_tracefs_dir(const char **dir);
+/* The id of tracepoint <cat>/<name> in `dir`, or -errno (-ENOENT: no such
+ * event) with a message naming the path. */
+int wd_tracefs_event_id(const char *dir, const char *cat, const char *name);
+
 #ifdef __cplusplus
 }
 #endif

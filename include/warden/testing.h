@@ -14,9 +14,21 @@
 #ifndef WARDEN_TESTING_H
 #define WARDEN_TESTING_H
 
+#include <linux/bpf.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* The one seam of the syscall layer: every bpf(2) and perf_event_open call
+ * asks fn first.  */
+/* Return 0 to let the call through, or a positive errno. */
+typedef int (*wd_sys_fault_fn)(int cmd, const union bpf_attr *attr, void *ctx);
+/* cmd for perf_event_open in the fault seam (not a bpf command). */
+#define WD_SYS_PERF_EVENT_OPEN 1000
+void wd_sys_set_fault(wd_sys_fault_fn fn, void *ctx);
+
+
 
 /* 0, or -EINVAL for an unknown profile (the previous one stays). */
 int wd_emulate(const char *profile);

@@ -8,9 +8,6 @@
 
 #include "sys/error.h"   /* wd_debug */
 
-/* Type id of the FUNC `name` in /sys/kernel/btf/vmlinux, or -errno
- * (-ENOENT: no such function or no kernel BTF).  Cached file read. */
-int wd_probe_kern_btf_func_id(const char *name);
 
 /* Read kernel BTF from `path` instead of /sys/kernel/btf/vmlinux (NULL:
  * back to it); for the old-kernel emulation.  Forgets cached answers. */

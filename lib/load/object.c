@@ -315,9 +315,7 @@ void wd_object_close(struct wd_object *obj)
 		free(obj->progs[i].name);
 		free(obj->progs[i].sec_name);
 		free(obj->progs[i].log);
-		free(obj->progs[i].insns);
-		free(obj->progs[i].func_info);
-		free(obj->progs[i].line_info);
+		wd_asm_free(&obj->progs[i].img);
 	}
 	for (size_t i = 0; i < obj->nr_maps; i++) {
 		free(obj->maps[i].name);
@@ -354,7 +352,7 @@ const char *wd_prog_section(const struct wd_prog *p) { return p->sec_name; }
 int wd_prog_fd(const struct wd_prog *p) { return p->fd; }
 unsigned int wd_prog_type(const struct wd_prog *p) { return p->type; }
 unsigned int wd_prog_expected_attach_type(const struct wd_prog *p) { return p->expected_attach_type; }
-size_t wd_prog_insn_cnt(const struct wd_prog *p) { return p->insn_cnt ? p->insn_cnt : p->func->cnt; }
+size_t wd_prog_insn_cnt(const struct wd_prog *p) { return p->img.insn_cnt ? p->img.insn_cnt : p->func->cnt; }
 const char *wd_prog_log(const struct wd_prog *p) { return p->log; }
 int wd_prog_fail_insn(const struct wd_prog *p) { return p->fail_insn; }
 

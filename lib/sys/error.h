@@ -3,12 +3,11 @@
 #ifndef WARDEN_ERROR_H
 #define WARDEN_ERROR_H
 
-/* Record `fmt` as the current error and return err (a negative errno). */
-int wd_err(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Put context in front of the current error: "load 'prog': " + old message. */
-void wd_err_prefix(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+#include "warden/warden.h"   /* wd_err, wd_err_prefix, wd_debug, wd_errmsg */
+
 void wd_err_clear(void);
-/* Debug line through the callback set with wd_set_debug() (or $WARDEN_DEBUG). */
-void wd_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* When no cause was recorded since the last wd_err_clear(), record
+ * strerror(-err); returns err.  For the end of a path with many -ENOMEM exits. */
+int wd_err_default(int err);
 
 #endif

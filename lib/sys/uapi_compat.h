@@ -16,23 +16,7 @@
 #define WD_BPF_LINK_TYPE_TCX    11
 #define WD_BPF_LINK_TYPE_UPROBE_MULTI 12
 
-/* BTF kinds newer than some kernels: the sanitizer rewrites them. */
-#ifndef BTF_KIND_ENUM64
-#define BTF_KIND_ENUM64 19
-#endif
-#ifndef BTF_KIND_DECL_TAG
-#define BTF_KIND_DECL_TAG 17
-#endif
-#ifndef BTF_KIND_TYPE_TAG
-#define BTF_KIND_TYPE_TAG 18
-#endif
-#ifndef BTF_INFO_ENC
-#define BTF_INFO_ENC(kind, kflag, vlen) \
-	((!!(kflag) << 31) | (((kind) & 0x1f) << 24) | ((vlen) & 0xffff))
-#endif
-#ifndef BTF_INT_ENC
-#define BTF_INT_ENC(encoding, bits_offset, nr_bits) \
-	((encoding) << 24 | (bits_offset) << 16 | (nr_bits))
-#endif
+/* BTF kinds newer than some kernels, BTF_INFO_ENC, BTF_INT_ENC: warden/btf.h */
+#include "warden/btf.h"
 
 #endif

@@ -58,6 +58,8 @@ struct wd_fleet_row {
 	bool deleted;               /* exec: the executable was unlinked (warden.exec.deleted) */
 	uint64_t dropped;           /* stats: events dropped since start, all causes (agent + sink) */
 	int32_t ret;                /* 0, or -errno of a failed operation */
+	uint64_t start_ns;          /* the task's start (boot clock): (pid, start_ns) is a process */
+	uint64_t parent_start_ns;   /* the parent's: exec trees join on (ppid, parent_start_ns) */
 };
 
 /* url: clickhouse://[user[:password]@]host:port/database.table.  Checks the

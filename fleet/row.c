@@ -116,6 +116,8 @@ int fleet_row_append(struct fbuf *b, const struct fleet_conf *c, const struct wd
 	e = e ?: put_u64(b, "deleted", r->deleted);
 	e = e ?: put_u64(b, "dropped", r->dropped);
 	e = e ?: put_i64(b, "ret", r->ret);
+	e = e ?: put_u64(b, "start_ns", r->start_ns);
+	e = e ?: put_u64(b, "parent_start_ns", r->parent_start_ns);
 	e = e ?: put_str(b, "event", r->json ? r->json : "", r->json ? r->json_len : 0);
 	e = e ?: fbuf_add(b, "}\n", 2);
 	if (e) {

@@ -780,12 +780,130 @@ static void sigkill_loses_at_most_what_was_in_memory(void **state)
 	munmap(sh, sizeof(*sh));
 }
 
+
+/* ---- the shipped queries ------------------------------------------------------ */
+
+/* dist/clickhouse/queries/<name> with CONTAINER_ID replaced, run, TSV back. */
+static void run_query_file(struct world *w, const char *name, struct reply *r)
+{
+	char path[256], *sql = NULL, *p;
+	size_t cap = 0;
+	snprintf(path, sizeof(path), "%s/dist/clickhouse/queries/%s",
+		 getenv("WARDEN_SRC_DIR") ? getenv("WARDEN_SRC_DIR") : ".", name);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		fail_msg("%s: %s (run from the top of the tree or set WARDEN_SRC_DIR)", path, strerror(errno));
+	ssize_t n = getdelim(&sql, &cap, 0, f);
+	fclose(f);
+	assert_true(n > 0);
+	/* CONTAINER_ID -> c1 (shorter: shift the rest left) */
+	while ((p = strstr(sql, "CONTAINER_ID"))) {
+		memcpy(p, "c1", 2);
+		memmove(p + 2, p + 12, strlen(p + 12) + 1);
+	}
+	char *full;
+	assert_true(asprintf(&full, "%s FORMAT TSV", sql) > 0);
+	long st = chq(w, full, r);
+	free(full);
+	free(sql);
+	if (st != 200)
+		fail_msg("%s: HTTP %ld: %s", name, st, r->text);
+}
+
+struct qrow {
+	const char *host, *kind;
+	int64_t ago_s;
+	uint32_t pid, ppid;
+	uint64_t start_ns, parent_start_ns;
+	const char *exe, *container, *dst;
+	uint16_t port;
+	bool memfd, deleted;
+	uint64_t dropped;
+	const char *json;
+};
+
+static void queries_answer_the_fleet_questions(void **state)
+{
+	struct world *w = *state;
+	struct reply r;
+	char err[512];
+	uint64_t now = (uint64_t)time(NULL) * 1000000000ull;
+	static const struct qrow rows[] = {
+		/* exec from a memfd, from a deleted file, and an ordinary one */
+		{ "host-a", "exec", 60, 500, 1, 5, 1, "memfd:x (deleted)", "", NULL, 0, true, false, 0, NULL },
+		{ "host-a", "exec", 50, 501, 1, 6, 1, "/tmp/dropper (deleted)", "", NULL, 0, false, true, 0, NULL },
+		{ "host-a", "exec", 40, 502, 1, 7, 1, "/usr/bin/ls", "", NULL, 0, false, false, 0, NULL },
+		/* destinations: one known for days, one new, loopback */
+		{ "host-a", "connect", 2 * 86400, 600, 1, 8, 1, "/usr/bin/curl", "", "93.184.216.34", 443, false, false, 0, NULL },
+		{ "host-a", "connect", 120, 601, 1, 9, 1, "/usr/bin/curl", "", "93.184.216.34", 443, false, false, 0, NULL },
+		{ "host-a", "connect", 100, 602, 1, 10, 1, "/tmp/implant", "", "203.0.113.9", 4444, false, false, 0, NULL },
+		{ "host-a", "connect", 90, 603, 1, 11, 1, "/usr/bin/psql", "", "127.0.0.1", 5432, false, false, 0, NULL },
+		/* agents' stats: none dropped on a, 5 then 12 on b */
+		{ "host-a", "stats", 300, 700, 1, 12, 1, "warden", "", NULL, 0, false, false, 0, "{}" },
+		{ "host-b", "stats", 300, 800, 1, 13, 1, "warden", "", NULL, 0, false, false, 5, "{}" },
+		{ "host-b", "stats", 30, 800, 1, 13, 1, "warden", "", NULL, 0, false, false, 12,
+		  "{\"warden\":{\"stats\":{\"dropped_total\":10,\"lost_ring\":3},\"outputs\":{\"clickhouse\":{\"dropped_queue_full\":0,\"dropped_spool_full\":2}}}}" },
+		/* container c1: shim (outside) -> sh -> curl */
+		{ "host-b", "exec", 3000, 900, 1, 100, 1, "/usr/bin/containerd-shim", "", NULL, 0, false, false, 0, NULL },
+		{ "host-b", "exec", 200, 901, 900, 101, 100, "/bin/sh", "c1", NULL, 0, false, false, 0, NULL },
+		{ "host-b", "exec", 190, 902, 901, 102, 101, "/usr/bin/curl", "c1", NULL, 0, false, false, 0, NULL },
+	};
+	srv_up(w, false);
+	snprintf(w->url, sizeof(w->url), "clickhouse://127.0.0.1:%d/warden.events", w->srv.http_port);
+	if (wd_fleet_init(w->url, NULL, err, sizeof(err)))
+		fail_msg("wd_fleet_init: %s", err);
+	for (int pass = 0; pass < 2; pass++) {
+		struct wd_fleet_opts o = test_opts(w);
+		o.host_id = o.host_name = pass ? "host-b" : "host-a";
+		struct wd_fleet *f = open_ok(w, &o);
+		for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+			const struct qrow *q = &rows[i];
+			if (strcmp(q->host, o.host_id))
+				continue;
+			struct wd_fleet_row row = {
+				.time_ns = now - (uint64_t)q->ago_s * 1000000000ull, .seq = i + 1, .kind = q->kind,
+				.pid = q->pid, .ppid = q->ppid, .start_ns = q->start_ns, .parent_start_ns = q->parent_start_ns,
+				.exe = q->exe, .args = q->exe, .container_id = q->container, .dst_ip = q->dst,
+				.dst_port = q->port, .transport = q->dst ? "tcp" : NULL, .memfd = q->memfd,
+				.deleted = q->deleted, .dropped = q->dropped, .json = q->json ? q->json : "{}",
+				.json_len = strlen(q->json ? q->json : "{}"),
+			};
+			assert_int_equal(wd_fleet_push(f, &row), 0);
+		}
+		close_sink(w, NULL);
+	}
+	run_query_file(w, "exec_memfd_or_deleted.sql", &r);
+	assert_non_null(strstr(r.text, "\thost-a\t\t501\t1\t0\t0\t/tmp/dropper (deleted)\t/tmp/dropper (deleted)\t0\t1\n"));
+	assert_non_null(strstr(r.text, "\thost-a\t\t500\t1\t0\t0\tmemfd:x (deleted)\tmemfd:x (deleted)\t1\t0\n"));
+	assert_null(strstr(r.text, "/usr/bin/ls"));
+
+	run_query_file(w, "new_outbound_destinations.sql", &r);
+	char *tab = strchr(r.text, '\t');
+	assert_non_null(tab);
+	assert_int_equal(strncmp(r.text, "host-a\t203.0.113.9\t4444\ttcp\t", 28), 0);
+	assert_non_null(strstr(r.text, "\t1\t['/tmp/implant']\n"));
+	assert_int_equal(strchr(r.text, '\n')[1], 0);       /* one row */
+
+	run_query_file(w, "hosts_with_drops.sql", &r);
+	assert_int_equal(strncmp(r.text, "host-b\thost-b\tboot-1\t800\t12\t7\t3\t0\t2\t", 34), 0);
+	assert_int_equal(strchr(r.text, '\n')[1], 0);
+
+	run_query_file(w, "container_exec_tree.sql", &r);
+	/* host, time, ppid, pid, parent_exe, exe, args, uid */
+	char *sh = strstr(r.text, "\t900\t901\t/usr/bin/containerd-shim\t/bin/sh\t/bin/sh\t0\n");
+	char *curl = strstr(r.text, "\t901\t902\t/bin/sh\t/usr/bin/curl\t/usr/bin/curl\t0\n");
+	if (!sh || !curl || curl < sh)
+		fail_msg("container_exec_tree.sql:\n%s", r.text);
+	assert_null(strstr(r.text, "\t1\t900\t"));        /* the shim is not in the container */
+}
+
 static const struct CMUnitTest fleet_tests[] = {
 	cmocka_unit_test_setup_teardown(bad_urls_give_one_clear_error, setup, teardown),
 	cmocka_unit_test_setup_teardown(unreachable_server_is_an_error_or_spools, setup, teardown),
 	cmocka_unit_test_setup_teardown(wrong_password_and_unknown_table_fail_at_open, setup, teardown),
 	cmocka_unit_test_setup_teardown(init_creates_the_schema_and_is_idempotent, setup, teardown),
 	cmocka_unit_test_setup_teardown(rows_of_each_kind_arrive_with_their_columns, setup, teardown),
+	cmocka_unit_test_setup_teardown(queries_answer_the_fleet_questions, setup, teardown),
 	cmocka_unit_test_setup_teardown(replayed_batches_count_once, setup, teardown),
 	cmocka_unit_test_setup_teardown(full_spool_counts_exactly_what_is_missing, setup, teardown),
 	cmocka_unit_test_setup_teardown(sigkill_loses_at_most_what_was_in_memory, setup, teardown),

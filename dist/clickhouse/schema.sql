@@ -58,6 +58,8 @@ CREATE TABLE IF NOT EXISTS warden.events
     deleted      UInt8,      -- exec: the binary was unlinked (warden.exec.deleted)
     dropped      UInt64,     -- stats: events dropped since start, all causes
     ret          Int32,      -- 0 or -errno of a failed operation
+    start_ns     UInt64,     -- task start (boot clock): (host_id, boot_id, pid, start_ns) is one process
+    parent_start_ns UInt64,  -- the parent's: exec trees join on (ppid, parent_start_ns)
     event        String      -- the whole event, ECS JSON (visitParamExtract* reads it)
 )
 ENGINE = ReplacingMergeTree

@@ -16,7 +16,19 @@
  *
  * Consumption is batched: every record ready is handed to the callback before
  * a poll returns, and the consumer position is published once per batch.  A
- * poll sleeps (epoll) only when every ring is empty; it never spins.
+ * poll never spins.
+ *
+ * Wake-ups are what tracing costs: each time the kernel wakes a sleeping
+ * consumer it raises a self-interrupt charged to the traced code.  The
+ * default policy, WD_EVENTS_STREAMING, makes the kernel wake the consumer
+ * only for the first record after a quiet period: then, while records keep
+ * coming, the consumer polls on a timer and keeps the ring buffer looking
+ * non-empty to the producer (it publishes its position one record behind
+ * what it handed over), so no commit wakes it.  Any BPF producer works
+ * unmodified (default flags).  The latency bound is opts.latency_us (10 ms).
+ * Poll in a loop with wd_events_poll(); an outer event loop on
+ * wd_events_epoll_fd() must call wd_events_consume(), which settles the
+ * rings so that the next record wakes the epoll fd.
  *
  * Lost events are never dropped silently: perf buffer losses come from the
  * kernel (PERF_RECORD_LOST), ring buffer losses from the BPF side, which
@@ -25,6 +37,7 @@
 #ifndef WARDEN_EVENTS_H
 #define WARDEN_EVENTS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "warden/warden.h"
@@ -49,8 +62,9 @@ struct wd_events_opts {
 	/* perf buffers: pages per CPU ring (power of 2; default 64 = 256 KiB) */
 	size_t perf_pages;
 	/* perf buffers: wake the consumer when this many bytes are pending on a
-	 * CPU (perf watermark).  0 (default): on every event.  With a watermark,
-	 * events below it are read when a poll times out: poll with a timeout. */
+	 * CPU (perf watermark).  0 (default): WD_EVENTS_IMMEDIATE on every
+	 * event, WD_EVENTS_STREAMING at half a ring.  Events below it are read
+	 * by the timer polls (streaming) or when a poll times out (immediate). */
 	size_t perf_wakeup_bytes;
 	/* per-CPU array (u32 key 0, u64 value) the BPF side counts failed
 	 * outputs in; NULL: none.  wd_events_open() passes "<name>_lost". */
@@ -58,6 +72,29 @@ struct wd_events_opts {
 	/* read lost_map at most every this many ms during polls (default 100);
 	 * wd_events_consume() always reads it. */
 	unsigned int lost_interval_ms;
+	/* ---- since the streaming consumer (zero: the defaults) ---- */
+	enum wd_events_policy {
+		/* wake on the first record after a quiet period, then poll on
+		 * a timer; perf buffers: a watermark of half a ring + timer */
+		WD_EVENTS_STREAMING = 0,
+		/* libbpf-compatible: the kernel wakes the consumer whenever
+		 * it finds the ring empty (perf: on every record, or at
+		 * perf_wakeup_bytes) */
+		WD_EVENTS_IMMEDIATE = 1,
+	} policy;
+	/* streaming: the longest timer period, i.e. the latency bound while
+	 * records flow (default 10000 us) */
+	unsigned int latency_us;
+	/* streaming: the shortest timer period (default 50 us) */
+	unsigned int min_period_us;
+	/* streaming: back to idle (sleeping until woken) after this long
+	 * without a record (default 50000 us) */
+	unsigned int idle_after_us;
+	/* latency statistics: each record carries a u64 bpf_ktime_get_ns()
+	 * (CLOCK_MONOTONIC) at latency_stamp_offset; records shorter than that
+	 * are not measured */
+	bool latency_stamp;
+	uint32_t latency_stamp_offset;
 };
 
 /* A consumer on `map`: a ring buffer or a perf event array (picked by the map
@@ -92,6 +129,28 @@ struct wd_events_stats {
 	uint64_t wakeups;         /* of which returned with events ready */
 };
 void wd_events_get_stats(const struct wd_events *ev, struct wd_events_stats *st);
+
+/* What the consumer did and how it paced itself (sz-prefixed: set
+ * st->sz = sizeof(*st); fields past it are left alone). */
+struct wd_events_consumer_stats {
+	size_t sz;
+	uint64_t records;         /* handed to a callback */
+	uint64_t lost;            /* reported to on_lost */
+	uint64_t wakeups;         /* sleeps the kernel ended (a record woke us) */
+	uint64_t polls;           /* rounds over the rings (timer, wake-up, call) */
+	uint64_t sleeps;          /* epoll waits */
+	uint64_t publishes;       /* consumer position stores */
+	uint64_t stream_entries;  /* idle -> streaming */
+	uint64_t idle_entries;    /* streaming -> idle */
+	uint64_t period_ns;       /* the timer period now */
+	int streaming;            /* 1: streaming now, 0: idle */
+	/* commit -> callback, with opts.latency_stamp (0 without samples);
+	 * a percentile is its bucket's upper bound (at most 6% high) */
+	uint64_t latency_samples;
+	uint64_t latency_p50_ns, latency_p99_ns, latency_max_ns;
+};
+/* 0, or -EINVAL without ev or st->sz. */
+int wd_events_read_stats(const struct wd_events *ev, struct wd_events_consumer_stats *st);
 
 /* ---- picking the transport at load time ------------------------------ */
 

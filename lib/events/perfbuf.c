@@ -11,6 +11,11 @@
  * buffer.  When the ring is full the kernel counts what it drops and writes
  * a PERF_RECORD_LOST in front of the next record that fits: the loss reaches
  * on_lost only once the consumer made room and the program wrote again.
+ *
+ * The kernel wakes a perf buffer's reader by its own count (every record
+ * with wakeup_events = 1, or each time another `watermark` bytes were
+ * written), never by our tail: holding records back gains nothing here; the
+ * streaming policy opens the events with a watermark and polls on a timer.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -18,11 +23,10 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
-#include "events.h"
+#include "cpus.h"
+#include "ring.h"
 #include "sys/error.h"
 #include "sys/sys.h"
-
-#define DEFAULT_PERF_PAGES 64
 
 struct perf_sample_raw {
 	struct perf_event_header header;
@@ -36,7 +40,24 @@ struct perf_lost {
 	uint64_t lost;
 };
 
-static int pb_open_event(const struct wd_events *ev, int cpu)
+struct pb_ring {
+	struct wd_ring base;    /* first: the handle */
+	int map_fd;             /* the event array our fd is stored in, or -1 */
+	struct perf_event_mmap_page *meta;
+	const uint8_t *data;
+	void *mem;              /* the mmap */
+	size_t mem_len;
+	/* records that wrap around the end, and samples, to align them */
+	void *scratch;
+	size_t scratch_size;
+};
+
+static struct pb_ring *pb_of(struct wd_ring *r)
+{
+	return (struct pb_ring *)r;
+}
+
+static int pb_open_event(int cpu, size_t wakeup_bytes)
 {
 	struct perf_event_attr attr;
 
@@ -46,9 +67,9 @@ static int pb_open_event(const struct wd_events *ev, int cpu)
 	attr.config = PERF_COUNT_SW_BPF_OUTPUT;
 	attr.sample_type = PERF_SAMPLE_RAW;
 	attr.sample_period = 1;
-	if (ev->opts.perf_wakeup_bytes) {
+	if (wakeup_bytes) {
 		attr.watermark = 1;
-		attr.wakeup_watermark = ev->opts.perf_wakeup_bytes;
+		attr.wakeup_watermark = (uint32_t)wakeup_bytes;
 	} else {
 		attr.wakeup_events = 1;
 	}
@@ -61,207 +82,262 @@ static int pb_open_event(const struct wd_events *ev, int cpu)
 	return fd;
 }
 
-static int pb_map(struct wd_ring *r, size_t pages)
+static int pb_map(struct pb_ring *r, size_t pages)
 {
 	long page = sysconf(_SC_PAGESIZE);
 	size_t len = (pages + 1) * (size_t)page;
-	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, r->fd, 0);
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, r->base.fd, 0);
 
 	if (p == MAP_FAILED)
 		return wd_err(-errno, "perf buffer: mmap of %zu bytes on CPU %d failed: %s%s",
-			      len, r->cpu, strerror(errno), errno == EPERM ?
+			      len, r->base.cpu, strerror(errno), errno == EPERM ?
 			      " (over perf_event_mlock_kb? use fewer perf_pages)" : "");
-	r->base = p;
-	r->base_len = len;
+	r->mem = p;
+	r->mem_len = len;
 	r->meta = p;
-	r->pdata = (const uint8_t *)p + page;
-	r->psize = pages * (uint64_t)page;
+	r->data = (const uint8_t *)p + page;
+	r->base.size = pages * (uint64_t)page;
 	return 0;
 }
 
-static int pb_enable(struct wd_ring *r)
+static int pb_enable(struct pb_ring *r, int map_fd)
 {
-	int key = r->cpu, err;
+	int key = r->base.cpu, err;
 
-	if (ioctl(r->fd, PERF_EVENT_IOC_ENABLE, 0) < 0)
-		return wd_err(-errno, "perf buffer: enable on CPU %d: %s", r->cpu, strerror(errno));
-	err = wd_sys_map_update(r->map_fd, &key, &r->fd, BPF_ANY);
+	if (ioctl(r->base.fd, PERF_EVENT_IOC_ENABLE, 0) < 0)
+		return wd_err(-errno, "perf buffer: enable on CPU %d: %s", key, strerror(errno));
+	err = wd_sys_map_update(map_fd, &key, &r->base.fd, BPF_ANY);
 	if (err)
 		return wd_err(err, "perf buffer: storing CPU %d's fd in the map failed: %s",
-			      r->cpu, strerror(-err));
+			      key, strerror(-err));
+	r->map_fd = map_fd;
 	return 0;
 }
 
-static int pb_add_cpu(struct wd_events *ev, int map_fd, int cpu, wd_event_fn fn, void *ctx)
+static void pb_free(struct wd_ring *base)
 {
-	struct wd_ring *r = calloc(1, sizeof(*r));
-	int err;
+	struct pb_ring *r = pb_of(base);
 
 	if (!r)
-		return wd_err(-ENOMEM, "perf buffer: out of memory");
-	r->ev = ev;
-	r->kind = WD_RING_PERF;
-	r->fn = fn;
-	r->ctx = ctx;
-	r->cpu = cpu;
-	r->map_fd = -1;
-	r->fd = pb_open_event(ev, cpu);
-	if (r->fd < 0) {
-		err = r->fd;
-		free(r);
-		return err;
-	}
-	err = pb_map(r, ev->opts.perf_pages ? ev->opts.perf_pages : DEFAULT_PERF_PAGES);
-	if (!err) {
-		r->map_fd = map_fd;
-		err = pb_enable(r);
-	}
-	if (!err)
-		err = wd_events_add_ring(ev, r);
-	if (err)
-		wd_perfbuf_free(r);
-	return err;
-}
-
-int wd_perfbuf_add(struct wd_events *ev, int map_fd, uint32_t max_entries,
-		   wd_event_fn fn, void *ctx)
-{
-	size_t pages = ev->opts.perf_pages ? ev->opts.perf_pages : DEFAULT_PERF_PAGES;
-	int n, err = 0, added = 0;
-	bool *online;
-
-	if (pages & (pages - 1))
-		return wd_err(-EINVAL, "perf buffer: perf_pages %zu is not a power of 2", pages);
-	online = wd_cpu_list("online", &n);
-	if (!online)
-		return wd_err(-ENOENT, "perf buffer: cannot read the online CPUs");
-	/* CPUs beyond the map's size cannot be written to from BPF anyway. */
-	for (int cpu = 0; cpu < n && cpu < (int)max_entries && !err; cpu++) {
-		if (!online[cpu])
-			continue;
-		err = pb_add_cpu(ev, map_fd, cpu, fn, ctx);
-		added += !err;
-	}
-	free(online);
-	if (!err && !added)
-		err = wd_err(-ENODEV, "perf buffer: no online CPU below the map's %u entries",
-			     max_entries);
-	return err;
-}
-
-void wd_perfbuf_free(struct wd_ring *r)
-{
+		return;
 	if (r->map_fd >= 0) {
-		int key = r->cpu;
+		int key = r->base.cpu;
 		/* the map holds the event until its slot is cleared */
 		wd_sys_map_delete(r->map_fd, &key);
 	}
-	if (r->base)
-		munmap(r->base, r->base_len);
-	if (r->fd >= 0)
-		close(r->fd);
+	if (r->mem)
+		munmap(r->mem, r->mem_len);
+	if (r->base.fd >= 0)
+		close(r->base.fd);
+	free(r->scratch);
 	free(r);
 }
 
-/* The record at `tail`, copied into the scratch buffer when it wraps. */
-static const struct perf_event_header *pb_record(struct wd_ring *r, uint64_t tail)
+static void *pb_scratch(struct pb_ring *r, size_t size)
 {
-	const uint8_t *p = r->pdata + (tail & (r->psize - 1));
+	if (r->scratch_size < size) {
+		void *nb = realloc(r->scratch, size);
+		if (!nb)
+			return NULL;
+		r->scratch = nb;
+		r->scratch_size = size;
+	}
+	return r->scratch;
+}
+
+/* The record at `tail`, copied into the scratch buffer when it wraps. */
+static const struct perf_event_header *pb_record(struct pb_ring *r, uint64_t tail)
+{
+	uint64_t off = tail & (r->base.size - 1), first = r->base.size - off;
+	const uint8_t *p = r->data + off;
 	const struct perf_event_header *h = (const void *)p;
-	uint64_t off = tail & (r->psize - 1), first = r->psize - off;
-	struct wd_events *ev = r->ev;
+	uint8_t *sc;
 
 	if (h->size <= first)
 		return h;
-	if (ev->scratch_size < h->size) {
-		void *nb = realloc(ev->scratch, h->size);
-		if (!nb)
-			return NULL;
-		ev->scratch = nb;
-		ev->scratch_size = h->size;
-	}
-	memcpy(ev->scratch, p, first);
-	memcpy((uint8_t *)ev->scratch + first, r->pdata, h->size - first);
-	return ev->scratch;
+	if (!(sc = pb_scratch(r, h->size)))
+		return NULL;
+	memcpy(sc, p, first);
+	memcpy(sc + first, r->data, h->size - first);
+	return (const void *)sc;
 }
 
 /* A sample's raw data sits 12 bytes into its record, so it is only 4-byte
  * aligned: hand it over 8-byte aligned (from the scratch buffer), as ring
  * buffer records are, so a callback may read u64 fields in place. */
-static const void *pb_aligned(struct wd_events *ev, const void *data, uint32_t size)
+static const void *pb_aligned(struct pb_ring *r, const void *data, uint32_t size)
 {
-	uint8_t *sc = ev->scratch;
+	uint8_t *sc = r->scratch;
+
 	if (!((uintptr_t)data & 7))
 		return data;
-	if (sc && (const uint8_t *)data >= sc && (const uint8_t *)data < sc + ev->scratch_size) {
+	if (sc && (const uint8_t *)data >= sc && (const uint8_t *)data < sc + r->scratch_size) {
 		memmove(sc, data, size); /* a wrapped record already in scratch */
 		return sc;
 	}
-	if (ev->scratch_size < size) {
-		void *nb = realloc(ev->scratch, size);
-		if (!nb)
-			return NULL;
-		ev->scratch = nb;
-		ev->scratch_size = size;
-	}
-	memcpy(ev->scratch, data, size);
-	return ev->scratch;
+	if (!(sc = pb_scratch(r, size)))
+		return NULL;
+	memcpy(sc, data, size);
+	return sc;
+}
+
+static void pb_latency(const struct wd_ring_sink *s, const uint8_t *rec, uint32_t size)
+{
+	uint64_t stamp;
+
+	if (size < s->ts_offset + sizeof(stamp))
+		return;
+	memcpy(&stamp, rec + s->ts_offset, sizeof(stamp));
+	wd_lat_add(s->lat, stamp, wd_mono_ns());
 }
 
 /* 1 for a sample handed over, 0 for another record, negative errno. */
-static int pb_handle(struct wd_ring *r, const struct perf_event_header *h)
+static int pb_handle(struct pb_ring *r, const struct perf_event_header *h)
 {
+	const struct wd_ring_sink *s = &r->base.sink;
+
 	if (h->type == PERF_RECORD_SAMPLE) {
-		const struct perf_sample_raw *s = (const void *)h;
-		const void *data = pb_aligned(r->ev, s->data, s->size);
+		const struct perf_sample_raw *sm = (const void *)h;
+		const void *data = pb_aligned(r, sm->data, sm->size);
 		if (!data)
 			return wd_err(-ENOMEM, "perf buffer: no memory to align a record");
-		int err = r->fn(r->ctx, r->cpu, data, s->size);
+		if (s->lat)
+			pb_latency(s, data, sm->size);
+		int err = s->fn(s->ctx, r->base.cpu, data, sm->size);
 		return err < 0 ? err : 1;
 	}
-	if (h->type == PERF_RECORD_LOST) {
+	if (h->type == PERF_RECORD_LOST && s->on_lost) {
 		const struct perf_lost *l = (const void *)h;
-		wd_events_report_lost(r->ev, r->cpu, l->lost);
+		s->on_lost(s->lost_ctx, r->base.cpu, l->lost);
 	}
 	return 0;
 }
 
-static int pb_batch(struct wd_ring *r, uint64_t *tail, uint64_t head)
+static int pb_batch(struct pb_ring *r, uint64_t *tail, uint64_t head, struct wd_ring_take *t)
 {
-	int n = 0;
-
 	while (*tail < head) {
 		const struct perf_event_header *h = pb_record(r, *tail);
 		if (!h)
 			return wd_err(-ENOMEM, "perf buffer: no memory to copy a wrapped record");
 		if (h->size < sizeof(*h))
-			return wd_err(-EIO, "perf buffer: corrupt record on CPU %d", r->cpu);
+			return wd_err(-EIO, "perf buffer: corrupt record on CPU %d", r->base.cpu);
 		*tail += h->size;
 		int k = pb_handle(r, h);
 		if (k < 0)
 			return k;
-		n += k;
+		t->records += (uint64_t)k;
 	}
-	return n;
+	return 0;
 }
 
-int wd_perfbuf_consume(struct wd_ring *r)
+static int pb_consume(struct wd_ring *base, bool hold_back, struct wd_ring_take *t)
 {
+	struct pb_ring *r = pb_of(base);
 	uint64_t tail = r->meta->data_tail, start = tail, head;
-	int total = 0;
+	int err = 0;
 
-	/* The kernel wakes by its own count (wakeup_events/watermark), never
-	 * by our tail, so no barrier dance as for ring buffers: look again
-	 * after publishing only to take what came meanwhile. */
-	while (tail - start < r->psize &&   /* one ring's worth per call */
-	       (head = __atomic_load_n(&r->meta->data_head, __ATOMIC_ACQUIRE)) != tail) {
-		int n = pb_batch(r, &tail, head);
+	(void)hold_back;        /* the kernel does not wake by our tail */
+	head = __atomic_load_n(&r->meta->data_head, __ATOMIC_ACQUIRE);
+	t->pending = head - tail;
+	/* one ring's worth per call; look again after publishing only to take
+	 * what came meanwhile */
+	while (tail - start < r->base.size && head != tail) {
+		err = pb_batch(r, &tail, head, t);
 		__atomic_store_n(&r->meta->data_tail, tail, __ATOMIC_RELEASE);
-		r->ev->st.batches++;
-		if (n < 0)
-			return n;
-		total += n;
+		t->publishes++;
+		if (err)
+			break;
+		head = __atomic_load_n(&r->meta->data_head, __ATOMIC_ACQUIRE);
 	}
-	r->ev->st.records += total;
-	return total;
+	return err;
+}
+
+/* Our tail is always published; with wakeup_events = 1 the next record
+ * wakes us, with a watermark it may not (wakes_when_empty says which). */
+static bool pb_settle(struct wd_ring *base)
+{
+	struct pb_ring *r = pb_of(base);
+
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return __atomic_load_n(&r->meta->data_head, __ATOMIC_ACQUIRE) == r->meta->data_tail;
+}
+
+static const struct wd_ring_ops pb_ops = {
+	.consume = pb_consume,
+	.settle = pb_settle,
+	.free = pb_free,
+};
+
+static int pb_open_cpu(int map_fd, int cpu, const struct wd_ring_params *p, struct wd_ring **out)
+{
+	struct pb_ring *r = calloc(1, sizeof(*r));
+	int err;
+
+	if (!r)
+		return wd_err(-ENOMEM, "perf buffer: out of memory");
+	r->base.ops = &pb_ops;
+	r->base.sink = p->sink;
+	r->base.cpu = cpu;
+	r->base.wakes_when_empty = !p->perf_wakeup_bytes;
+	r->map_fd = -1;
+	r->base.fd = pb_open_event(cpu, p->perf_wakeup_bytes);
+	if (r->base.fd < 0) {
+		err = r->base.fd;
+		free(r);
+		return err;
+	}
+	err = pb_map(r, p->perf_pages);
+	if (!err)
+		err = pb_enable(r, map_fd);
+	if (err) {
+		pb_free(&r->base);
+		return err;
+	}
+	*out = &r->base;
+	return 0;
+}
+
+static void pb_free_all(struct wd_ring **rings, int n)
+{
+	for (int i = 0; i < n; i++)
+		pb_free(rings[i]);
+	free(rings);
+}
+
+int wd_perfbuf_open(int map_fd, uint32_t max_entries, const struct wd_ring_params *p,
+		    struct wd_ring ***out, int *n)
+{
+	struct wd_ring **rings;
+	int nr_cpus, err = 0, added = 0;
+	bool *online;
+
+	*out = NULL;
+	*n = 0;
+	if (!p->perf_pages || (p->perf_pages & (p->perf_pages - 1)))
+		return wd_err(-EINVAL, "perf buffer: perf_pages %zu is not a power of 2",
+			      p->perf_pages);
+	online = wd_cpu_list("online", &nr_cpus);
+	if (!online)
+		return wd_err(-ENOENT, "perf buffer: cannot read the online CPUs");
+	rings = calloc(nr_cpus > 0 ? nr_cpus : 1, sizeof(*rings));
+	if (!rings) {
+		free(online);
+		return wd_err(-ENOMEM, "perf buffer: out of memory");
+	}
+	/* CPUs beyond the map's size cannot be written to from BPF anyway. */
+	for (int cpu = 0; cpu < nr_cpus && cpu < (int)max_entries && !err; cpu++) {
+		if (online[cpu] && !(err = pb_open_cpu(map_fd, cpu, p, &rings[added])))
+			added++;
+	}
+	free(online);
+	if (!err && !added)
+		err = wd_err(-ENODEV, "perf buffer: no online CPU below the map's %u entries",
+			     max_entries);
+	if (err) {
+		pb_free_all(rings, added);
+		return err;
+	}
+	*out = rings;
+	*n = added;
+	return 0;
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * BPF_MAP_TYPE_RINGBUF consumer (kernel 5.8+).
+ * BPF_MAP_TYPE_RINGBUF consumer (kernel 5.8+): a ring handle (ring.h).
  *
  * Layout of the map's mmap (kernel/bpf/ringbuf.c): page 0 holds the consumer
  * position, the only page user space may write; page 1 the producer position;
@@ -9,23 +9,26 @@
  * header: u32 length with BUSY (not committed yet) and DISCARD bits, u32
  * page offset.  Records are 8-byte aligned.
  *
- * The kernel wakes the consumer when a record is committed at the position
- * the consumer position points at (the consumer has caught up, so it may be
- * asleep).  Publishing the position after each record, as libbpf does,
- * makes the producer hit that case again and again while the consumer is
- * busy: each hit is an irq_work wake-up charged to the traced code.  Here
- * the position is published once per batch (every record seen ready), and
- * the consumer sleeps only after a full barrier and one more look at the
- * producer position (see rb_settled()).
+ * When the kernel wakes us (bpf_ringbuf_commit(), every kernel since 5.8):
+ * after writing the header it reads the consumer position and queues an
+ * irq_work wake-up only if the record just committed starts exactly there,
+ * i.e. the ring looked empty (BPF_RB_FORCE_WAKEUP: always; BPF_RB_NO_WAKEUP:
+ * never).  Each wake-up is a self-interrupt charged to the traced code, so:
+ *   - idle (hold_back false): publish everything; the first record after a
+ *     quiet period wakes the consumer at once;
+ *   - streaming (hold_back true): hand every record over, but publish the
+ *     position of the last one, not past it.  The ring never looks empty to
+ *     the producer, so no commit wakes us; the owner polls on a timer.
+ * We keep our own position (`cons`) apart from the published one, so the
+ * held-back record is never handed over twice.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/mman.h>
 #include <unistd.h>
-#include "events.h"
+#include "ring.h"
 #include "sys/error.h"
 
 #ifndef BPF_RINGBUF_BUSY_BIT
@@ -34,77 +37,106 @@
 #define BPF_RINGBUF_HDR_SZ 8
 #endif
 
-static int rb_map(struct wd_ring *r, uint32_t max_entries)
+/* A held-back record pins its bytes; past this share of the ring, publish
+ * all instead (the next commit may then wake us once). */
+#define HOLD_BACK_MAX_SHARE 8
+
+struct rb_ring {
+	struct wd_ring base;                /* first: the handle */
+	unsigned long *consumer_pos;        /* rw page */
+	const unsigned long *producer_pos;  /* ro: producer page, then data twice */
+	const uint8_t *data;
+	uint64_t mask;
+	uint64_t cons;                      /* handed over up to here */
+	uint64_t published;                 /* last value stored in *consumer_pos */
+	void *page0, *pages;                /* mmaps to undo */
+	size_t pages_len;
+};
+
+static struct rb_ring *rb_of(struct wd_ring *r)
+{
+	return (struct rb_ring *)r;
+}
+
+static int rb_map(struct rb_ring *r, uint32_t max_entries)
 {
 	long page = sysconf(_SC_PAGESIZE);
 	size_t len = (size_t)page + 2 * (size_t)max_entries;
 	void *p;
 
-	p = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, r->fd, 0);
+	p = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, r->base.fd, 0);
 	if (p == MAP_FAILED)
 		return wd_err(-errno, "ring buffer: mmap of the consumer page failed: %s",
 			      strerror(errno));
-	r->base = p;
-	r->base_len = page;
+	r->page0 = p;
 	r->consumer_pos = p;
 	/* Producer page and data: read-only, the kernel refuses PROT_WRITE. */
-	p = mmap(NULL, len, PROT_READ, MAP_SHARED, r->fd, page);
+	p = mmap(NULL, len, PROT_READ, MAP_SHARED, r->base.fd, page);
 	if (p == MAP_FAILED)
 		return wd_err(-errno, "ring buffer: mmap of %zu data bytes failed: %s",
 			      len, strerror(errno));
-	r->base2 = p;
-	r->base2_len = len;
+	r->pages = p;
+	r->pages_len = len;
 	r->producer_pos = p;
 	r->data = (const uint8_t *)p + page;
 	r->mask = max_entries - 1;
+	r->cons = r->published = __atomic_load_n(r->consumer_pos, __ATOMIC_ACQUIRE);
 	return 0;
 }
 
-int wd_ringbuf_add(struct wd_events *ev, int map_fd, uint32_t max_entries,
-		   wd_event_fn fn, void *ctx)
+static void rb_publish(struct rb_ring *r, uint64_t pos, struct wd_ring_take *t)
 {
-	struct wd_ring *r = calloc(1, sizeof(*r));
-	int err;
-
-	if (!r)
-		return wd_err(-ENOMEM, "ring buffer: out of memory");
-	r->ev = ev;
-	r->kind = WD_RING_BPF;
-	r->fn = fn;
-	r->ctx = ctx;
-	r->cpu = -1;
-	r->map_fd = -1;
-	r->fd = fcntl(map_fd, F_DUPFD_CLOEXEC, 0);
-	if (r->fd < 0) {
-		err = wd_err(-errno, "ring buffer: dup of map fd %d: %s", map_fd, strerror(errno));
-		free(r);
-		return err;
-	}
-	err = rb_map(r, max_entries);
-	if (!err)
-		err = wd_events_add_ring(ev, r);
-	if (err)
-		wd_ringbuf_free(r);
-	return err;
+	if (pos == r->published)
+		return;
+	__atomic_store_n(r->consumer_pos, pos, __ATOMIC_RELEASE);
+	r->published = pos;
+	if (t)
+		t->publishes++;
 }
 
-void wd_ringbuf_free(struct wd_ring *r)
+/* Publish everything, then decide whether the ring is empty.  The kernel's
+ * commit writes the record header (xchg, a full barrier) and then reads the
+ * consumer position to decide on a wake-up; here the store of the consumer
+ * position is followed by a full barrier and a read of the producer
+ * position.  So either this read sees the new record, or the kernel sees our
+ * position equal to the record's and wakes us: sleeping afterwards cannot
+ * miss it.  A release store alone would let the read pass the store (x86
+ * reorders store->load).  A record still BUSY at `cons` reads as not empty:
+ * the owner then polls on a timer instead of trusting a wake-up. */
+static bool rb_settle(struct wd_ring *base)
 {
-	if (r->base)
-		munmap(r->base, r->base_len);
-	if (r->base2)
-		munmap(r->base2, r->base2_len);
-	if (r->fd >= 0)
-		close(r->fd);
-	free(r);
+	struct rb_ring *r = rb_of(base);
+
+	__atomic_store_n(r->consumer_pos, r->cons, __ATOMIC_RELEASE);
+	r->published = r->cons;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return __atomic_load_n(r->producer_pos, __ATOMIC_ACQUIRE) == r->cons;
+}
+
+static void rb_latency(const struct wd_ring_sink *s, const uint8_t *rec, uint32_t len,
+		       uint64_t *now, unsigned int *since_clock)
+{
+	uint64_t stamp;
+
+	if (len < s->ts_offset + sizeof(stamp))
+		return;
+	/* one clock read per 64 records: a batch is handed over in microseconds */
+	if ((*since_clock)++ % 64 == 0)
+		*now = wd_mono_ns();
+	memcpy(&stamp, rec + s->ts_offset, sizeof(stamp));
+	wd_lat_add(s->lat, stamp, *now);
 }
 
 /* Hand the records in [*cons, prod) to the callback, skipping discarded ones;
- * stops early at a record still being written (BUSY).  Returns the number
- * handed over, or the callback's negative errno (its record is consumed). */
-static int rb_batch(struct wd_ring *r, uint64_t *cons, uint64_t prod)
+ * stops early at a record still being written (BUSY).  *last: where the last
+ * record passed starts.  Returns 0 or the callback's negative errno (its
+ * record is consumed). */
+static int rb_batch(struct rb_ring *r, uint64_t *cons, uint64_t prod, uint64_t *last,
+		    struct wd_ring_take *t)
 {
-	int n = 0;
+	const struct wd_ring_sink *s = &r->base.sink;
+	uint64_t now = 0;
+	unsigned int since_clock = 0;
 
 	while (*cons < prod) {
 		const uint32_t *hdr = (const uint32_t *)(r->data + (*cons & r->mask));
@@ -112,60 +144,108 @@ static int rb_batch(struct wd_ring *r, uint64_t *cons, uint64_t prod)
 
 		if (len & BPF_RINGBUF_BUSY_BIT)
 			break;
+		*last = *cons;
 		*cons += (BPF_RINGBUF_HDR_SZ + (len & ~BPF_RINGBUF_DISCARD_BIT) + 7) & ~7ull;
 		if (len & BPF_RINGBUF_DISCARD_BIT)
 			continue;
-		int err = r->fn(r->ctx, -1, hdr + 2, len);
+		if (s->lat)
+			rb_latency(s, (const uint8_t *)(hdr + 2), len, &now, &since_clock);
+		t->records++;
+		int err = s->fn(s->ctx, -1, hdr + 2, len);
 		if (err < 0)
 			return err;
-		n++;
 	}
-	return n;
+	return 0;
 }
 
-/* Publish the consumer position, then decide whether the ring is empty.
- * The kernel's commit writes the record header (xchg, a full barrier) and
- * then reads the consumer position to decide on a wake-up; here the store
- * of the consumer position is followed by a full barrier and a read of the
- * producer position.  So either this read sees the new record, or the
- * kernel sees our position equal to the record's and wakes us: sleeping
- * afterwards cannot miss it.  A release store alone would let the read pass
- * the store (x86 reorders store->load). */
-static bool rb_settled(struct wd_ring *r, uint64_t cons)
+/* Where to publish after handing [start, cons) over. */
+static uint64_t rb_publish_pos(const struct rb_ring *r, bool hold_back, uint64_t start,
+			       uint64_t last)
 {
-	__atomic_store_n(r->consumer_pos, cons, __ATOMIC_RELEASE);
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	return __atomic_load_n(r->producer_pos, __ATOMIC_ACQUIRE) == cons;
+	if (!hold_back)
+		return r->cons;
+	if (r->cons == start)           /* nothing new: keep what is published */
+		return r->published;
+	if (r->cons - last > (r->mask + 1) / HOLD_BACK_MAX_SHARE)
+		return r->cons;
+	return last;
 }
 
-int wd_ringbuf_consume(struct wd_ring *r)
+static int rb_consume(struct wd_ring *base, bool hold_back, struct wd_ring_take *t)
 {
-	uint64_t cons = *r->consumer_pos, start = cons, prod;
-	int total = 0;
+	struct rb_ring *r = rb_of(base);
+	uint64_t cons = r->cons, start = cons, last = cons, prod;
+	int err = 0;
 
+	prod = __atomic_load_n(r->producer_pos, __ATOMIC_ACQUIRE);
+	t->pending = prod - cons;
 	/* At most one ring's worth per call, so that a producer faster than
-	 * the callback cannot keep a poll from returning; what is left is
-	 * taken by the next poll without sleeping. */
-	while (cons - start <= r->mask) {
+	 * the callback cannot keep a poll from returning. */
+	while (cons - start <= r->mask && prod != cons) {
+		err = rb_batch(r, &cons, prod, &last, t);
+		r->cons = cons;
+		if (err || cons != prod)        /* callback error, or BUSY */
+			break;
+		if (!hold_back && rb_settle(base)) {
+			t->publishes++;
+			break;
+		}
 		prod = __atomic_load_n(r->producer_pos, __ATOMIC_ACQUIRE);
-		if (prod == cons)
-			break;
-		int n = rb_batch(r, &cons, prod);
-		r->ev->st.batches++;
-		if (n < 0) {
-			__atomic_store_n(r->consumer_pos, cons, __ATOMIC_RELEASE);
-			return n;
-		}
-		total += n;
-		if (cons != prod) {
-			/* a record still being written: publish what we have;
-			 * its commit wakes us (the position now points at it). */
-			rb_settled(r, cons);
-			break;
-		}
-		if (rb_settled(r, cons))
-			break;
 	}
-	r->ev->st.records += total;
-	return total;
+	rb_publish(r, rb_publish_pos(r, hold_back, start, last), t);
+	return err;
+}
+
+static void rb_free(struct wd_ring *base)
+{
+	struct rb_ring *r = rb_of(base);
+
+	if (!r)
+		return;
+	/* publish the final position: a held-back record must not stay pinned
+	 * for the next consumer of this map */
+	if (r->page0 && r->cons != r->published)
+		__atomic_store_n(r->consumer_pos, r->cons, __ATOMIC_RELEASE);
+	if (r->page0)
+		munmap(r->page0, (size_t)sysconf(_SC_PAGESIZE));
+	if (r->pages)
+		munmap(r->pages, r->pages_len);
+	if (r->base.fd >= 0)
+		close(r->base.fd);
+	free(r);
+}
+
+static const struct wd_ring_ops rb_ops = {
+	.consume = rb_consume,
+	.settle = rb_settle,
+	.free = rb_free,
+};
+
+int wd_ringbuf_open(int map_fd, uint32_t max_entries, const struct wd_ring_params *p,
+		    struct wd_ring **out)
+{
+	struct rb_ring *r = calloc(1, sizeof(*r));
+	int err;
+
+	*out = NULL;
+	if (!r)
+		return wd_err(-ENOMEM, "ring buffer: out of memory");
+	r->base.ops = &rb_ops;
+	r->base.sink = p->sink;
+	r->base.cpu = -1;
+	r->base.size = max_entries;
+	r->base.wakes_when_empty = true;
+	r->base.fd = fcntl(map_fd, F_DUPFD_CLOEXEC, 0);
+	if (r->base.fd < 0) {
+		err = wd_err(-errno, "ring buffer: dup of map fd %d: %s", map_fd, strerror(errno));
+		free(r);
+		return err;
+	}
+	err = rb_map(r, max_entries);
+	if (err) {
+		rb_free(&r->base);
+		return err;
+	}
+	*out = &r->base;
+	return 0;
 }

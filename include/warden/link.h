@@ -20,7 +20,8 @@
 extern "C" {
 #endif
 
-/* Attach by section name (kprobe/..., tracepoint/..., tp_btf/..., xdp needs
+/* Attach by section name (kprobe/..., tracepoint/..., tp_btf/...,
+ * usdt/<path>:<provider>:<name>, xdp needs
  * an interface so it fails here with a hint, ...).  NULL + errno on failure,
  * the cause in wd_errmsg(). */
 struct wd_link *wd_prog_attach(struct wd_prog *prog);
@@ -48,6 +49,24 @@ struct wd_uprobe_opts {
 };
 struct wd_link *wd_prog_attach_uprobe(struct wd_prog *prog, const char *binary,
 				      const struct wd_uprobe_opts *opts);
+
+/* USDT probe provider:name (<sys/sdt.h>) in an executable or shared library,
+ * for a program written with libbpf's <bpf/usdt.bpf.h> (SEC("usdt"),
+ * BPF_USDT, bpf_usdt_arg, bpf_usdt_cookie): a uprobe on every site of the
+ * probe, the argument specs in the object's __bpf_usdt_specs map, the
+ * semaphore counted while attached.  pid: one process, -1 every process,
+ * 0 this one.  Without BPF cookies (before 5.15) a PIE binary or a shared
+ * library needs a pid. */
+struct wd_usdt_opts {
+	size_t sz;
+	uint64_t cookie;        /* what bpf_usdt_cookie() returns */
+	bool force_legacy;      /* uprobe_events even when the uprobe PMU exists */
+	bool sema_by_mem;       /* count the semaphore through /proc/PID/mem (needs a pid)
+				 * even where the kernel counts it (ref_ctr_offset, 4.20) */
+};
+struct wd_link *wd_prog_attach_usdt(struct wd_prog *prog, const char *binary, pid_t pid,
+				    const char *provider, const char *name,
+				    const struct wd_usdt_opts *opts);
 
 struct wd_link *wd_prog_attach_tracepoint(struct wd_prog *prog, const char *category,
 					  const char *name);

@@ -2,7 +2,8 @@
 /*
  * wd_prog_attach(): attach by section name.  The section table
  * (lib/section.c) gives the attach kind; the text after "prefix/" is the
- * target.  Families that need something a section cannot say (an
+ * target (usdt/... rows share the uprobe kind and are told apart by
+ * prefix).  Families that need something a section cannot say (an
  * interface, a cgroup, a perf event) fail with the API to call instead.
  */
 #include <errno.h>
@@ -84,6 +85,30 @@ static struct wd_link *auto_uprobe(struct wd_prog *prog, const char *target, boo
 	return wd_prog_attach_uprobe(prog, path, &o);
 }
 
+static bool is_usdt(const struct wd_prog *prog)
+{
+	return !strcmp(prog->def->prefix, "usdt") || !strcmp(prog->def->prefix, "usdt.s");
+}
+
+/* "<path>:<provider>:<name>", every process (the path may hold ':': the
+ * last two separate provider and name). */
+static struct wd_link *auto_usdt(struct wd_prog *prog, const char *target)
+{
+	char path[4096], provider[128];
+	const char *name = strrchr(target, ':');
+	const char *prov = name ? memrchr(target, ':', (size_t)(name - target)) : NULL;
+	if (!prov || prov == target || (size_t)(prov - target) >= sizeof(path) ||
+	    (size_t)(name - prov - 1) >= sizeof(provider) || name == prov + 1 || !name[1])
+		return wd_attach_fail(wd_err(-EINVAL, "attach '%s': section '%s' should be "
+					     "'usdt/<path>:<provider>:<name>', or call "
+					     "wd_prog_attach_usdt()", prog->name, prog->sec_name));
+	memcpy(path, target, (size_t)(prov - target));
+	path[prov - target] = '\0';
+	memcpy(provider, prov + 1, (size_t)(name - prov - 1));
+	provider[name - prov - 1] = '\0';
+	return wd_prog_attach_usdt(prog, path, -1, provider, name + 1, NULL);
+}
+
 static struct wd_link *needs_api(struct wd_prog *prog, const char *what, const char *api)
 {
 	return wd_attach_fail(wd_err(-EINVAL, "attach '%s': section '%s' needs %s: call %s",
@@ -105,7 +130,8 @@ struct wd_link *wd_prog_attach(struct wd_prog *prog)
 	case WD_ATTACH_KRETPROBE:      return auto_kprobe(prog, t, true);
 	case WD_ATTACH_KPROBE_MULTI:
 	case WD_ATTACH_KRETPROBE_MULTI: return wd_attach_kprobe_multi(prog, t);
-	case WD_ATTACH_UPROBE:         return auto_uprobe(prog, t, false);
+	case WD_ATTACH_UPROBE:
+		return is_usdt(prog) ? auto_usdt(prog, t) : auto_uprobe(prog, t, false);
 	case WD_ATTACH_URETPROBE:      return auto_uprobe(prog, t, true);
 	case WD_ATTACH_TRACEPOINT:     return auto_tracepoint(prog, t);
 	case WD_ATTACH_RAW_TP:         return wd_prog_attach_raw_tracepoint(prog, t);

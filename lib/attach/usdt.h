@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * USDT (SystemTap SDT probes, <sys/sdt.h>): what lib/attach/usdt.c needs from
+ * a binary's .note.stapsdt notes (usdt_notes.c) and from the argument specs
+ * in them (usdt_spec.c).  The spec layout is the one usdt.bpf.h (libbpf-dev)
+ * reads from its __bpf_usdt_specs map; the note format is documented at
+ * https://sourceware.org/systemtap/wiki/UserSpaceProbeImplementation
+ */
+#ifndef WARDEN_USDT_H
+#define WARDEN_USDT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define WD_USDT_MAX_ARGS 12      /* BPF_USDT_MAX_ARG_CNT of usdt.bpf.h */
+
+/* enum __bpf_usdt_arg_type of usdt.bpf.h */
+enum wd_usdt_arg_type {
+	WD_USDT_ARG_CONST,       /* "-4@$5": the value is val_off */
+	WD_USDT_ARG_REG,         /* "8@%rax": pt_regs at reg_off */
+	WD_USDT_ARG_REG_DEREF,   /* "-4@-20(%rbp)": user memory at reg + val_off */
+	WD_USDT_ARG_SIB,         /* "1@-96(%rbp,%rax,8)": libbpf 1.7's usdt.bpf.h only */
+};
+
+/* struct __bpf_usdt_arg_spec of usdt.bpf.h (16 bytes on 64-bit) */
+struct wd_usdt_arg {
+	uint64_t val_off;
+	uint32_t arg_type;       /* enum wd_usdt_arg_type */
+	int16_t reg_off;         /* offsetof(struct pt_regs, <reg>) */
+	uint8_t arg_signed;
+	int8_t arg_bitshift;     /* 64 - 8 * size */
+};
+
+/* struct __bpf_usdt_spec of usdt.bpf.h: the value of __bpf_usdt_specs */
+struct wd_usdt_spec {
+	struct wd_usdt_arg args[WD_USDT_MAX_ARGS];
+	uint64_t usdt_cookie;
+	int16_t arg_cnt;
+};
+
+/* Parse one note's argument string ("-4@%edi 8@-8(%rbp) -2@$-7") into
+ * spec (x86-64 register names).  0, or -EINVAL/-E2BIG/-EOPNOTSUPP with the
+ * argument named. */
+int wd_usdt_parse_args(const char *args, struct wd_usdt_spec *spec);
+
+/* One probe site of provider:name in a binary. */
+struct wd_usdt_site {
+	uint64_t vaddr;          /* link-time address, prelink-adjusted */
+	uint64_t file_off;       /* of the nop: what a uprobe takes */
+	uint64_t sema_off;       /* file offset of the semaphore, 0 none */
+	uint64_t abs_ip;         /* address in the traced process (ip map), 0 unknown */
+	char *args;              /* argument string of the note */
+};
+
+struct wd_usdt_sites {
+	struct wd_usdt_site *v;
+	size_t n;
+	bool is_dyn;             /* ET_DYN: PIE or shared library */
+};
+
+/* Every site of provider:name in the ELF file `path`.  -ENOENT when there is
+ * none (the message names the probes the binary does have). */
+int wd_usdt_find_sites(const char *path, const char *provider, const char *name,
+		       struct wd_usdt_sites *out);
+void wd_usdt_sites_free(struct wd_usdt_sites *s);
+
+/* Address in process pid of file offset `off` of `path`, from
+ * /proc/PID/maps (the mapping of that file that covers the offset).
+ * `exec`: only executable mappings. */
+int wd_usdt_proc_addr(pid_t pid, const char *path, uint64_t off, bool exec, uint64_t *addr);
+
+#endif

@@ -46,16 +46,26 @@ BPF_CFLAGS := -target bpf -g -O2 -I/usr/include/$(shell $(CC) -dumpmachine) -D__
 .PHONY: all clean check demo matrix deps test-deps bench asan clang-check
 all: $(O)/libwarden.a $(O)/libwarden.so $(O)/warden $(O)/tests/warden-test $(TBPF_OBJ) $(ABPF_OBJ)
 
-HDRS := $(wildcard include/warden/*.h) $(shell find lib -name '*.h') $(wildcard diag/*.h agent/*.h fleet/*.h cli/*.h tests/*.h)
-$(O)/%.o: %.c $(HDRS)
+# Each object depends on the headers it includes (-MMD), nothing more.
+$(O)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(WFLAGS) $(CFLAGS) $(SAN) $(CPPFLAGS) -fPIC -c $< -o $@
+	$(CC) $(WFLAGS) $(CFLAGS) $(SAN) $(CPPFLAGS) -MMD -MP -fPIC -c $< -o $@
+-include $(shell find $(O) -name '*.d' 2>/dev/null)
 
 $(O)/libwarden.a: $(LIB_OBJ)
 	ar rcs $@ $^
 
-$(O)/libwarden.so: $(LIB_OBJ)
-	$(CC) -shared $(SAN) -o $@ $^ $(LDLIBS)
+# libwarden.so exports the public API and nothing else: the functions
+# include/warden/*.h declare (less libdiag's doctor.h and tailcalls.h), as
+# a linker version script made from the headers themselves.
+LIB_HDRS := $(filter-out include/warden/doctor.h include/warden/tailcalls.h,$(wildcard include/warden/*.h))
+$(O)/libwarden.map: $(LIB_HDRS) scripts/public-symbols.sh
+	@mkdir -p $(dir $@)
+	{ echo '{ global:'; CC=$(CC) ./scripts/public-symbols.sh $(LIB_HDRS) | sed 's/.*/\t&;/'; \
+	  echo 'local: *; };'; } > $@.tmp && mv $@.tmp $@
+
+$(O)/libwarden.so: $(LIB_OBJ) $(O)/libwarden.map
+	$(CC) -shared $(SAN) -Wl,--version-script=$(O)/libwarden.map -o $@ $(LIB_OBJ) $(LDLIBS)
 
 $(O)/libdiag.a: $(DIAG_OBJ)
 	@mkdir -p $(dir $@)

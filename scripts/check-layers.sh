@@ -9,9 +9,10 @@
 #              higher one is seen even without an include.
 # Fails, naming each pair, on an arrow from a folder to one it may not use
 # (see ALLOWED) and on any circle between files (tsort).  `make check` runs it.
+# BUILD_DIR "-" reads includes only; LAYERS_ROOT checks another tree (tests).
 set -uo pipefail
 O=${1:-build}
-cd "$(dirname "$0")/.."
+cd "${LAYERS_ROOT:-$(dirname "$0")/..}"
 
 # What each folder may use besides itself.  include/warden is the public API:
 # everything above lib/ sees libwarden through it alone.  bpf/include holds
@@ -71,7 +72,9 @@ for f in $sources; do
 done
 
 # Calls: symbol -> defining unit, then each unit's undefined symbols.
-if [ -d "$O" ]; then
+if [ "$O" = - ]; then
+	:
+elif [ -d "$O" ]; then
 	defs=$(mktemp); uses=$(mktemp)
 	for obj in $(find "$O"/lib "$O"/diag "$O"/agent "$O"/fleet "$O"/cli -name '*.o' 2>/dev/null | grep -v -e /asan/ -e /clang/); do
 		unit=${obj#"$O"/}; unit=${unit%.o}

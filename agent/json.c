@@ -454,7 +454,6 @@ const char *wd_json_event_type(const struct wd_event *ev)
 		return "[\"deletion\"]";
 	case WD_EV_FILE_LINK:
 	case WD_EV_FILE_SYMLINK:
-	case WD_EV_MEMFD:
 		return "[\"creation\"]";
 	case WD_EV_NET_CONNECT:
 	case WD_EV_NET_ACCEPT:
@@ -467,6 +466,7 @@ const char *wd_json_event_type(const struct wd_event *ev)
 	case WD_EV_NET_BIND:
 	case WD_EV_BPF_PROG:
 	case WD_EV_BPF_MAP:
+	case WD_EV_MEMFD:          /* category process: no "creation" there */
 	case WD_EV_STATS:
 		return "[\"info\"]";
 	case WD_EV_CRED:

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * warden tailcalls [--json]: the six tail-call kernel bugs of seed 001 on
+ * warden tailcalls [--json]: the six tail-call kernel bugs that tailcall-issues lists, on
  * this kernel (lib/tailcall_detect.c does the probing).
  */
 #include <stdio.h>
 #include <string.h>
 #include <sys/utsname.h>
 #include "cli.h"
+#include "json.h"
 #include "warden/tailcalls.h"
 
 static const char tailcalls_usage[] =
@@ -25,54 +26,32 @@ static const char tailcalls_usage[] =
 	"Exit status: 0 the detection ran (whatever the states), 1 it could not\n"
 	"run, 2 usage error.\n";
 
-static void json_str(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if (ch == '"' || ch == '\\')
-			printf("\\%c", ch);
-		else if (ch == '\n')
-			printf("\\n");
-		else if (ch < 0x20)
-			printf("\\u%04x", ch);
-		else
-			putchar(ch);
-	}
-	putchar('"');
-}
-
-static void json_kv(const char *k, const char *v, bool comma)
-{
-	printf("\"%s\": ", k);
-	if (v)
-		json_str(v);
-	else
-		printf("null");
-	printf("%s", comma ? ", " : "");
-}
-
 static void print_json(const struct utsname *u, const struct wd_tc_result *res)
 {
-	printf("{");
-	json_kv("kernel", u->release, true);
-	json_kv("arch", u->machine, true);
-	printf("\"issues\": [");
+	struct json j;
+
+	json_begin(&j, stdout);
+	json_kv_str(&j, "kernel", u->release);
+	json_kv_str(&j, "arch", u->machine);
+	json_key(&j, "issues");
+	json_arr_open(&j);
 	for (int i = 0; i < WD_TC__COUNT; i++) {
 		const struct wd_tc_issue_info *in = wd_tc_issue_info(i);
-		printf("%s\n  {\"id\": %d, ", i ? "," : "", i + 1);
-		json_kv("key", in->key, true);
-		json_kv("issue", in->name, true);
-		json_kv("commit", in->commit, true);
-		json_kv("title", in->title, true);
-		json_kv("since", in->since, true);
-		json_kv("fixed_in", in->fixed_in, true);
-		json_kv("state", wd_tc_state_name(res[i].state), true);
-		json_kv("evidence", res[i].evidence, true);
-		json_kv("note", in->note, false);
-		printf("}");
+		json_obj_open(&j);
+		json_kv_i64(&j, "id", i + 1);
+		json_kv_str(&j, "key", in->key);
+		json_kv_str(&j, "issue", in->name);
+		json_kv_str(&j, "commit", in->commit);
+		json_kv_str(&j, "title", in->title);
+		json_kv_str(&j, "since", in->since);
+		json_kv_str(&j, "fixed_in", in->fixed_in);
+		json_kv_str(&j, "state", wd_tc_state_name(res[i].state));
+		json_kv_str(&j, "evidence", res[i].evidence);
+		json_kv_str(&j, "note", in->note);
+		json_obj_close(&j);
 	}
-	printf("\n]}\n");
+	json_arr_close(&j);
+	json_end(&j);
 }
 
 static void print_text(const struct utsname *u, const struct wd_tc_result *res)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * The six tail-call kernel bugs of seed 001, detected by probing.
+ * The six tail-call kernel bugs listed by the tailcall-issues detector (github.com/Asphaltt/tailcall-issues), detected by probing.
  *
  * Programs are built here from raw instructions with a hand-made BTF blob
  * (no object file to ship with the CLI).  Nothing is ever run: issues 1, 5
@@ -39,7 +39,7 @@ static const struct wd_tc_issue_info issues[WD_TC__COUNT] = {
 		"invalid_tailcallee", "invalid tailcallee (freplace prog of another "
 		"program type accepted as tail callee)", "1c123c567fb1",
 		"bpf: Resolve fext program type when checking map compatibility", "5.6", "6.2",
-		"seed 001 names 4a9c7bbe2ed4 (also 6.2, resolve_prog_type for EXT only); "
+		"tailcall-issues names 4a9c7bbe2ed4 (also 6.2, resolve_prog_type for EXT only); "
 		"the map-compatibility change probed here is 1c123c567fb1" },
 	[WD_TC_TCC_OFFSET] = {
 		"tcc_offset", "invalid loading offset of tail_call_cnt for bpf2bpf",

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Crash safety (seed 000, "Don't Panic"): a child that attached a legacy
+ * Crash safety (leaked legacy probes after SIGKILL: libbpf #317, cilium/ebpf #284, tracee #447): a child that attached a legacy
  * uprobe, a tracepoint and a pinned map is SIGKILLed; the sweep (library and
  * `warden cleanup`) must leave what a clean run leaves, never touching the
  * entries of a live owner.  Compared by listing uprobe_events, BPF links
@@ -276,7 +276,7 @@ static void warden_cleanup_cli_lists_then_removes_only_dead_entries(void **state
 	world_fini(&w);
 }
 
-/* Seed 000: a leaked legacy entry plus a restart must not deliver an event
+/* tracee #447: a leaked legacy entry plus a restart must not deliver an event
  * twice, and the restart removes the leak before adding its own. */
 static void restart_after_crash_counts_each_call_once(void **state)
 {

@@ -461,7 +461,7 @@ static void double_load_is_refused(void **state)
 	wd_object_close(obj);
 }
 
-/* ---- RHEL/CentOS 7 played through the syscall seam (seed 003) -------------- */
+/* ---- RHEL/CentOS 7 played through the syscall seam (libbpf #230, #320) -------------- */
 
 static void rhel7_loads_tracing_programs_and_refuses_the_rest(void **state)
 {

@@ -237,7 +237,7 @@ static void rhel7_refuses_every_non_tracing_program_type(void **state)
 	assert_int_equal(wd_probe_prog_type(BPF_PROG_TYPE_PERF_EVENT), 1);
 }
 
-/* Seed 003: libbpf decided "no BPF at all" from a SOCKET_FILTER load. */
+/* libbpf PRs #230 and #320: libbpf decided "no BPF at all" from a SOCKET_FILTER load. */
 static void rhel7_generic_and_helper_probes_do_not_depend_on_socket_filter(void **state)
 {
 	(void)state;

@@ -2,7 +2,7 @@
 /*
  * warden tailcalls: the x86-64 JIT pattern decoders on hand-written byte
  * sequences (buggy and fixed layouts, from the fix commits' diffs), the
- * detection on the running kernel (consistency, printed next to seed 001's
+ * detection on the running kernel (consistency, printed next to tailcall-issues'
  * fix versions for the matrix logs), and the CLI's text and JSON output.
  */
 #include <ctype.h>
@@ -209,7 +209,7 @@ static void tailcall_detection_on_this_kernel_is_consistent(void **state)
 		int newer = release_cmp(u.release, in->fixed_in) >= 0;
 		assert_in_range(res[i].state, WD_TC_FIXED, WD_TC_CANNOT_DETECT);
 		assert_true(res[i].evidence[0] != '\0');
-		printf("  %d %-14s %-13s seed 001: fixed in %-5s -> expected %-22s | %s\n", i + 1,
+		printf("  %d %-14s %-13s tailcall-issues: fixed in %-5s -> expected %-22s | %s\n", i + 1,
 		       in->commit, wd_tc_state_name(res[i].state), in->fixed_in,
 		       emulated ? "(emulated kernel)" : newer ? "fixed/not exists" :
 		       "not fixed (or backport)", res[i].evidence);
@@ -315,7 +315,7 @@ static void tailcall_cli_json_parses(void **state)
 	assert_int_equal(wd_test_run(cmd, &out), 0);
 	assert_true(json_valid(out));
 	int n = 0;
-	for (const char *p = out; (p = strstr(p, "\"state\": \"")); p++)
+	for (const char *p = out; (p = strstr(p, "\"state\":\"")); p++)
 		n++;
 	assert_int_equal(n, WD_TC__COUNT);
 	free(out);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * Runtime offsets: the fallback for kernels whose programs cannot use CO-RE
- * (seed 000).  User space computes struct member offsets from whatever BTF
+ * (as Red Canary's sensor does, "Every Boring Problem Found in eBPF", 2022).  User space computes struct member offsets from whatever BTF
  * describes the target kernel (its /sys/kernel/btf/vmlinux, or a file: raw
  * BTF, a vmlinux with .BTF, a BTFHub file) and publishes them in a hash map
  * keyed by wd_offsets_key("struct->field"); the program reads them with

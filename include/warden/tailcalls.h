@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Tail-call kernel bugs (seed 001): is each of the six present on the running
- * kernel?  Decided by probing the kernel's behaviour (what prog_array updates
+ * Tail-call kernel bugs, as github.com/Asphaltt/tailcall-issues lists them:
+ * is each of the six present on the running kernel?  Decided by probing the kernel's behaviour (what prog_array updates
  * and the verifier accept) and by reading its x86-64 JIT output (prologue,
  * bpf2bpf call sites, the fentry trampoline), never by version number.
  * Nothing here runs a BPF program, and the one bug that can panic the host

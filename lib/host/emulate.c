@@ -4,7 +4,7 @@
  *
  * The "rhel7" model: RHEL/CentOS 7.6+ (3.10 with BPF back-ported from the
  * 4.18 era, "enabled only for tracing purposes" per the RHEL 7.6 release
- * notes; seed 003):
+ * notes; libbpf PRs #230 and #320, where its SOCKET_FILTER probe met EINVAL):
  *   BPF_PROG_LOAD   types other than KPROBE, TRACEPOINT, PERF_EVENT: EINVAL
  *                   (the RHEL-only check at the top of bpf_prog_load());
  *                   prog_btf_fd set: EINVAL (no BTF);

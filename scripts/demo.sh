@@ -1,38 +1,131 @@
 #!/bin/bash
-# scripts/demo.sh [BUILD_DIR]: `make demo`.  Runs the bundled exec tracer for
-# a few seconds while a background loop starts a few programs, so the live
-# events show.  Needs root (or CAP_BPF + CAP_PERFMON).
+# scripts/demo.sh [BUILD_DIR]: `make demo`.
+#
+# Runs the agent (`warden run --format text`) for a few seconds, filtered to
+# this script's own process tree (--pid-tree) so that a busy host does not
+# bury the demo's events, while the script execs a few programs, writes,
+# renames and removes a file and connects to 127.0.0.1; then stops the agent
+# with SIGINT, which prints the summary (events received and dropped per
+# kind).  Where the agent is not built (no bpf/agent.o), it falls back to the
+# bundled exec tracer (`warden trace-exec`).  Needs root (or CAP_BPF +
+# CAP_PERFMON).
 set -uo pipefail
 O=${1:-build}
 cd "$(dirname "$0")/.."
 WARDEN=$O/warden
 DURATION=${DEMO_DURATION:-5}
 
-if [ ! -x "$WARDEN" ] || [ ! -f "$O/bpf/execsnoop.o" ]; then
-	echo "demo: $WARDEN or $O/bpf/execsnoop.o missing: run 'make O=$O all' first" >&2
+if [ ! -x "$WARDEN" ]; then
+	echo "demo: $WARDEN missing: run 'make O=$O all' first" >&2
 	exit 1
 fi
 if [ "$(id -u)" != 0 ]; then
-	echo "demo: tracing needs root: run 'sudo make demo'" >&2
+	echo "demo: tracing needs root: run 'make demo' as root (or with sudo)" >&2
 	exit 1
 fi
 
-echo "demo: tracing every exec on this machine for ${DURATION}s (warden trace-exec)"
-echo "demo: a background loop runs /bin/true, ls and uname once per 0.3 s"
-echo
-(
-	sleep 0.5
-	end=$((SECONDS + DURATION - 1))
-	while [ $SECONDS -lt $end ]; do
-		/bin/true
-		ls / >/dev/null
-		uname -r >/dev/null
-		sleep 0.3
+# A connection to 127.0.0.1: to a listener of our own where python3 is
+# there (connect + accept + close), else to a closed port (a connect that
+# is refused is still a connect).
+connect_local() {
+	local port=47913
+	if command -v python3 >/dev/null; then
+		python3 - "$port" <<'EOF' &
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(1); s.settimeout(3)
+try:
+    c, _ = s.accept(); c.sendall(b"hello from the demo listener\n"); c.close()
+except OSError:
+    pass
+EOF
+		sleep 0.5
+	fi
+	(exec 3<>"/dev/tcp/127.0.0.1/$port" && head -c 64 <&3 >/dev/null) 2>/dev/null
+	wait 2>/dev/null
+}
+
+workload() {
+	local dir
+	dir=$(mktemp -d /tmp/warden-demo.XXXXXX)
+	echo "demo: exec /bin/true, uname -r and ls $dir"
+	/bin/true
+	uname -r >/dev/null
+	ls "$dir" >/dev/null
+	echo "demo: write $dir/hello.txt, rename it, chmod it, remove it"
+	echo "hello" >"$dir/hello.txt"
+	mv "$dir/hello.txt" "$dir/renamed.txt"
+	chmod 600 "$dir/renamed.txt"
+	rm -f "$dir/renamed.txt"
+	echo "demo: connect to 127.0.0.1"
+	connect_local
+	rmdir "$dir"
+}
+
+agent_demo() {
+	local stats pid status
+	stats=$(mktemp /tmp/warden-demo-stats.XXXXXX)
+	rm -f "$stats"
+	echo "demo: warden run --format text --pid-tree $$ (this script and its children)"
+	echo
+	"$WARDEN" run --config /dev/null --format text --pid-tree $$ --stats-interval 0 \
+		--stats-file "$stats" --duration $((DURATION + 10)) &
+	pid=$!
+	# attached once the stats file appears (written from the event loop)
+	for _ in $(seq 100); do
+		[ -e "$stats" ] && break
+		kill -0 $pid 2>/dev/null || break
+		sleep 0.1
 	done
-) &
-gen=$!
-"$WARDEN" trace-exec --duration "$DURATION"
-status=$?
-kill "$gen" 2>/dev/null
-wait "$gen" 2>/dev/null
-exit $status
+	if ! kill -0 $pid 2>/dev/null; then
+		wait $pid
+		echo "demo: warden run stopped early (see above)" >&2
+		rm -f "$stats"
+		return 1
+	fi
+	sleep 0.2
+	workload
+	sleep "$(awk "BEGIN { print ($DURATION > 3) ? $DURATION - 3 : 0.5 }")"
+	sleep 0.3   # one more drain (latency 100 ms)
+	kill -INT $pid
+	wait $pid
+	status=$?
+	rm -f "$stats"
+	return $status
+}
+
+trace_exec_demo() {
+	echo "demo: the agent is not built ($O/bpf/agent.o); the exec tracer instead"
+	echo "demo: tracing every exec on this machine for ${DURATION}s (warden trace-exec)"
+	echo "demo: a background loop runs /bin/true, ls and uname once per 0.3 s"
+	echo
+	(
+		sleep 0.5
+		end=$((SECONDS + DURATION - 1))
+		while [ $SECONDS -lt $end ]; do
+			/bin/true
+			ls / >/dev/null
+			uname -r >/dev/null
+			sleep 0.3
+		done
+	) &
+	local gen=$!
+	"$WARDEN" trace-exec --duration "$DURATION"
+	local status=$?
+	kill "$gen" 2>/dev/null
+	wait "$gen" 2>/dev/null
+	return $status
+}
+
+# a build without the agent engine says so (and --explain shows the variant
+# table where it has one)
+explain=$("$WARDEN" run --config /dev/null --explain 2>&1 >/dev/null)
+if [ -f "$O/bpf/agent.o" ] && [[ $explain != *"no agent engine"* ]] && [[ $explain != *"unknown command"* ]]; then
+	agent_demo
+else
+	if [ ! -f "$O/bpf/execsnoop.o" ]; then
+		echo "demo: $O/bpf/execsnoop.o missing: run 'make O=$O all' first" >&2
+		exit 1
+	fi
+	trace_exec_demo
+fi

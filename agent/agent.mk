@@ -82,3 +82,13 @@ all: $(EXAMPLES)
 $(O)/examples/%: examples/%.c $(O)/libwarden.a $(wildcard include/warden/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(WFLAGS) $(CFLAGS) $(SAN) -Iinclude -D_GNU_SOURCE -o $@ $< $(O)/libwarden.a $(LDLIBS)
+
+# bench/agent: ECS JSON events/s from synthetic events (the 1 M events/s goal)
+$(O)/bench/bench_agent_json: bench/agent/bench_json.c $(O)/libagent.a $(O)/libwarden.a
+	@mkdir -p $(dir $@)
+	$(CC) $(WFLAGS) $(CFLAGS) $(CPPFLAGS) -o $@ $< $(O)/libagent.a $(O)/libwarden.a $(LDLIBS) $(APP_LDLIBS)
+
+.PHONY: bench-agent
+bench-agent: $(O)/bench/bench_agent_json
+	$(O)/bench/bench_agent_json 2000000
+bench: bench-agent

@@ -110,8 +110,11 @@ int wd_fleet_push(struct wd_fleet *f, const struct wd_fleet_row *row)
 		pthread_mutex_unlock(&f->mu);
 		return -ENOBUFS;
 	}
-	if (!f->open_rows)
+	if (!f->open_rows) {
+		/* the writer sleeps without a deadline while nothing is open */
 		f->open_since = fleet_now_ns();
+		pthread_cond_signal(&f->writer_cv);
+	}
 	f->open_rows++;
 	f->st.rows_queued++;
 	f->st.raw_bytes += f->open.len - before;

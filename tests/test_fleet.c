@@ -333,9 +333,11 @@ static void wait_drained(struct world *w, uint64_t rows, int max_ms)
 		usleep(50000);
 	}
 	wd_fleet_get_stats(w->sink, &st);
-	fail_msg("not drained after %d ms: sent %" PRIu64 " of %" PRIu64 ", pending %" PRIu64 ", dropped %" PRIu64
+	fail_msg("not drained after %d ms: queued %" PRIu64 ", raw bytes %" PRIu64 ", batches %" PRIu64 " sent %" PRIu64 " failed, "
+		 "sent %" PRIu64 " of %" PRIu64 ", pending %" PRIu64 ", dropped %" PRIu64
 		 " (queue %" PRIu64 ", spool full %" PRIu64 ", spool error %" PRIu64 ", rejected %" PRIu64 "), last error: %s",
-		 max_ms, st.rows_sent, rows, st.rows_pending, wd_fleet_stats_dropped(&st), st.dropped_queue_full,
+		 max_ms, st.rows_queued, st.raw_bytes, st.batches_sent, st.batches_failed, st.rows_sent, rows,
+		 st.rows_pending, wd_fleet_stats_dropped(&st), st.dropped_queue_full,
 		 st.dropped_spool_full, st.dropped_spool_error, st.dropped_rejected, st.last_error);
 }
 
@@ -738,7 +740,9 @@ static void sigkill_loses_at_most_what_was_in_memory(void **state)
 	struct world *w = *state;
 	struct wd_fleet_opts o = test_opts(w);
 	struct wd_fleet_stats st;
-	o.batch_bytes = 64 << 10;
+	/* big enough that ClickHouse does not throttle the replay for too many
+	 * parts (parts_to_delay_insert), small enough to fill in the 1.5 s */
+	o.batch_bytes = 256 << 10;
 	o.batch_ms = 300;
 	srv_up(w, true);
 	struct shared *sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -759,7 +763,7 @@ static void sigkill_loses_at_most_what_was_in_memory(void **state)
 	/* the next run replays the spool */
 	open_ok(w, &o);
 	usleep(200000);
-	wait_drained(w, 0, 10000);
+	wait_drained(w, 0, 20000);
 	close_sink(w, &st);
 	uint64_t present = chnum(w, "SELECT count() FROM warden_test.events FINAL");
 	uint64_t max_seq = chnum(w, "SELECT max(seq) FROM warden_test.events");

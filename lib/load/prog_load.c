@@ -239,11 +239,16 @@ static int report_failure(struct wd_prog *p, int err)
 			 err == -EINVAL ? " with an empty verifier log (program type, attach type "
 			 "or a flag unsupported by this kernel: see 'warden doctor')" : "");
 	}
+	const char *btf = p->obj->btf_note[0] ? " (the kernel refused the object's BTF, "
+			  "which this program may need: see the warning)" : "";
+	if (!p->obj->spec->license[0] && strstr(what, "GPL"))
+		btf = "; the object has no 'license' section, so it loads as non-GPL: add "
+		      "char LICENSE[] SEC(\"license\") = \"GPL\";";
 	if (p->fail_insn >= 0)
-		return wd_err(err, "program '%s': %s at insn %d%s%s%s; run 'warden verify' for the log",
+		return wd_err(err, "program '%s': %s at insn %d%s%s%s; run 'warden verify' for the log%s",
 			      p->name, what, p->fail_insn, line ? " (" : "", line ? line : "",
-			      line ? ")" : "");
-	return wd_err(err, "program '%s': %s", p->name, what);
+			      line ? ")" : "", btf);
+	return wd_err(err, "program '%s': %s%s", p->name, what, btf);
 }
 
 int wd_prog_load(struct wd_prog *p)

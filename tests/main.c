@@ -20,7 +20,7 @@ extern const struct wd_test_set *const __stop_wd_tests[];
 int wd_test_skipped;
 const char *wd_test_current = "?";
 
-static const char *const all_groups[] = { "loader", "core", "attach", "consumers", "doctor" };
+static const char *const all_groups[] = { "loader", "core", "attach", "consumers", "doctor", "agent" };
 #define NR_GROUPS (sizeof(all_groups) / sizeof(all_groups[0]))
 
 const char *wd_test_obj(const char *name)

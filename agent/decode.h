@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Records -> struct wd_event (agent/decode.c), private to the engine. */
+#ifndef WARDEN_AGENT_DECODE_H
+#define WARDEN_AGENT_DECODE_H
+
+#include <linux/types.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include "engine.h"
+#include "event.h"
+#include "bpf/include/warden_agent.h"
+
+#define WD_PENDING_MAX 64
+
+struct wd_pending {
+	uint64_t id;             /* 0: free */
+	uint64_t born;           /* decoder tick when the first chunk came */
+	uint32_t nchunks;        /* received */
+	uint32_t contiguous;     /* bytes received from offset 0 without a hole */
+	uint32_t got;            /* bytes received in all */
+	char *buf;               /* WA_ARGS_MAX + 1 */
+};
+
+struct wd_proc_cache;
+
+struct wd_decoder {
+	wd_agent_event_fn fn;
+	void *ctx;
+	uint64_t seq;
+	int64_t boot_to_real;    /* CLOCK_REALTIME - CLOCK_BOOTTIME */
+	int64_t mono_to_real;    /* CLOCK_REALTIME - CLOCK_MONOTONIC */
+	uint64_t tick;           /* records decoded */
+	uint64_t received[WD_EV__COUNT];
+	uint64_t truncated;      /* seen by user space (chunks missing) */
+	uint64_t chunks_incomplete;
+	uint64_t output_errors;
+	uint64_t bad_records;
+	struct wd_pending pending[WD_PENDING_MAX];
+	struct wd_proc_cache *pc;
+};
+
+int wd_decoder_init(struct wd_decoder *d, wd_agent_event_fn fn, void *ctx);
+void wd_decoder_free(struct wd_decoder *d);
+/* One record from the ring/perf buffer: 0, or fn's negative return. */
+int wd_decode_record(struct wd_decoder *d, const void *data, size_t size);
+/* Count and free chunk sets that never got their event (at stop). */
+void wd_decoder_flush(struct wd_decoder *d);
+void wd_decoder_clock_sync(struct wd_decoder *d);
+
+/* agent/proc_cache.c */
+struct wd_proc_cache *wd_proc_cache_new(void);
+void wd_proc_cache_free(struct wd_proc_cache *pc);
+/* exe path of pid (started at start_ns), from the cache or /proc; NULL if unknown */
+const char *wd_proc_cache_exe(struct wd_proc_cache *pc, uint32_t pid, uint64_t start_ns);
+void wd_proc_cache_set_exe(struct wd_proc_cache *pc, uint32_t pid, uint64_t start_ns, const char *exe);
+/* container id of a cgroup (by id, resolved through pid's /proc/pid/cgroup once) */
+const char *wd_proc_cache_container(struct wd_proc_cache *pc, uint64_t cgroup_id, uint32_t pid);
+/* cwd of pid (for relative paths), into buf; NULL if unknown */
+const char *wd_proc_cwd(uint32_t pid, char *buf, size_t len);
+
+#endif

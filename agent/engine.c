@@ -1,0 +1,1099 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The agent's engine: which hook each event kind runs on, decided here by
+ * real load and attach attempts on this kernel, never by its version.
+ *
+ * Every kind has an ordered list of variants (variants_of()): raw
+ * tracepoints with CO-RE reads first where they exist, then the stable
+ * tracepoints (sched:*, sock:inet_sock_set_state, module:module_load and
+ * the syscalls:sys_enter_* / sys_exit_* pairs, which every kernel of the
+ * matrix has: kprobes are never needed).  A variant is a set of hooks, each
+ * a program of bpf/agent.o and the event it attaches to; a hook is
+ * required, optional (e.g. the failed-exec hooks), or one of a group (a
+ * syscall kind works when at least one of its syscalls attaches).
+ *
+ *   1. availability: a variant whose required events are not in tracefs,
+ *      or whose program type the kernel refuses, is out (the reason kept);
+ *   2. load: every program of every available variant is loaded at once;
+ *      when the verifier refuses one, the variants using it are out (the
+ *      verifier's line kept), and the object is loaded again without it;
+ *   3. attach: per kind, the first loaded variant whose required hooks all
+ *      attach; a hook shared by two kinds is attached once.
+ *
+ * Links are perf event fds (tracepoints) and raw tracepoint fds made here
+ * on the programs' fds, so that wd_agent_stop() can close them from several
+ * threads at once: the kernel's unregistration waits for an RCU grace
+ * period per link (~70 ms here when done one after the other); in parallel
+ * the waits overlap.
+ *
+ * Kernels without BTF run bpf/agent_legacy.o: process events from the
+ * sched tracepoints, struct offsets from the runtime-offsets map.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/bpf.h>
+#include <linux/perf_event.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+#include "decode.h"
+#include "engine.h"
+#include "warden/events.h"
+#include "warden/link.h"
+#include "warden/features.h"
+#include "warden/offsets.h"
+#include "warden/warden.h"
+
+#define MAX_HOOKS 48
+#define MAX_VARIANTS 3
+#define MAX_LINKS 256
+
+enum hook_type { H_TP, H_RAW };
+enum hook_req { R_REQ, R_OPT, R_GROUP };
+
+struct hook {
+	uint8_t type, req;
+	const char *prog;
+	char cat[16];
+	char name[48];
+};
+
+enum vstate { V_UNTRIED, V_OUT, V_LOADED, V_CHOSEN };
+
+struct variant {
+	const char *name;
+	enum vstate state;
+	char why[200];            /* why it is out */
+	int nhooks;
+	struct hook hooks[MAX_HOOKS];
+};
+
+struct kind_state {
+	bool wanted;
+	int nvariants;
+	int chosen;               /* index, -1 */
+	struct variant v[MAX_VARIANTS];
+};
+
+struct link {
+	int fd;
+	int prog_fd;
+	const struct hook *hook;
+};
+
+struct wd_agent {
+	struct wd_agent_opts opts;
+	struct wd_object *obj;
+	struct wd_events *ev;
+	int transport;
+	bool legacy;
+	char obj_path[PATH_MAX];
+	char legacy_why[240];
+	struct kind_state kinds[WD_EV__COUNT];
+	struct link links[MAX_LINKS];
+	unsigned int nlinks;
+	int cgroup_fd;
+	struct wd_decoder dec;
+	uint64_t lost_ring;
+	int64_t last_sync_ns;
+	int ncpus;
+};
+
+/* ---- helpers -------------------------------------------------------- */
+
+static int fail(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(char *err, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	if (err && len) {
+		va_start(ap, fmt);
+		vsnprintf(err, len, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ll + ts.tv_nsec;
+}
+
+static const char *events_dir(void)
+{
+	static const char *const dirs[] = { "/sys/kernel/tracing/events", "/sys/kernel/debug/tracing/events" };
+	for (size_t i = 0; i < 2; i++)
+		if (access(dirs[i], F_OK) == 0)
+			return dirs[i];
+	return NULL;
+}
+
+/* Trace event id, or -errno. */
+static int event_id(const char *cat, const char *name)
+{
+	const char *dir = events_dir();
+	char path[PATH_MAX], buf[32];
+	int fd, n;
+
+	if (!dir)
+		return -ENOENT;
+	snprintf(path, sizeof(path), "%s/%s/%s/id", dir, cat, name);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -EIO;
+	buf[n] = '\0';
+	return atoi(buf);
+}
+
+static int possible_cpus(void)
+{
+	FILE *f = fopen("/sys/devices/system/cpu/possible", "re");
+	int a, b, max = 0;
+	char c;
+
+	if (!f)
+		return (int)sysconf(_SC_NPROCESSORS_CONF);
+	while (fscanf(f, "%d", &a) == 1) {
+		b = a;
+		if (fscanf(f, "%c", &c) == 1 && c == '-') {
+			if (fscanf(f, "%d", &b) != 1)
+				break;
+			if (fscanf(f, "%c", &c) != 1)
+				c = '\n';
+		}
+		if (b + 1 > max)
+			max = b + 1;
+		if (c != ',')
+			break;
+	}
+	fclose(f);
+	return max > 0 ? max : 1;
+}
+
+/* ---- the variants of each kind --------------------------------------- */
+
+static void add_hook(struct variant *v, int type, int req, const char *prog, const char *cat,
+		     const char *name)
+{
+	if (v->nhooks >= MAX_HOOKS)
+		return;
+	struct hook *h = &v->hooks[v->nhooks++];
+	h->type = type;
+	h->req = req;
+	h->prog = prog;
+	snprintf(h->cat, sizeof(h->cat), "%s", cat);
+	snprintf(h->name, sizeof(h->name), "%s", name);
+}
+
+/* sys_enter_<s> into the stash, sys_exit_<s> to the family's program */
+static void add_sys(struct variant *v, int req, const char *exit_prog, const char *s)
+{
+	char n[48];
+	snprintf(n, sizeof(n), "sys_enter_%s", s);
+	add_hook(v, H_TP, req, "sys_enter_stash", "syscalls", n);
+	snprintf(n, sizeof(n), "sys_exit_%s", s);
+	add_hook(v, H_TP, req, exit_prog, "syscalls", n);
+}
+
+static const struct sysgroup {
+	int kind;
+	const char *prog;
+	const char *sys[10];
+} sysgroups[] = {
+	{ WD_EV_CRED, "sys_exit_proc", { "setuid", "setgid", "setreuid", "setregid", "setresuid",
+					  "setresgid", "setfsuid", "setfsgid", "capset" } },
+	{ WD_EV_PTRACE, "sys_exit_proc", { "ptrace" } },
+	{ WD_EV_NAMESPACE, "sys_exit_proc", { "unshare", "setns" } },
+	{ WD_EV_FILE_OPEN, "sys_exit_file", { "open", "openat", "openat2", "creat" } },
+	{ WD_EV_FILE_UNLINK, "sys_exit_file", { "unlink", "unlinkat" } },
+	{ WD_EV_FILE_RENAME, "sys_exit_file", { "rename", "renameat", "renameat2" } },
+	{ WD_EV_FILE_CHMOD, "sys_exit_file", { "chmod", "fchmod", "fchmodat", "fchmodat2" } },
+	{ WD_EV_FILE_CHOWN, "sys_exit_file", { "chown", "fchown", "lchown", "fchownat" } },
+	{ WD_EV_FILE_LINK, "sys_exit_file", { "link", "linkat" } },
+	{ WD_EV_FILE_SYMLINK, "sys_exit_file", { "symlink", "symlinkat" } },
+	{ WD_EV_FILE_TRUNCATE, "sys_exit_file", { "truncate", "ftruncate" } },
+	{ WD_EV_NET_ACCEPT, "sys_exit_net", { "accept", "accept4" } },
+	{ WD_EV_NET_LISTEN, "sys_exit_net", { "listen" } },
+	{ WD_EV_NET_BIND, "sys_exit_net", { "bind" } },
+	{ WD_EV_NET_UDP_SEND, "sys_exit_net", { "connect", "sendto", "sendmsg", "sendmmsg" } },
+	{ WD_EV_BPF_PROG, "sys_exit_sys", { "bpf" } },
+	{ WD_EV_BPF_MAP, "sys_exit_sys", { "bpf" } },
+	{ WD_EV_MOUNT, "sys_exit_sys", { "mount" } },
+	{ WD_EV_UMOUNT, "sys_exit_sys", { "umount" } },
+	{ WD_EV_MEMFD, "sys_exit_sys", { "memfd_create" } },
+};
+
+static struct variant *new_variant(struct kind_state *ks, const char *name)
+{
+	struct variant *v = &ks->v[ks->nvariants++];
+	memset(v, 0, sizeof(*v));
+	v->name = name;
+	return v;
+}
+
+static void sched_variants(struct kind_state *ks, const char *raw_prog, const char *tp_prog,
+			   const char *event, int kind)
+{
+	for (int i = 0; i < 2; i++) {
+		struct variant *v = new_variant(ks, i ? "tracepoint" : "raw_tp");
+		add_hook(v, i ? H_TP : H_RAW, R_REQ, i ? tp_prog : raw_prog, "sched", event);
+		if (kind == WD_EV_EXEC) {
+			add_sys(v, R_OPT, "exec_fail", "execve");
+			add_sys(v, R_OPT, "exec_fail", "execveat");
+		} else if (kind == WD_EV_FORK) {
+			/* clone flags; the exit hook clears the stash */
+			add_sys(v, R_OPT, "sys_exit_proc", "clone");
+			add_sys(v, R_OPT, "sys_exit_proc", "clone3");
+		}
+	}
+}
+
+static void variants_of(struct kind_state *ks, int kind)
+{
+	struct variant *v;
+
+	ks->nvariants = 0;
+	ks->chosen = -1;
+	switch (kind) {
+	case WD_EV_EXEC:
+		sched_variants(ks, "exec_raw", "exec_tp", "sched_process_exec", kind);
+		return;
+	case WD_EV_FORK:
+		sched_variants(ks, "fork_raw", "fork_tp", "sched_process_fork", kind);
+		return;
+	case WD_EV_EXIT:
+		sched_variants(ks, "exit_raw", "exit_tp", "sched_process_exit", kind);
+		return;
+	case WD_EV_NET_CONNECT:
+		v = new_variant(ks, "tracepoint");
+		add_hook(v, H_TP, R_REQ, "sock_state", "sock", "inet_sock_set_state");
+		return;
+	case WD_EV_NET_CLOSE:
+		v = new_variant(ks, "tracepoint");
+		add_hook(v, H_TP, R_REQ, "sock_state", "sock", "inet_sock_set_state");
+		/* the accepting process */
+		add_sys(v, R_OPT, "sys_exit_net", "accept");
+		add_sys(v, R_OPT, "sys_exit_net", "accept4");
+		return;
+	case WD_EV_MODULE_LOAD:
+		v = new_variant(ks, "tracepoint");
+		add_hook(v, H_TP, R_REQ, "module_tp", "module", "module_load");
+		return;
+	case WD_EV_STATS:
+		return;
+	}
+	for (size_t i = 0; i < sizeof(sysgroups) / sizeof(sysgroups[0]); i++) {
+		if (sysgroups[i].kind != kind)
+			continue;
+		v = new_variant(ks, "tracepoint");
+		for (int j = 0; j < 10 && sysgroups[i].sys[j]; j++)
+			add_sys(v, R_GROUP, sysgroups[i].prog, sysgroups[i].sys[j]);
+		if (kind == WD_EV_NET_ACCEPT)  /* start time for the close event */
+			add_hook(v, H_TP, R_OPT, "sock_state", "sock", "inet_sock_set_state");
+	}
+}
+
+/* Legacy object: the process kinds only, from the sched tracepoints. */
+static void legacy_variants(struct kind_state *ks, int kind)
+{
+	static const char *const progs[] = { "exec_legacy", "fork_legacy", "exit_legacy" };
+	static const char *const evs[] = { "sched_process_exec", "sched_process_fork", "sched_process_exit" };
+
+	ks->nvariants = 0;
+	ks->chosen = -1;
+	if (kind > WD_EV_EXIT)
+		return;
+	struct variant *v = new_variant(ks, "tracepoint+offsets");
+	add_hook(v, H_TP, R_REQ, progs[kind], "sched", evs[kind]);
+}
+
+static void set_out(struct variant *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void set_out(struct variant *v, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(v->why, sizeof(v->why), fmt, ap);
+	va_end(ap);
+	v->state = V_OUT;
+}
+
+/* Step 1: what the kernel has (tracefs events, program types). */
+static void check_available(struct wd_agent *a)
+{
+	int raw = wd_probe_prog_type(BPF_PROG_TYPE_RAW_TRACEPOINT);
+	int rawlink = wd_probe_bpf_link(WD_LINK_RAW_TP);
+
+	for (int k = 0; k < WD_EV__COUNT; k++) {
+		struct kind_state *ks = &a->kinds[k];
+		if (!ks->wanted)
+			continue;
+		for (int i = 0; i < ks->nvariants; i++) {
+			struct variant *v = &ks->v[i];
+			bool group = false, group_ok = false;
+			const char *missing = NULL;
+			for (int h = 0; h < v->nhooks; h++) {
+				struct hook *hk = &v->hooks[h];
+				if (hk->type == H_RAW && (raw != 1 || rawlink != 1)) {
+					set_out(v, "raw tracepoints: %s",
+						wd_probe_result_str(raw != 1 ? raw : rawlink));
+					break;
+				}
+				bool have = event_id(hk->type == H_RAW ? "sched" : hk->cat, hk->name) >= 0;
+				if (hk->type == H_RAW && !have)
+					have = event_id(hk->cat, hk->name) >= 0;
+				if (hk->req == R_GROUP) {
+					group = true;
+					group_ok |= have;
+				} else if (hk->req == R_REQ && !have && !missing) {
+					missing = hk->name;
+				}
+			}
+			if (v->state == V_OUT)
+				continue;
+			if (missing)
+				set_out(v, "no tracepoint %s in this kernel", missing);
+			else if (group && !group_ok)
+				set_out(v, "none of its syscall tracepoints in this kernel (%s...)",
+					v->hooks[0].name);
+		}
+	}
+}
+
+static bool prog_needed(struct wd_agent *a, const char *prog)
+{
+	for (int k = 0; k < WD_EV__COUNT; k++) {
+		struct kind_state *ks = &a->kinds[k];
+		if (!ks->wanted)
+			continue;
+		for (int i = 0; i < ks->nvariants; i++) {
+			if (ks->v[i].state == V_OUT)
+				continue;
+			for (int h = 0; h < ks->v[i].nhooks; h++)
+				if (!strcmp(ks->v[i].hooks[h].prog, prog))
+					return true;
+		}
+	}
+	return false;
+}
+
+static void prog_failed(struct wd_agent *a, const char *prog, const char *why)
+{
+	for (int k = 0; k < WD_EV__COUNT; k++) {
+		struct kind_state *ks = &a->kinds[k];
+		for (int i = 0; i < ks->nvariants; i++) {
+			struct variant *v = &ks->v[i];
+			if (v->state == V_OUT)
+				continue;
+			for (int h = 0; h < v->nhooks; h++) {
+				struct hook *hk = &v->hooks[h];
+				if (strcmp(hk->prog, prog))
+					continue;
+				if (hk->req == R_OPT) {
+					/* an optional hook: drop it, keep the variant */
+					memmove(hk, hk + 1, (v->nhooks - h - 1) * sizeof(*hk));
+					v->nhooks--;
+					h--;
+					continue;
+				}
+				set_out(v, "load refused: %s", why);
+				break;
+			}
+		}
+	}
+}
+
+/* ---- the object ----------------------------------------------------- */
+
+static int find_object(const struct wd_agent_opts *o, const char *name, char *out, size_t len)
+{
+	const char *dir = o->bpf_dir && *o->bpf_dir ? o->bpf_dir : getenv("WARDEN_BPF_DIR");
+	char exe[PATH_MAX];
+	ssize_t n;
+
+	if (dir && *dir) {
+		snprintf(out, len, "%s/%s", dir, name);
+		return access(out, R_OK) == 0 ? 0 : -ENOENT;
+	}
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		static const char *const rel[] = { "bpf", "../bpf", "../lib/warden/bpf", "../../bpf" };
+		exe[n] = '\0';
+		*strrchr(exe, '/') = '\0';
+		for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
+			snprintf(out, len, "%s/%s/%s", exe, rel[i], name);
+			if (access(out, R_OK) == 0)
+				return 0;
+		}
+	}
+	snprintf(out, len, "build/bpf/%s", name);
+	return access(out, R_OK) == 0 ? 0 : -ENOENT;
+}
+
+static size_t pow2_floor(size_t v)
+{
+	size_t p = 1;
+	while (p * 2 <= v)
+		p *= 2;
+	return p;
+}
+
+/* Open and prepare the object; autoload only what is needed. */
+static struct wd_object *open_object(struct wd_agent *a, char *err, size_t errlen)
+{
+	struct wd_object *obj = wd_object_open(a->obj_path, NULL);
+	struct wd_prog *p;
+	uint64_t wake;
+
+	if (!obj) {
+		fail(err, errlen, "%s", wd_errmsg());
+		return NULL;
+	}
+	if (!a->legacy) {
+		struct wd_map *ring = wd_object_map(obj, "events");
+		if (ring)
+			wd_map_set_max_entries(ring, (uint32_t)pow2_floor(a->opts.ring_bytes));
+		a->transport = wd_events_prepare(obj, "events", a->opts.transport);
+		if (a->transport < 0) {
+			fail(err, errlen, "%s", wd_errmsg());
+			wd_object_close(obj);
+			return NULL;
+		}
+		/* no wake-up until a quarter of the ring is waiting: the consumer
+		 * polls at the latency bound anyway */
+		wake = a->opts.ring_bytes / 4;
+		wd_object_set_global(obj, "warden_ring_wakeup_bytes", &wake, sizeof(wake));
+	} else {
+		a->transport = WD_EVENTS_PERFBUF;
+	}
+	wd_object_for_each_prog(p, obj)
+		wd_prog_set_autoload(p, prog_needed(a, wd_prog_name(p)));
+	return obj;
+}
+
+/* Step 2: load, dropping the programs the verifier refuses. */
+static int load(struct wd_agent *a, char *err, size_t errlen)
+{
+	for (int attempt = 0; attempt < 16; attempt++) {
+		struct wd_object *obj = open_object(a, err, errlen);
+		struct wd_prog *p, *bad = NULL;
+		char why[200];
+
+		if (!obj)
+			return -1;
+		if (wd_object_load(obj, NULL) == 0) {
+			a->obj = obj;
+			return 0;
+		}
+		snprintf(why, sizeof(why), "%s", wd_errmsg());
+		wd_object_for_each_prog(p, obj) {
+			char pat[96];
+			snprintf(pat, sizeof(pat), "program '%s'", wd_prog_name(p));
+			if (strstr(why, pat) || wd_prog_log(p)) {
+				bad = p;
+				break;
+			}
+		}
+		if (!bad) {
+			wd_object_close(obj);
+			return fail(err, errlen, "%s", why);
+		}
+		/* keep the verifier's own words: after "program 'x': " */
+		const char *cause = strstr(why, wd_prog_name(bad));
+		cause = cause ? strchr(cause, ':') : NULL;
+		prog_failed(a, wd_prog_name(bad), cause ? cause + 2 : why);
+		wd_object_close(obj);
+	}
+	return fail(err, errlen, "agent: too many programs refused by the verifier");
+}
+
+/* ---- attach --------------------------------------------------------- */
+
+static int attach_one(const struct hook *h, int prog_fd)
+{
+	if (h->type == H_RAW) {
+		union bpf_attr attr;
+		memset(&attr, 0, sizeof(attr));
+		attr.raw_tracepoint.name = (uint64_t)(uintptr_t)h->name;
+		attr.raw_tracepoint.prog_fd = prog_fd;
+		int fd = syscall(__NR_bpf, BPF_RAW_TRACEPOINT_OPEN, &attr, sizeof(attr));
+		return fd < 0 ? -errno : fd;
+	}
+	int id = event_id(h->cat, h->name);
+	if (id < 0)
+		return id;
+	struct perf_event_attr pa;
+	memset(&pa, 0, sizeof(pa));
+	pa.type = PERF_TYPE_TRACEPOINT;
+	pa.size = sizeof(pa);
+	pa.config = id;
+	pa.sample_period = 1;
+	pa.wakeup_events = 1;
+	int fd = syscall(__NR_perf_event_open, &pa, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (ioctl(fd, PERF_EVENT_IOC_SET_BPF, prog_fd) || ioctl(fd, PERF_EVENT_IOC_ENABLE, 0)) {
+		int e = -errno;
+		close(fd);
+		return e;
+	}
+	return fd;
+}
+
+static bool attached(struct wd_agent *a, const struct hook *h, int prog_fd)
+{
+	for (unsigned int i = 0; i < a->nlinks; i++)
+		if (a->links[i].prog_fd == prog_fd && !strcmp(a->links[i].hook->name, h->name) &&
+		    !strcmp(a->links[i].hook->cat, h->cat))
+			return true;
+	return false;
+}
+
+/* Step 3: per kind, the first variant whose required hooks attach. */
+static void attach_all(struct wd_agent *a)
+{
+	for (int k = 0; k < WD_EV__COUNT; k++) {
+		struct kind_state *ks = &a->kinds[k];
+		if (!ks->wanted)
+			continue;
+		for (int i = 0; i < ks->nvariants && ks->chosen < 0; i++) {
+			struct variant *v = &ks->v[i];
+			unsigned int mark = a->nlinks;
+			bool group = false, group_ok = false;
+			char why[200] = "";
+
+			if (v->state == V_OUT)
+				continue;
+			for (int h = 0; h < v->nhooks && !why[0]; h++) {
+				struct hook *hk = &v->hooks[h];
+				struct wd_prog *p = wd_object_prog(a->obj, hk->prog);
+				int pfd = p ? wd_prog_fd(p) : -1, fd;
+
+				group |= hk->req == R_GROUP;
+				if (pfd < 0) {
+					if (hk->req == R_REQ)
+						snprintf(why, sizeof(why), "program %s not loaded", hk->prog);
+					continue;
+				}
+				if (attached(a, hk, pfd)) {
+					group_ok |= hk->req == R_GROUP;
+					continue;
+				}
+				if (hk->req == R_GROUP && event_id(hk->cat, hk->name) < 0)
+					continue;  /* a syscall this kernel lacks */
+				fd = a->nlinks < MAX_LINKS ? attach_one(hk, pfd) : -E2BIG;
+				if (fd < 0) {
+					if (hk->req != R_OPT)
+						snprintf(why, sizeof(why), "attach %s/%s: %s", hk->cat, hk->name,
+							 strerror(-fd));
+					continue;
+				}
+				a->links[a->nlinks++] = (struct link){ .fd = fd, .prog_fd = pfd, .hook = hk };
+				group_ok |= hk->req == R_GROUP;
+			}
+			if (!why[0] && group && !group_ok)
+				snprintf(why, sizeof(why), "no syscall tracepoint of it attached");
+			if (why[0]) {
+				while (a->nlinks > mark)
+					close(a->links[--a->nlinks].fd);
+				set_out(v, "%s", why);
+				continue;
+			}
+			v->state = V_CHOSEN;
+			ks->chosen = i;
+		}
+	}
+}
+
+/* ---- configuration -------------------------------------------------- */
+
+static int cgroup_fd_by_id(uint64_t id)
+{
+	struct {
+		struct file_handle fh;
+		uint64_t id;
+	} h = { .fh = { .handle_bytes = sizeof(uint64_t), .handle_type = 0xfe /* FILEID_KERNFS */ } };
+	int mnt = open("/sys/fs/cgroup", O_RDONLY | O_DIRECTORY | O_CLOEXEC), fd;
+
+	if (mnt < 0)
+		return -errno;
+	memcpy(h.fh.f_handle, &id, sizeof(id));
+	fd = open_by_handle_at(mnt, &h.fh, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		fd = -errno;
+	close(mnt);
+	return fd;
+}
+
+static int configure(struct wd_agent *a, char *err, size_t errlen)
+{
+	const struct wd_agent_filter *f = &a->opts.filter;
+	struct wa_config c;
+	uint32_t zero = 0;
+	struct wd_map *m = wd_object_map(a->obj, "wa_config");
+
+	memset(&c, 0, sizeof(c));
+	c.agent_tgid = getpid();
+	c.pid_tree = f->pid_tree;
+	c.kinds = f->kinds;
+	c.uid = f->uid;
+	c.cgroup_id = f->cgroup_id;
+	if (f->comm && *f->comm) {
+		c.comm_set = 1;
+		strncpy(c.comm, f->comm, sizeof(c.comm) - 1);
+	}
+	if (f->path_prefix && *f->path_prefix) {
+		size_t n = strlen(f->path_prefix);
+		c.prefix_len = n < WA_PREFIX_MAX ? n : WA_PREFIX_MAX;
+		memcpy(c.prefix, f->path_prefix, c.prefix_len);
+	}
+	c.boot_clock = !a->legacy;
+	if (f->cgroup_id) {
+		struct wd_map *cg = wd_object_map(a->obj, "wa_cgroup");
+		a->cgroup_fd = cgroup_fd_by_id(f->cgroup_id);
+		if (a->cgroup_fd < 0)
+			return fail(err, errlen, "cgroup id %llu: %s", (unsigned long long)f->cgroup_id,
+				    strerror(-a->cgroup_fd));
+		if (!cg || wd_map_update(cg, &zero, &a->cgroup_fd, 0))
+			return fail(err, errlen, "cgroup filter: %s", wd_errmsg());
+		c.use_cgroup_map = 1;
+	}
+	if (a->legacy) {
+		/* tracepoint field offsets, from tracefs formats (see legacy object) */
+		extern int wd_agent_legacy_config(struct wa_config *c, struct wd_object *obj, char *err,
+						  size_t errlen);
+		if (wd_agent_legacy_config(&c, a->obj, err, errlen))
+			return -1;
+	}
+	if (!m || wd_map_update(m, &zero, &c, 0))
+		return fail(err, errlen, "agent config: %s", m ? wd_errmsg() : "no map wa_config");
+	return 0;
+}
+
+/* ---- consuming ------------------------------------------------------ */
+
+static int on_record(void *ctx, int cpu, const void *data, size_t size)
+{
+	struct wd_agent *a = ctx;
+	(void)cpu;
+	return wd_decode_record(&a->dec, data, size);
+}
+
+static void on_lost(void *ctx, int cpu, uint64_t lost)
+{
+	struct wd_agent *a = ctx;
+	(void)cpu;
+	a->lost_ring += lost;
+}
+
+static int open_consumer(struct wd_agent *a, char *err, size_t errlen)
+{
+	struct wd_events_opts eo = { .sz = sizeof(eo) };
+	size_t per_cpu = a->opts.ring_bytes / (size_t)(a->ncpus > 0 ? a->ncpus : 1);
+	size_t pages = pow2_floor(per_cpu / 4096);
+
+	eo.perf_pages = pages < 8 ? 8 : pages > 1024 ? 1024 : pages;
+	eo.perf_wakeup_bytes = eo.perf_pages * 4096 / 4;
+	eo.lost_interval_ms = a->opts.latency_ms;
+	if (a->legacy) {
+		struct wd_map *m = wd_object_map(a->obj, "events_perf");
+		a->ev = m ? wd_events_new(m, on_record, on_lost, a, &eo) : NULL;
+	} else {
+		a->ev = wd_events_open(a->obj, "events", a->transport, on_record, on_lost, a, &eo);
+	}
+	if (!a->ev)
+		return fail(err, errlen, "events: %s", wd_errmsg());
+	return 0;
+}
+
+/* ---- start / stop --------------------------------------------------- */
+
+static int check_caps(char *err, size_t errlen)
+{
+	FILE *f = fopen("/proc/self/status", "re");
+	char line[256];
+	unsigned long long eff = 0;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "CapEff: %llx", &eff) == 1)
+			break;
+	fclose(f);
+	bool sys_admin = eff & (1ull << 21), bpf = eff & (1ull << 39), perfmon = eff & (1ull << 38);
+	if (sys_admin || (bpf && perfmon))
+		return 0;
+	return fail(err, errlen, "missing capabilities: %s%s%s (or CAP_SYS_ADMIN)",
+		    bpf ? "" : "CAP_BPF", !bpf && !perfmon ? " and " : "", perfmon ? "" : "CAP_PERFMON");
+}
+
+static void init_kinds(struct wd_agent *a)
+{
+	for (int k = 0; k < WD_EV__COUNT; k++) {
+		struct kind_state *ks = &a->kinds[k];
+		ks->wanted = k != WD_EV_STATS &&
+			     (!a->opts.filter.kinds || (a->opts.filter.kinds & (1ull << k)));
+		if (a->legacy)
+			legacy_variants(ks, k);
+		else
+			variants_of(ks, k);
+		if (ks->wanted && !ks->nvariants)
+			ks->wanted = a->legacy ? ks->wanted : false;
+	}
+}
+
+static void agent_free(struct wd_agent *a);
+
+static struct wd_agent *agent_new(const struct wd_agent_opts *o, wd_agent_event_fn fn, void *ctx,
+				  char *err, size_t errlen)
+{
+	struct wd_agent *a = calloc(1, sizeof(*a));
+
+	if (!a) {
+		fail(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (o)
+		memcpy(&a->opts, o, o->sz && o->sz < sizeof(a->opts) ? o->sz : sizeof(a->opts));
+	else
+		a->opts.filter.uid = -1;
+	a->opts.sz = sizeof(a->opts);
+	if (!a->opts.latency_ms)
+		a->opts.latency_ms = 100;
+	if (!a->opts.ring_bytes)
+		a->opts.ring_bytes = 8 << 20;
+	if (a->opts.ring_bytes < 16384)
+		a->opts.ring_bytes = 16384;
+	a->cgroup_fd = -1;
+	a->ncpus = possible_cpus();
+	if (wd_decoder_init(&a->dec, fn, ctx)) {
+		fail(err, errlen, "out of memory");
+		free(a);
+		return NULL;
+	}
+	return a;
+}
+
+/* Pick the object: agent.o where the kernel has BTF and the object loads,
+ * agent_legacy.o otherwise. */
+static int setup(struct wd_agent *a, char *err, size_t errlen)
+{
+	char e2[256] = "";
+	int btf = wd_probe_kern_btf();
+
+	if (btf == 1 && find_object(&a->opts, "agent.o", a->obj_path, sizeof(a->obj_path)) == 0) {
+		a->legacy = false;
+		init_kinds(a);
+		check_available(a);
+		if (load(a, e2, sizeof(e2)) == 0)
+			return 0;
+		snprintf(a->legacy_why, sizeof(a->legacy_why), "agent.o: %s", e2);
+	} else {
+		snprintf(a->legacy_why, sizeof(a->legacy_why), "%s",
+			 btf == 1 ? "agent.o not found" : "no kernel BTF (CO-RE impossible)");
+	}
+	if (find_object(&a->opts, "agent_legacy.o", a->obj_path, sizeof(a->obj_path)))
+		return fail(err, errlen, "%s; and no agent_legacy.o (set WARDEN_BPF_DIR)", a->legacy_why);
+	a->legacy = true;
+	init_kinds(a);
+	check_available(a);
+	if (load(a, e2, sizeof(e2)))
+		return fail(err, errlen, "%s; agent_legacy.o: %s", a->legacy_why, e2);
+	return 0;
+}
+
+struct wd_agent *wd_agent_start(const struct wd_agent_opts *o, wd_agent_event_fn fn, void *ctx,
+				char *err, size_t errlen)
+{
+	struct wd_agent *a;
+	int chosen = 0;
+
+	if (check_caps(err, errlen))
+		return NULL;
+	/* what a crashed predecessor left (legacy probes, qdiscs): never a
+	 * live owner's */
+	wd_cleanup_stale(false);
+	if (!(a = agent_new(o, fn, ctx, err, errlen)))
+		return NULL;
+	if (setup(a, err, errlen) || configure(a, err, errlen) || open_consumer(a, err, errlen))
+		goto fail;
+	attach_all(a);
+	for (int k = 0; k < WD_EV__COUNT; k++)
+		chosen += a->kinds[k].chosen >= 0;
+	if (!chosen) {
+		fail(err, errlen, "no event kind could be attached on this kernel (warden run --explain)");
+		goto fail;
+	}
+	a->last_sync_ns = now_ns();
+	return a;
+fail:
+	agent_free(a);
+	return NULL;
+}
+
+int wd_agent_poll(struct wd_agent *a, int timeout_ms)
+{
+	int t = timeout_ms < 0 || (unsigned int)timeout_ms > a->opts.latency_ms ? (int)a->opts.latency_ms
+										  : timeout_ms;
+	int n = wd_events_poll(a->ev, t);
+	if (n == 0)
+		n = wd_events_consume(a->ev);  /* records below the wake-up threshold */
+	if (now_ns() - a->last_sync_ns > 10ll * 1000000000) {
+		wd_decoder_clock_sync(&a->dec);
+		a->last_sync_ns = now_ns();
+	}
+	return n;
+}
+
+int wd_agent_epoll_fd(struct wd_agent *a)
+{
+	return wd_events_epoll_fd(a->ev);
+}
+
+const char *wd_agent_variant(struct wd_agent *a, enum wd_event_kind k)
+{
+	if ((unsigned)k >= WD_EV__COUNT || a->kinds[k].chosen < 0)
+		return NULL;
+	return a->kinds[k].v[a->kinds[k].chosen].name;
+}
+
+unsigned int wd_agent_link_count(struct wd_agent *a)
+{
+	return a->nlinks;
+}
+
+const char *wd_agent_transport(struct wd_agent *a)
+{
+	return wd_events_transport_name(a->transport);
+}
+
+void wd_agent_explain(struct wd_agent *a, FILE *out)
+{
+	fprintf(out, "object: %s (%s)%s%s\n", a->obj_path, wd_events_transport_name(a->transport),
+		a->legacy ? "; legacy because " : "", a->legacy ? a->legacy_why : "");
+	fprintf(out, "%-16s %-20s %s\n", "KIND", "VARIANT", "OTHER VARIANTS / WHY");
+	for (int k = 0; k < WD_EV__COUNT; k++) {
+		struct kind_state *ks = &a->kinds[k];
+		char others[600] = "";
+		size_t o = 0;
+
+		if (k == WD_EV_STATS)
+			continue;
+		for (int i = 0; i < ks->nvariants; i++) {
+			struct variant *v = &ks->v[i];
+			if (i == ks->chosen)
+				continue;
+			o += snprintf(others + o, o < sizeof(others) ? sizeof(others) - o : 0, "%s%s: %s",
+				      o ? "; " : "", v->name,
+				      v->state == V_OUT ? v->why : ks->chosen >= 0 && i > ks->chosen
+								       ? "not needed (an earlier one works)"
+								       : "not tried");
+		}
+		const char *chosen = !ks->wanted ? "-" : ks->chosen >= 0 ? ks->v[ks->chosen].name : "NONE";
+		if (!ks->wanted && !others[0])
+			snprintf(others, sizeof(others), "%s",
+				 a->legacy && k > WD_EV_EXIT ? "needs BTF (agent.o)" : "not asked for");
+		else if (!ks->wanted)
+			snprintf(others + o, sizeof(others) - o, " (not asked for)");
+		fprintf(out, "%-16s %-20s %s\n", wd_event_kind_name(k), chosen, others);
+	}
+	fprintf(out, "links: %u\n", a->nlinks);
+}
+
+static int none(void *ctx, const struct wd_event *ev)
+{
+	(void)ctx;
+	(void)ev;
+	return 0;
+}
+
+int wd_agent_explain_only(const struct wd_agent_opts *o, FILE *out, char *err, size_t errlen)
+{
+	struct wd_agent *a;
+
+	if (!(a = wd_agent_start(o, none, NULL, err, errlen)))
+		return -1;
+	wd_agent_explain(a, out);
+	wd_agent_stop(a);
+	return 0;
+}
+
+static int read_counters(struct wd_agent *a, struct wa_counters *sum)
+{
+	struct wd_map *m = wd_object_map(a->obj, "wa_counters");
+	size_t vs = (sizeof(struct wa_counters) + 7) & ~(size_t)7;
+	uint32_t zero = 0;
+	char *buf;
+
+	memset(sum, 0, sizeof(*sum));
+	if (!m || !(buf = calloc(a->ncpus, vs)))
+		return -1;
+	if (wd_map_lookup(m, &zero, buf)) {
+		free(buf);
+		return -1;
+	}
+	for (int c = 0; c < a->ncpus; c++) {
+		const uint64_t *v = (const uint64_t *)(buf + c * vs);
+		uint64_t *s = (uint64_t *)sum;
+		for (size_t i = 0; i < sizeof(*sum) / 8; i++)
+			s[i] += v[i];
+	}
+	free(buf);
+	return 0;
+}
+
+void wd_agent_get_stats(struct wd_agent *a, struct wd_event_stats *st)
+{
+	struct wa_counters c;
+
+	memset(st, 0, sizeof(*st));
+	read_counters(a, &c);
+	for (int k = 0; k < WD_EV__COUNT; k++) {
+		st->received[k] = a->dec.received[k];
+		st->dropped[k] = c.dropped[k];
+		st->filtered_kernel += c.filtered[k];
+	}
+	/* perf buffer losses the kernel reported: already counted per kind by
+	 * the BPF side (its output failed) */
+	st->lost_ring = a->lost_ring;
+	st->truncated = c.truncated + a->dec.truncated;
+	st->tailcall_failed = c.tailcall_failed;
+	st->chunks_incomplete = a->dec.chunks_incomplete + c.chunk_failed;
+	st->output_errors = a->dec.output_errors;
+}
+
+/* ---- stop: links closed from several threads --------------------------- */
+
+struct closer {
+	struct wd_agent *a;
+	unsigned int first, step;
+};
+
+static void *close_some(void *arg)
+{
+	struct closer *c = arg;
+	for (unsigned int i = c->first; i < c->a->nlinks; i += c->step)
+		close(c->a->links[i].fd);
+	return NULL;
+}
+
+static void close_links(struct wd_agent *a)
+{
+	enum { MAX_THREADS = 32 };
+	pthread_t th[MAX_THREADS];
+	struct closer cl[MAX_THREADS];
+	unsigned int n = a->nlinks < MAX_THREADS ? a->nlinks : MAX_THREADS, started = 0;
+
+	for (unsigned int i = 0; i < n; i++) {
+		cl[i] = (struct closer){ a, i, n };
+		if (pthread_create(&th[i], NULL, close_some, &cl[i]) == 0)
+			started = i + 1;
+		else
+			break;
+	}
+	if (started < n) {
+		/* no more threads: this one closes the rest of the slices */
+		for (unsigned int i = started; i < n; i++)
+			close_some(&cl[i]);
+	}
+	for (unsigned int i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	a->nlinks = 0;
+}
+
+static void agent_free(struct wd_agent *a)
+{
+	if (!a)
+		return;
+	close_links(a);
+	if (a->ev)
+		wd_events_free(a->ev);
+	if (a->obj)
+		wd_object_close(a->obj);
+	if (a->cgroup_fd >= 0)
+		close(a->cgroup_fd);
+	wd_decoder_free(&a->dec);
+	free(a);
+}
+
+void wd_agent_stop(struct wd_agent *a)
+{
+	if (!a)
+		return;
+	if (a->ev)
+		wd_events_consume(a->ev);  /* drain */
+	close_links(a);
+	if (a->ev)
+		wd_events_consume(a->ev);  /* what was written while detaching */
+	agent_free(a);
+}
+
+/* ---- legacy object: tracepoint field offsets from tracefs ------------- */
+
+static int field_offset(const char *cat, const char *name, const char *field)
+{
+	const char *dir = events_dir();
+	char path[PATH_MAX], line[512], pat[64];
+	FILE *f;
+	int off = -1;
+
+	if (!dir)
+		return -1;
+	snprintf(path, sizeof(path), "%s/%s/%s/format", dir, cat, name);
+	if (!(f = fopen(path, "re")))
+		return -1;
+	snprintf(pat, sizeof(pat), " %s;", field);
+	while (fgets(line, sizeof(line), f)) {
+		char *p = strstr(line, pat), *o;
+		if (p && (o = strstr(p, "offset:")))
+			off = atoi(o + 7);
+		if (off >= 0)
+			break;
+	}
+	fclose(f);
+	return off;
+}
+
+int wd_agent_legacy_config(struct wa_config *c, struct wd_object *obj, char *err, size_t errlen);
+int wd_agent_legacy_config(struct wa_config *c, struct wd_object *obj, char *err, size_t errlen)
+{
+	static const char *const specs[] = {
+		"task_struct->real_parent", "task_struct->tgid", "task_struct->pid",
+		"task_struct->start_time", "task_struct->exit_code", "task_struct->mm",
+		"task_struct->cred", "task_struct->loginuid", "task_struct->sessionid",
+		"mm_struct->arg_start", "mm_struct->arg_end", "cred->uid", "cred->gid",
+		"cred->euid", "cred->egid", "task_struct->comm",
+	};
+	struct wd_map *m = wd_object_map(obj, "wd_offsets");
+	struct wd_offsets *o;
+
+	c->off_exec_filename = field_offset("sched", "sched_process_exec", "filename");
+	c->off_fork_parent = field_offset("sched", "sched_process_fork", "parent_pid");
+	c->off_fork_child = field_offset("sched", "sched_process_fork", "child_pid");
+	c->off_exit_pid = field_offset("sched", "sched_process_exit", "pid");
+	/* the offsets map: from a BTF file when the kernel has none in /sys
+	 * ($WARDEN_BTF: a BTFHub file), fields left out otherwise */
+	o = wd_offsets_new(getenv("WARDEN_BTF"));
+	if (o && m) {
+		for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++)
+			wd_offsets_add(o, specs[i]);
+		wd_offsets_publish(o, wd_map_fd(m));
+	}
+	wd_offsets_free(o);
+	(void)err;
+	(void)errlen;
+	return 0;
+}

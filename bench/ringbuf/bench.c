@@ -1,15 +1,23 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * bench/ringbuf: events per second through warden's ring buffer and perf
- * buffer consumers against libbpf's ring_buffer__poll / perf_buffer__poll,
- * in the same run, on the same maps and the same producer.
+ * bench/ringbuf: warden's event consumers against libbpf's
+ * ring_buffer__poll / perf_buffer__poll, in the same run, on the same maps
+ * and the same unmodified producer (default flags: the kernel decides when
+ * to wake the consumer).
  *
- * Producer: producer.bpf.c (raw_tp sys_enter filtered on getpgid, 8-byte records), triggered by
- * a thread calling getpgid() in a tight loop on CPU 0.  Consumer: a thread
- * on CPU 1.  The producer object is loaded by libbpf (the oracle); warden's
- * consumer takes the map fds.  Per phase: events/s received, drops, consumer
- * CPU per record, consumer sleeps (voluntary context switches) per record,
- * producer ns per syscall (BPF-side wake-ups are charged to it).
+ * Producer: producer.bpf.c (raw_tp sys_enter filtered on getpgid of this
+ * process), `per_call` records of `size` bytes per syscall, each stamped
+ * with bpf_ktime_get_ns(); a thread on CPU 0 calls getpgid() in a tight
+ * loop.  Consumer: a thread on CPU 1, polling with a 100 ms timeout
+ * (warden: its default policy, WD_EVENTS_STREAMING).  The producer object
+ * is loaded by libbpf (the oracle); warden's consumer takes the map fds.
+ *
+ * Per phase: events/s received; drops; wake-ups per record (irq_work
+ * interrupts on CPU 0: how a BPF ring or perf buffer wakes its reader, each
+ * charged to the traced syscall); producer ns per traced syscall (thread
+ * CPU time; "+ns" above the same loop untraced); consumer CPU ns per
+ * record; latency commit -> callback (every 64th record, the same code for
+ * both consumers) p50/p99/max.
  *
  *   bench [-d SECONDS_PER_PHASE] [-r ROUNDS] [-s RING_KiB] [-p PERF_PAGES] OBJ
  */
@@ -31,27 +39,29 @@
 #include "warden/warden.h"
 
 struct bench_bss {
-	uint32_t target_pid, pad;
-	uint64_t produced, dropped, wakeup_bytes;
+	uint32_t target_pid, per_call, size, pad;
+	uint64_t produced, dropped, irq_work;
 };
 
-enum consumer_kind {
-	LIBBPF_RB, WARDEN_RB, LIBBPF_PB, WARDEN_PB, WARDEN_RB_ADAPTIVE, WARDEN_PB_WATERMARK, NR_KINDS
-};
+enum consumer_kind { NONE, LIBBPF_RB, WARDEN_RB, LIBBPF_PB, WARDEN_PB, NR_KINDS };
 static const char *const kind_names[NR_KINDS] = {
-	"libbpf ringbuf", "warden ringbuf", "libbpf perfbuf", "warden perfbuf",
-	"warden ringbuf+adaptive", "warden perfbuf+watermark",
+	"untraced", "libbpf ringbuf", "warden ringbuf", "libbpf perfbuf", "warden perfbuf",
 };
+
+#define LAT_EVERY 64
+#define LAT_MAX_SAMPLES (1 << 21)
 
 struct result {
 	double secs;
-	uint64_t syscalls, produced, dropped, received, lost, polls;
+	uint64_t syscalls, produced, dropped, received, lost, irq_work;
 	double cons_cpu, prod_cpu;
-	long vcsw;
+	uint64_t lat_p50, lat_p99, lat_max;     /* ns */
+	struct wd_events_consumer_stats ws;     /* warden's own view */
 };
 
 struct phase {
 	enum consumer_kind kind;
+	uint32_t size, per_call;
 	struct bpf_object *obj;
 	volatile struct bench_bss *g;
 	int rb_fd, pb_fd;
@@ -59,6 +69,8 @@ struct phase {
 	double duration;
 	volatile int producer_done, consumer_ready;
 	struct result r;
+	uint32_t *lat;          /* sampled latencies, ns */
+	size_t nr_lat;
 	volatile uint64_t sink;
 };
 
@@ -77,33 +89,45 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static double thread_cpu(long *vcsw)
+static uint64_t mono_ns(void)
 {
-	struct rusage ru;
-	getrusage(RUSAGE_THREAD, &ru);
-	if (vcsw)
-		*vcsw = ru.ru_nvcsw;
-	return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
-	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
-/* ---- callbacks: the same work for both libraries ---------------------- */
+static double thread_cpu(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* ---- the same work per record for both libraries ---------------------- */
+
+static void on_record(struct phase *p, const void *data)
+{
+	uint64_t stamp;
+
+	memcpy(&stamp, data, sizeof(stamp));
+	p->sink += stamp;
+	if (++p->r.received % LAT_EVERY == 0 && p->nr_lat < LAT_MAX_SAMPLES) {
+		uint64_t d = mono_ns() - stamp;
+		p->lat[p->nr_lat++] = d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
+	}
+}
 
 static int libbpf_rb_cb(void *ctx, void *data, size_t size)
 {
-	struct phase *p = ctx;
 	(void)size;
-	p->sink += *(const uint64_t *)data;
-	p->r.received++;
+	on_record(ctx, data);
 	return 0;
 }
 
 static void libbpf_pb_cb(void *ctx, int cpu, void *data, __u32 size)
 {
-	struct phase *p = ctx;
 	(void)cpu; (void)size;
-	p->sink += *(const uint64_t *)data;
-	p->r.received++;
+	on_record(ctx, data);
 }
 
 static void libbpf_lost_cb(void *ctx, int cpu, __u64 cnt)
@@ -115,10 +139,8 @@ static void libbpf_lost_cb(void *ctx, int cpu, __u64 cnt)
 
 static int warden_cb(void *ctx, int cpu, const void *data, size_t size)
 {
-	struct phase *p = ctx;
 	(void)cpu; (void)size;
-	p->sink += *(const uint64_t *)data;
-	p->r.received++;
+	on_record(ctx, data);
 	return 0;
 }
 
@@ -138,20 +160,20 @@ static int pb_poll(void *c, int t) { return perf_buffer__poll(c, t); }
 static int wd_poll(void *c, int t) { return wd_events_poll(c, t); }
 
 /* Poll until the producer is done, then drain. */
-static void consume(struct phase *p, void *c, poll_fn poll, int timeout_ms)
+static void consume(struct phase *p, void *c, poll_fn poll)
 {
-	long v0, v1;
-	double c0 = thread_cpu(&v0);
+	double c0 = thread_cpu();
 
 	p->consumer_ready = 1;
 	while (!p->producer_done) {
-		poll(c, timeout_ms);
-		p->r.polls++;
+		if (poll)
+			poll(c, 100);
+		else
+			usleep(10000);
 	}
-	while (poll(c, 0) > 0)
+	while (poll && poll(c, 0) > 0)
 		;
-	p->r.cons_cpu = thread_cpu(&v1) - c0;
-	p->r.vcsw = v1 - v0;
+	p->r.cons_cpu = thread_cpu() - c0;
 }
 
 static void *consumer_thread(void *arg)
@@ -162,35 +184,35 @@ static void *consumer_thread(void *arg)
 
 	pin(1);
 	switch (p->kind) {
+	case NONE:
+		c = p;
+		consume(p, c, NULL);
+		break;
 	case LIBBPF_RB:
 		c = ring_buffer__new(p->rb_fd, libbpf_rb_cb, p, NULL);
 		if (c)
-			consume(p, c, rb_poll, 100);
+			consume(p, c, rb_poll);
 		ring_buffer__free(c);
 		break;
 	case LIBBPF_PB:
 		c = perf_buffer__new(p->pb_fd, p->perf_pages, libbpf_pb_cb, libbpf_lost_cb, p, NULL);
 		if (c)
-			consume(p, c, pb_poll, 100);
+			consume(p, c, pb_poll);
 		perf_buffer__free(c);
 		break;
 	case WARDEN_RB:
 	case WARDEN_PB:
-	case WARDEN_RB_ADAPTIVE:
-	case WARDEN_PB_WATERMARK: {
-		bool perf = p->kind == WARDEN_PB || p->kind == WARDEN_PB_WATERMARK;
-		bool batched = p->kind == WARDEN_RB_ADAPTIVE || p->kind == WARDEN_PB_WATERMARK;
-		if (p->kind == WARDEN_PB_WATERMARK)   /* wake at a quarter full */
-			o.perf_wakeup_bytes = p->perf_pages * sysconf(_SC_PAGESIZE) / 4;
-		c = wd_events_new_fd(perf ? p->pb_fd : p->rb_fd, warden_cb, warden_lost_cb, p, &o);
-		/* the batched policies need a poll timeout: it bounds the latency */
-		if (c)
-			consume(p, c, wd_poll, batched ? 1 : 100);
-		else
+		c = wd_events_new_fd(p->kind == WARDEN_PB ? p->pb_fd : p->rb_fd, warden_cb,
+				     warden_lost_cb, p, &o);
+		if (c) {
+			consume(p, c, wd_poll);
+			p->r.ws.sz = sizeof(p->r.ws);
+			wd_events_read_stats(c, &p->r.ws);
+		} else {
 			fprintf(stderr, "warden: %s\n", wd_errmsg());
+		}
 		wd_events_free(c);
 		break;
-	}
 	default:
 		break;
 	}
@@ -207,71 +229,114 @@ static void *producer_thread(void *arg)
 	uint64_t n = 0;
 
 	pin(0);
-	c0 = thread_cpu(NULL);
+	c0 = thread_cpu();
 	t0 = now();
 	end = t0 + p->duration;
 	do {
-		for (int i = 0; i < 1024; i++)
+		for (int i = 0; i < 256; i++)
 			syscall(SYS_getpgid, 0);
-		n += 1024;
+		n += 256;
 	} while (now() < end);
 	p->r.secs = now() - t0;
-	p->r.prod_cpu = thread_cpu(NULL) - c0;
+	p->r.prod_cpu = thread_cpu() - c0;
 	p->r.syscalls = n;
 	return NULL;
 }
 
 static const char *prog_of(enum consumer_kind k)
 {
-	return k == LIBBPF_PB || k == WARDEN_PB || k == WARDEN_PB_WATERMARK ? "produce_pb" :
-	       k == WARDEN_RB_ADAPTIVE ? "produce_rb_adaptive" : "produce_rb";
+	return k == LIBBPF_PB || k == WARDEN_PB ? "produce_pb" : "produce_rb";
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static void latency_summary(struct phase *p)
+{
+	if (!p->nr_lat)
+		return;
+	qsort(p->lat, p->nr_lat, sizeof(*p->lat), cmp_u32);
+	p->r.lat_p50 = p->lat[p->nr_lat / 2];
+	p->r.lat_p99 = p->lat[(size_t)(p->nr_lat * 0.99)];
+	p->r.lat_max = p->lat[p->nr_lat - 1];
+}
+
+static struct bpf_link *attach(struct bpf_object *obj, const char *name)
+{
+	struct bpf_link *l = bpf_program__attach(bpf_object__find_program_by_name(obj, name));
+	if (!l)
+		fprintf(stderr, "bench: attach %s: %s\n", name, strerror(errno));
+	return l;
 }
 
 static int run_phase(struct phase *p)
 {
-	struct bpf_program *prog = bpf_object__find_program_by_name(p->obj, prog_of(p->kind));
-	struct bpf_link *link;
+	struct bpf_link *link = NULL, *irq;
 	pthread_t ct, pt;
 
 	memset(&p->r, 0, sizeof(p->r));
+	p->nr_lat = 0;
 	p->producer_done = p->consumer_ready = 0;
-	p->g->produced = p->g->dropped = 0;
+	p->g->per_call = p->per_call;
+	p->g->size = p->size;
 	pthread_create(&ct, NULL, consumer_thread, p);
 	while (!p->consumer_ready)
 		usleep(1000);
-	link = bpf_program__attach(prog);
-	if (!link) {
-		fprintf(stderr, "bench: attach %s: %s\n", prog_of(p->kind), strerror(errno));
+	if (p->kind != NONE && !(link = attach(p->obj, prog_of(p->kind)))) {
 		p->producer_done = 1;
 		pthread_join(ct, NULL);
 		return -1;
 	}
+	irq = attach(p->obj, "count_irq_work");
 	usleep(20000);
+	p->g->produced = p->g->dropped = p->g->irq_work = 0;
 	pthread_create(&pt, NULL, producer_thread, p);
 	pthread_join(pt, NULL);
+	p->r.irq_work = p->g->irq_work;
 	bpf_link__destroy(link);
+	bpf_link__destroy(irq);
 	usleep(20000);
 	p->producer_done = 1;
 	pthread_join(ct, NULL);
 	p->r.produced = p->g->produced;
 	p->r.dropped = p->g->dropped;
+	latency_summary(p);
 	return 0;
 }
 
+static double base_ns;  /* producer ns per untraced syscall */
+
 static void print_header(void)
 {
-	printf("%-24s %9s %7s %8s %9s %10s %9s %10s\n", "consumer", "Mev/s", "drop%",
-	       "lost-rep", "cons-ns/ev", "sleeps/kev", "polls", "prod-ns/sc");
+	printf("%-15s %4s %3s %8s %6s %9s %8s %7s %10s %8s %8s %8s %7s\n", "consumer", "size",
+	       "n", "Mev/s", "drop%", "wake/rec", "prod-ns", "+ns", "cons-ns/ev", "p50-us",
+	       "p99-us", "max-us", "rec/poll");
 }
 
-static void print_result(enum consumer_kind k, const struct result *r)
+static void print_result(const struct phase *p)
 {
+	const struct result *r = &p->r;
 	double rec = r->received ? (double)r->received : 1;
-	printf("%-24s %9.3f %7.2f %8llu %9.1f %10.3f %9llu %10.0f\n", kind_names[k],
-	       r->received / r->secs / 1e6,
-	       r->produced ? 100.0 * r->dropped / r->produced : 0,
-	       (unsigned long long)r->lost, r->cons_cpu * 1e9 / rec, r->vcsw * 1000.0 / rec,
-	       (unsigned long long)r->polls, r->prod_cpu * 1e9 / (r->syscalls ? r->syscalls : 1));
+	double prod_ns = r->prod_cpu * 1e9 / (r->syscalls ? r->syscalls : 1);
+	uint64_t rounds = r->ws.polls;
+
+	if (p->kind == NONE) {
+		printf("%-15s %4s %3s %8s %6s %9s %8.0f\n", kind_names[p->kind], "-", "-", "-", "-",
+		       "-", prod_ns);
+		return;
+	}
+	printf("%-15s %4u %3u %8.3f %6.2f %9.5f %8.0f %7.0f %10.1f %8.1f %8.1f %8.1f ",
+	       kind_names[p->kind], p->size, p->per_call, r->received / r->secs / 1e6,
+	       r->produced ? 100.0 * r->dropped / r->produced : 0, r->irq_work / rec, prod_ns,
+	       prod_ns - base_ns, r->cons_cpu * 1e9 / rec,
+	       r->lat_p50 / 1e3, r->lat_p99 / 1e3, r->lat_max / 1e3);
+	if (rounds)
+		printf("%7.0f\n", r->ws.records / (double)rounds);
+	else
+		printf("%7s\n", "-");
 	if (r->received + r->dropped != r->produced)
 		printf("  !! received %llu + dropped %llu != produced %llu\n",
 		       (unsigned long long)r->received, (unsigned long long)r->dropped,
@@ -299,18 +364,85 @@ static int open_producer(struct phase *p, const char *path, uint32_t ring_bytes)
 	if (p->g == MAP_FAILED)
 		return fprintf(stderr, "bench: mmap .bss: %s\n", strerror(errno)), -1;
 	p->g->target_pid = getpid();
-	p->g->wakeup_bytes = ring_bytes / 4;
 	p->rb_fd = bpf_object__find_map_fd_by_name(p->obj, "rb");
 	p->pb_fd = bpf_object__find_map_fd_by_name(p->obj, "pb");
 	return 0;
 }
 
+struct config { enum consumer_kind a, b; uint32_t size, per_call; };
+
+static const struct config configs[] = {
+	{ LIBBPF_RB, WARDEN_RB, 8, 1 },   { LIBBPF_RB, WARDEN_RB, 8, 64 },
+	{ LIBBPF_RB, WARDEN_RB, 64, 1 },  { LIBBPF_RB, WARDEN_RB, 64, 64 },
+	{ LIBBPF_RB, WARDEN_RB, 256, 1 }, { LIBBPF_RB, WARDEN_RB, 256, 64 },
+	{ LIBBPF_PB, WARDEN_PB, 8, 1 },   { LIBBPF_PB, WARDEN_PB, 8, 64 },
+};
+#define NR_CONFIGS (sizeof(configs) / sizeof(configs[0]))
+
+struct pair { struct result a, b; };
+
+static void add(struct result *s, const struct result *r)
+{
+	s->secs += r->secs;
+	s->received += r->received;
+	s->produced += r->produced;
+	s->dropped += r->dropped;
+	s->irq_work += r->irq_work;
+	s->cons_cpu += r->cons_cpu;
+	s->prod_cpu += r->prod_cpu;
+	s->syscalls += r->syscalls;
+	/* latency: the worst round's */
+	if (r->lat_p50 > s->lat_p50) s->lat_p50 = r->lat_p50;
+	if (r->lat_p99 > s->lat_p99) s->lat_p99 = r->lat_p99;
+	if (r->lat_max > s->lat_max) s->lat_max = r->lat_max;
+}
+
+static int run_config(struct phase *p, const struct config *c, struct pair *sum)
+{
+	p->size = c->size;
+	p->per_call = c->per_call;
+	p->kind = c->a;
+	if (run_phase(p))
+		return -1;
+	print_result(p);
+	add(&sum->a, &p->r);
+	p->kind = c->b;
+	if (run_phase(p))
+		return -1;
+	print_result(p);
+	add(&sum->b, &p->r);
+	return 0;
+}
+
+static void print_ratios(const struct pair *sum)
+{
+	printf("\nwarden / libbpf, same producer (all rounds; latency: worst round)\n");
+	printf("%-9s %4s %3s %9s %21s %21s %19s %25s\n", "transport", "size", "n", "events/s",
+	       "wake/rec libbpf:wd", "+ns/syscall lb:wd", "cons-ns/ev lb:wd",
+	       "p50/p99/max-us wd");
+	for (size_t i = 0; i < NR_CONFIGS; i++) {
+		const struct result *a = &sum[i].a, *b = &sum[i].b;
+		double ra = a->received / a->secs, rb = b->received / b->secs;
+		double pa = a->prod_cpu * 1e9 / a->syscalls - base_ns;
+		double pw = b->prod_cpu * 1e9 / b->syscalls - base_ns;
+		printf("%-9s %4u %3u %8.2fx %10.5f:%-10.5f %10.0f:%-10.0f %9.1f:%-9.1f "
+		       "%7.0f/%-7.0f/%-7.0f\n",
+		       configs[i].a == LIBBPF_RB ? "ringbuf" : "perfbuf", configs[i].size,
+		       configs[i].per_call, rb / ra,
+		       a->irq_work / (double)(a->received ? a->received : 1),
+		       b->irq_work / (double)(b->received ? b->received : 1), pa, pw,
+		       a->cons_cpu * 1e9 / (a->received ? a->received : 1),
+		       b->cons_cpu * 1e9 / (b->received ? b->received : 1),
+		       b->lat_p50 / 1e3, b->lat_p99 / 1e3, b->lat_max / 1e3);
+	}
+}
+
 int main(int argc, char **argv)
 {
-	struct phase p = { .duration = 2.5, .perf_pages = 64 };
-	struct result sum[NR_KINDS] = { 0 };
+	struct phase p = { .duration = 2.0, .perf_pages = 64 };
+	static struct pair sum[NR_CONFIGS];
 	uint32_t ring_kib = 256;
-	int rounds = 2, c;
+	int rounds = 1, c;
 
 	while ((c = getopt(argc, argv, "d:r:s:p:")) != -1) {
 		switch (c) {
@@ -325,44 +457,30 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: bench [-d SEC] [-r ROUNDS] [-s RING_KiB] [-p PERF_PAGES] OBJ\n");
 		return 2;
 	}
-	if (open_producer(&p, argv[optind], ring_kib * 1024))
+	p.lat = malloc(LAT_MAX_SAMPLES * sizeof(*p.lat));
+	if (!p.lat || open_producer(&p, argv[optind], ring_kib * 1024))
 		return 1;
-	printf("8-byte records; ring %u KiB; perf %zu pages/CPU; %.1f s per phase; producer CPU 0, "
-	       "consumer CPU 1\n", ring_kib, p.perf_pages, p.duration);
+	printf("ring %u KiB; perf %zu pages/CPU; %.1f s per phase; producer CPU 0 (getpgid loop), "
+	       "consumer CPU 1; n = records per syscall\n", ring_kib, p.perf_pages, p.duration);
 	for (int round = 1; round <= rounds; round++) {
 		printf("\nround %d\n", round);
 		print_header();
-		for (int k = 0; k < NR_KINDS; k++) {
-			p.kind = k;
-			if (run_phase(&p))
+		p.kind = NONE;
+		p.size = 8;
+		p.per_call = 1;
+		if (run_phase(&p))
+			return 1;
+		base_ns = p.r.prod_cpu * 1e9 / p.r.syscalls;
+		print_result(&p);
+		for (size_t i = 0; i < NR_CONFIGS; i++)
+			if (run_config(&p, &configs[i], &sum[i]))
 				return 1;
-			print_result(k, &p.r);
-			sum[k].secs += p.r.secs;
-			sum[k].received += p.r.received;
-			sum[k].produced += p.r.produced;
-			sum[k].dropped += p.r.dropped;
-			sum[k].lost += p.r.lost;
-			sum[k].cons_cpu += p.r.cons_cpu;
-			sum[k].prod_cpu += p.r.prod_cpu;
-			sum[k].syscalls += p.r.syscalls;
-			sum[k].vcsw += p.r.vcsw;
-			sum[k].polls += p.r.polls;
-		}
 	}
-	printf("\nall rounds\n");
-	print_header();
-	for (int k = 0; k < NR_KINDS; k++)
-		print_result(k, &sum[k]);
-	double rate[NR_KINDS];
-	for (int k = 0; k < NR_KINDS; k++)
-		rate[k] = sum[k].received / sum[k].secs;
-	printf("\nratio warden/libbpf events/s: ringbuf %.2f, perfbuf %.2f; with batched wake-ups: "
-	       "ringbuf+adaptive producer %.2f, perfbuf+watermark %.2f\n",
-	       rate[WARDEN_RB] / rate[LIBBPF_RB], rate[WARDEN_PB] / rate[LIBBPF_PB],
-	       rate[WARDEN_RB_ADAPTIVE] / rate[LIBBPF_RB], rate[WARDEN_PB_WATERMARK] / rate[LIBBPF_PB]);
+	print_ratios(sum);
 	struct rusage ru;
 	getrusage(RUSAGE_SELF, &ru);
 	printf("peak RSS of the whole benchmark: %ld KiB\n", ru.ru_maxrss);
+	free(p.lat);
 	bpf_object__close(p.obj);
 	return 0;
 }

@@ -1,7 +1,7 @@
 #!/bin/bash
 # bench/ringbuf/run.sh [BUILD_DIR] [bench options]: build and run the ring
 # buffer / perf buffer consumer benchmark (warden against libbpf, same run).
-# libbpf is linked here only.  Needs root.  About 30 s with the defaults.
+# libbpf is linked here only.  Needs root.  About 40 s with the defaults (17 phases of 2 s).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 O=${1:-build}

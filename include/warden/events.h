@@ -57,6 +57,17 @@ typedef int (*wd_event_fn)(void *ctx, int cpu, const void *data, size_t size);
 /* `lost` more events were lost on `cpu` (-1: unknown CPU). */
 typedef void (*wd_lost_fn)(void *ctx, int cpu, uint64_t lost);
 
+/* How the consumer gets to its records (wd_events_opts.policy). */
+enum wd_events_policy {
+	/* default: woken by the first record after a quiet period, then polls
+	 * on a timer while records flow, never woken (ring buffer: position
+	 * published one record behind; perf buffer: watermark half a ring) */
+	WD_EVENTS_STREAMING = 0,
+	/* libbpf-compatible: the kernel wakes the consumer whenever it finds
+	 * the ring empty (perf: on every record, or at perf_wakeup_bytes) */
+	WD_EVENTS_IMMEDIATE = 1,
+};
+
 struct wd_events_opts {
 	size_t sz;                /* sizeof(struct wd_events_opts) */
 	/* perf buffers: pages per CPU ring (power of 2; default 64 = 256 KiB) */
@@ -73,15 +84,7 @@ struct wd_events_opts {
 	 * wd_events_consume() always reads it. */
 	unsigned int lost_interval_ms;
 	/* ---- since the streaming consumer (zero: the defaults) ---- */
-	enum wd_events_policy {
-		/* wake on the first record after a quiet period, then poll on
-		 * a timer; perf buffers: a watermark of half a ring + timer */
-		WD_EVENTS_STREAMING = 0,
-		/* libbpf-compatible: the kernel wakes the consumer whenever
-		 * it finds the ring empty (perf: on every record, or at
-		 * perf_wakeup_bytes) */
-		WD_EVENTS_IMMEDIATE = 1,
-	} policy;
+	enum wd_events_policy policy;
 	/* streaming: the longest timer period, i.e. the latency bound while
 	 * records flow (default 10000 us) */
 	unsigned int latency_us;

@@ -1,4 +1,4 @@
-/* No license section: loads as non-GPL, as with libbpf. */
+/* No license section: the loader must say so. */
 #include "common.h"
 
 SEC("xdp")

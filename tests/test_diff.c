@@ -3,7 +3,8 @@
  * Differential test: every test object that libbpf 1.x accepts is loaded by
  * libbpf (oracle only, never a dependency of libwarden) and by libwarden;
  * the kernel's translated instructions must be identical, program by
- * program.  Map references are compared by map name (ids differ).
+ * program, and so must the func_info/line_info counts the kernel kept.  Map
+ * references are compared by map name (ids differ).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 struct xlated {
 	struct bpf_insn *insns;
 	uint32_t cnt;
+	uint32_t nr_func_info, nr_line_info;   /* what the kernel kept of the BTF info */
 };
 
 static int xlated_of(int prog_fd, struct xlated *out)
@@ -26,6 +28,8 @@ static int xlated_of(int prog_fd, struct xlated *out)
 	memset(&info, 0, sizeof(info));
 	if (wd_sys_obj_info(prog_fd, &info, &len))
 		return -1;
+	out->nr_func_info = info.nr_func_info;
+	out->nr_line_info = info.nr_line_info;
 	out->cnt = info.xlated_prog_len / sizeof(struct bpf_insn);
 	out->insns = calloc(out->cnt ? out->cnt : 1, sizeof(struct bpf_insn));
 	memset(&info, 0, sizeof(info));
@@ -97,6 +101,14 @@ static void diff_object(const char *file)
 		bpf_program__set_autoload(bpf_object__find_program_by_name(lobj, "call_two"), false);
 		wd_prog_set_autoload(wd_object_prog(wobj, "call_two"), false);
 	}
+	if (!strcmp(file, "externs.o")) {
+		/* read_ksym needs kallsyms data symbols; call_kfunc kfuncs of 6.2+ */
+		static const char *const off[] = { "read_ksym", "call_kfunc" };
+		for (size_t i = 0; i < 2; i++) {
+			bpf_program__set_autoload(bpf_object__find_program_by_name(lobj, off[i]), false);
+			wd_prog_set_autoload(wd_object_prog(wobj, off[i]), false);
+		}
+	}
 	if (!strcmp(file, "minimal.o") && wd_probe_prog_type(BPF_PROG_TYPE_SOCKET_FILTER) != 1) {
 		bpf_program__set_autoload(bpf_object__find_program_by_name(lobj, "minimal_sock"), false);
 		wd_prog_set_autoload(wd_object_prog(wobj, "minimal_sock"), false);
@@ -117,6 +129,11 @@ static void diff_object(const char *file)
 		if (compare_xlated(&a, &b, why, sizeof(why)) >= 0)
 			fail_msg("%s: program '%s' differs from libbpf's: %s", file,
 				 bpf_program__name(lp), why);
+		if (a.nr_func_info != b.nr_func_info || a.nr_line_info != b.nr_line_info)
+			fail_msg("%s: program '%s': func_info/line_info %u/%u under libbpf, %u/%u "
+				 "under warden%s%s", file, bpf_program__name(lp), a.nr_func_info,
+				 a.nr_line_info, b.nr_func_info, b.nr_line_info,
+				 wd_object_note(wobj) ? ": " : "", wd_object_note(wobj) ? wd_object_note(wobj) : "");
 		free(a.insns);
 		free(b.insns);
 		compared++;
@@ -131,6 +148,7 @@ static void same_instructions_as_libbpf_globals(void **s) { (void)s; diff_object
 static void same_instructions_as_libbpf_maps(void **s) { (void)s; diff_object("maps.o"); }
 static void same_instructions_as_libbpf_calls(void **s) { (void)s; diff_object("calls.o"); }
 static void same_instructions_as_libbpf_kconfig(void **s) { (void)s; diff_object("kconfig.o"); }
+static void same_instructions_as_libbpf_externs(void **s) { (void)s; diff_object("externs.o"); }
 
 /* libbpf 1.x refuses the legacy maps section that warden still loads. */
 static void libbpf_refuses_legacy_maps_that_warden_loads(void **s)
@@ -153,6 +171,7 @@ static const struct CMUnitTest diff_tests[] = {
 	cmocka_unit_test(same_instructions_as_libbpf_maps),
 	cmocka_unit_test(same_instructions_as_libbpf_calls),
 	cmocka_unit_test(same_instructions_as_libbpf_kconfig),
+	cmocka_unit_test(same_instructions_as_libbpf_externs),
 	cmocka_unit_test(libbpf_refuses_legacy_maps_that_warden_loads),
 };
 WD_TEST_SET(wd_tests_diff, "loader", diff_tests);

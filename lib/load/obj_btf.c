@@ -86,6 +86,26 @@ static uint32_t find_int4(const struct raw_btf *r)
 	return 0;
 }
 
+static int cmp_secinfo_offset(const void *a, const void *b)
+{
+	const struct btf_var_secinfo *x = a, *y = b;
+	return x->offset < y->offset ? -1 : x->offset > y->offset;
+}
+
+/* The kernel wants a DATASEC's variables in ascending offsets
+ * (btf_datasec_resolve(): "Invalid offset"); .kconfig is laid out by size
+ * and alignment, not in declaration order.  libbpf sorts them as well
+ * (btf_fixup_datasec()). */
+static void sort_datasecs(struct raw_btf *r)
+{
+	for (uint32_t id = 1; id <= r->nr; id++) {
+		struct btf_type *t = r->types[id];
+		if (btf_kind_of(t) == BTF_KIND_DATASEC && btf_vlen_of(t) > 1)
+			qsort(btf_extra(t), btf_vlen_of(t), sizeof(struct btf_var_secinfo),
+			      cmp_secinfo_offset);
+	}
+}
+
 /*
  * The kernel refuses FUNCs with extern linkage ("Invalid func linkage",
  * btf_func_check_meta()) and .ksyms variables laid out by clang ("Invalid
@@ -143,6 +163,7 @@ static uint8_t *rewrite_externs(uint8_t *buf, size_t *size, const struct wd_btf_
 			changed = true;
 		}
 	}
+	sort_datasecs(&r);
 	free(r.types);
 	if (!changed)
 		return buf;

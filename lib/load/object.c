@@ -185,6 +185,11 @@ static int resolve_attach_btf_id(struct wd_prog *p)
 	snprintf(name, sizeof(name), "%s%s", p->def->attach_prefix, target);
 	id = wd_btf_find(vmlinux, name, p->expected_attach_type == BPF_TRACE_RAW_TP ?
 			 BTF_KIND_TYPEDEF : BTF_KIND_FUNC);
+	if (!id && p->expected_attach_type == BPF_TRACE_RAW_TP)
+		/* tp_btf/<tp> is found by its typedef btf_trace_<tp>: name the tracepoint */
+		return wd_err(-ENOENT, "program '%s': tracepoint '%s' not found in kernel BTF "
+			      "(this kernel has no such raw tracepoint; see "
+			      "/sys/kernel/tracing/available_events)", p->name, target);
 	if (!id)
 		return wd_err(-ENOENT, "program '%s': attach target '%s' not found in kernel BTF",
 			      p->name, name);

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "internal.h"
+#include "warden/features.h"
 #include "core.h"
 #include "host/kconfig.h"
 
@@ -198,6 +199,22 @@ static int load_with_log(struct wd_prog *p, struct wd_prog_load_args *a)
 	return fd;
 }
 
+/* "invalid func unknown#158": the kernel has no helper 158, and names none.
+ * Say which one (bpf_get_current_task_btf) and that this kernel lacks it. */
+static void name_unknown_helper(char *what, size_t size)
+{
+	const char *name;
+	unsigned int id;
+	if (sscanf(what, "invalid func unknown#%u", &id) != 1)
+		return;
+	name = wd_helper_name(id);
+	if (name)
+		snprintf(what, size, "calls helper %s (#%u), which this kernel lacks (it is newer "
+			 "than the kernel; 'warden doctor' lists the helpers it has)", name, id);
+	else
+		snprintf(what, size, "calls helper #%u, which this kernel lacks", id);
+}
+
 static int report_failure(struct wd_prog *p, int err)
 {
 	char what[512], src[256];
@@ -206,8 +223,15 @@ static int report_failure(struct wd_prog *p, int err)
 	last_error_line(p->log ? p->log : "", what, sizeof(what));
 	/* a poisoned CO-RE instruction: name the relocation, not "unknown func" */
 	wd_core_explain(p, p->fail_insn, what, sizeof(what));
+	name_unknown_helper(what, sizeof(what));
 	line = wd_src_line(p->obj->spec->btf, p->img.line_info, p->img.nr_line_info, p->fail_insn,
 			   src, sizeof(src));
+	if (!what[0] && err == -EPERM) {
+		char why[320];
+		wd_memlock_explain_eperm(why, sizeof(why));
+		if (why[0])
+			snprintf(what, sizeof(what), "%s: %s", strerror(-err), why);
+	}
 	if (!what[0]) {
 		snprintf(what, sizeof(what), "%s%s", strerror(-err),
 			 err == -EPERM ? " with an empty verifier log (needs CAP_BPF/CAP_SYS_ADMIN, "
@@ -215,11 +239,16 @@ static int report_failure(struct wd_prog *p, int err)
 			 err == -EINVAL ? " with an empty verifier log (program type, attach type "
 			 "or a flag unsupported by this kernel: see 'warden doctor')" : "");
 	}
+	const char *btf = p->obj->btf_note[0] ? " (the kernel refused the object's BTF, "
+			  "which this program may need: see the warning)" : "";
+	if (!p->obj->spec->license[0] && strstr(what, "GPL"))
+		btf = "; the object has no 'license' section, so it loads as non-GPL: add "
+		      "char LICENSE[] SEC(\"license\") = \"GPL\";";
 	if (p->fail_insn >= 0)
-		return wd_err(err, "program '%s': %s at insn %d%s%s%s; run 'warden verify' for the log",
+		return wd_err(err, "program '%s': %s at insn %d%s%s%s; run 'warden verify' for the log%s",
 			      p->name, what, p->fail_insn, line ? " (" : "", line ? line : "",
-			      line ? ")" : "");
-	return wd_err(err, "program '%s': %s", p->name, what);
+			      line ? ")" : "", btf);
+	return wd_err(err, "program '%s': %s%s", p->name, what, btf);
 }
 
 int wd_prog_load(struct wd_prog *p)

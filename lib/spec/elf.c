@@ -904,8 +904,10 @@ static int parse(struct elf_ctx *c)
 	    (err = collect_externs(c)) || (err = collect_relocs(c)) ||
 	    (err = fixup_datasecs(c)))
 		return err;
+	/* As libbpf: no license section is the license "" (not GPL-compatible);
+	 * the kernel then refuses GPL-only helpers, and the load error says why. */
 	if (!c->spec->license[0])
-		return wd_err(-EINVAL, "no 'license' section: add char LICENSE[] SEC(\"license\") = \"GPL\";");
+		wd_debug("no 'license' section: programs load as non-GPL");
 	if (c->btf_ext_data && c->btf_ext_data->d_buf && c->spec->btf)
 		return wd_btf_ext_parse(c->spec, c->btf_ext_data->d_buf, c->btf_ext_data->d_size);
 	return 0;

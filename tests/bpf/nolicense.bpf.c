@@ -1,4 +1,4 @@
-/* No license section: the loader must say so. */
+/* No license section: loads as non-GPL, as with libbpf. */
 #include "common.h"
 
 SEC("xdp")

@@ -54,9 +54,11 @@ struct wd_link *wd_prog_attach_uprobe(struct wd_prog *prog, const char *binary,
  * for a program written with libbpf's <bpf/usdt.bpf.h> (SEC("usdt"),
  * BPF_USDT, bpf_usdt_arg, bpf_usdt_cookie): a uprobe on every site of the
  * probe, the argument specs in the object's __bpf_usdt_specs map, the
- * semaphore counted while attached.  pid: one process, -1 every process,
- * 0 this one.  Without BPF cookies (before 5.15) a PIE binary or a shared
- * library needs a pid. */
+ * semaphore counted while attached.  binary: a path, or a bare name looked
+ * up as libbpf does (a library, "libfoo.so[.N]", in $LD_LIBRARY_PATH and the
+ * library directories; a program in $PATH).  pid: one process, -1 every
+ * process, 0 this one.  Without BPF cookies (before 5.15) a PIE binary or a
+ * shared library needs a pid. */
 struct wd_usdt_opts {
 	size_t sz;
 	uint64_t cookie;        /* what bpf_usdt_cookie() returns */

@@ -411,6 +411,48 @@ static struct wd_link *usdt_attach(struct usdt_ctx *c)
 	return wd_attach_fail(err);
 }
 
+#if defined(__x86_64__)
+#define MULTIARCH "x86_64-linux-gnu"
+#elif defined(__aarch64__)
+#define MULTIARCH "aarch64-linux-gnu"
+#else
+#define MULTIARCH "unknown"
+#endif
+
+/* First readable dir/name of a ':'-separated list, made absolute. */
+static bool search_dirs(const char *dirs, const char *name, char *out)
+{
+	char cand[PATH_MAX];
+	for (const char *d = dirs; d && *d;) {
+		size_t n = strcspn(d, ":");
+		if (n && n + strlen(name) + 2 <= sizeof(cand)) {
+			snprintf(cand, sizeof(cand), "%.*s/%s", (int)n, d, name);
+			if (!access(cand, R_OK) && realpath(cand, out))
+				return true;
+		}
+		d += n + (d[n] == ':');
+	}
+	return false;
+}
+
+/* The binary to read: a path as given, or a bare name looked up as libbpf
+ * does (resolve_full_path): a library ("libc.so.6") in $LD_LIBRARY_PATH,
+ * then the usual library directories; a program in $PATH. */
+static int resolve_binary(const char *name, char *out)
+{
+	static const char lib_dirs[] = "/lib64:/usr/lib64:/lib:/usr/lib:/lib/" MULTIARCH
+				       ":/usr/lib/" MULTIARCH;
+	size_t len = strlen(name);
+	bool lib = strstr(name, ".so.") || (len > 3 && !strcmp(name + len - 3, ".so"));
+	if (strchr(name, '/'))
+		return realpath(name, out) ? 0 : -errno;
+	if (lib ? search_dirs(getenv("LD_LIBRARY_PATH"), name, out) ||
+		  search_dirs(lib_dirs, name, out)
+		: search_dirs(getenv("PATH"), name, out))
+		return 0;
+	return -ENOENT;
+}
+
 struct wd_link *wd_prog_attach_usdt(struct wd_prog *prog, const char *binary, pid_t pid,
 				    const char *provider, const char *name,
 				    const struct wd_usdt_opts *opts)
@@ -424,9 +466,11 @@ struct wd_link *wd_prog_attach_usdt(struct wd_prog *prog, const char *binary, pi
 	if (!binary || !provider || !name || !*provider || !*name)
 		return wd_attach_fail(wd_err(-EINVAL, "attach '%s': usdt needs a binary, a "
 					     "provider and a probe name", prog->name));
-	if (!realpath(binary, path))
-		return wd_attach_fail(wd_err(-errno, "attach '%s': usdt binary '%s': %s",
-					     prog->name, binary, strerror(errno)));
+	if ((err = resolve_binary(binary, path)))
+		return wd_attach_fail(wd_err(err, "attach '%s': usdt binary '%s': %s%s",
+					     prog->name, binary, strerror(-err),
+					     strchr(binary, '/') ? "" : " (looked up in $PATH, or "
+					     "$LD_LIBRARY_PATH and the library directories)"));
 	copy_opts(&c.o, opts);
 	c.path = path;
 	c.pid = pid < 0 ? -1 : pid == 0 ? getpid() : pid;

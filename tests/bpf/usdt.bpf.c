@@ -22,7 +22,7 @@ struct rec {
 	char str[16];
 };
 
-enum { P_ARGS, P_SIMPLE, P_SEMA, P_LIB, P_AUTO, P__N };
+enum { P_ARGS, P_SIMPLE, P_SEMA, P_LIB, P_AUTO, P_MULTI, P__N };
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -110,6 +110,19 @@ int BPF_USDT(on_lib, long i, long i3)
 		return 0;
 	r->arg[0] = i;
 	r->arg[1] = i3;
+	common(ctx, r);
+	return 0;
+}
+
+/* wdtest:multi (long i, int site): recs[P_MULTI * 8 + site] */
+SEC("usdt")
+int BPF_USDT(on_multi, long i, int site)
+{
+	struct rec *r = rec_of(P_MULTI, site);
+	if (!r)
+		return 0;
+	r->arg[0] = i;
+	r->arg[1] = site;
 	common(ctx, r);
 	return 0;
 }

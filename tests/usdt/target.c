@@ -7,7 +7,8 @@
  *   quit     (or EOF) exit
  * Probes: wdtest:args (argument forms written out: registers of 8, 16, 32
  * and 64 bits, memory with and without offset, a constant, a string
- * pointer), wdtest:simple (the compiler's own choice of forms), wdtest:sema
+ * pointer), wdtest:simple (the compiler's own choice of forms), wdtest:multi
+ * (three sites, two argument strings), wdtest:sema
  * (target_sema.c, behind a semaphore) and wdlib:hit (libusdt_lib.so).
  * Built as ET_EXEC (usdt_target) and as PIE (usdt_target_pie).
  */
@@ -44,6 +45,15 @@ __attribute__((noinline)) static void fire_args(long i)
 			     : "memory");
 }
 
+/* wdtest:multi at three sites: the first and the third with the same
+ * argument string (one spec for both), the second with another. */
+__attribute__((noinline)) static void fire_multi(long i)
+{
+	__asm__ __volatile__(STAP_PROBE_ASM(wdtest, multi, 8@%[i] -4@$1) :: [i] "D"(i));
+	__asm__ __volatile__(STAP_PROBE_ASM(wdtest, multi, 8@%[i] -4@$2) :: [i] "D"(i));
+	__asm__ __volatile__(STAP_PROBE_ASM(wdtest, multi, 8@%[i] -4@$1) :: [i] "D"(i));
+}
+
 __attribute__((noinline)) static void fire_simple(long i)
 {
 	static long val = 4242;
@@ -61,6 +71,7 @@ int main(void)
 			for (long i = 0; i < n; i++) {
 				fire_args(i);
 				fire_simple(i);
+				fire_multi(i);
 				wdtest_fire_sema(i);
 				wdlib_fire(i);
 			}

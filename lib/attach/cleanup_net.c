@@ -152,23 +152,40 @@ static bool parse_mark(const char *name, struct mark *mk)
 	return sscanf(name, "%llu_%d_%d%c", &mk->netns, &mk->ifindex, &mk->pid, &tail) == 3;
 }
 
-/* Returns 1 when the qdisc was removed (or would be), 0 when kept. */
+/* Returns 1 when the qdisc was removed (or would be), 0 when kept.  The
+ * marker goes only with the qdisc (or when the qdisc or its interface is
+ * gone): while filters remain, a live owner (another warden process that
+ * attached to this qdisc, or anyone else) still uses it, and the marker is
+ * what lets a later sweep remove the qdisc once that owner is gone too. */
 static int sweep_mark(struct wd_nl *nl, const struct mark *mk, bool dry_run)
 {
 	char path[256];
-	int n = wd_tc_clsact_filter_count(nl, mk->ifindex);
+	int n = wd_tc_clsact_filter_count(nl, mk->ifindex), err;
 	wd_tc_mark_path(path, sizeof(path), mk->netns, mk->ifindex, mk->pid);
-	if (n > 0 && !dry_run) /* someone else uses it now: theirs */
-		wd_debug("cleanup: clsact on ifindex %d kept, %d filter entries remain", mk->ifindex, n);
-	if (n == 0 && !dry_run && wd_tc_clsact_del(nl, mk->ifindex) == 0) {
-		wd_debug("cleanup: removed clsact qdisc of dead pid %d on ifindex %d", mk->pid,
-			 mk->ifindex);
-		unlink(path);
-		return 1;
+	if (n > 0) {
+		wd_debug("cleanup: clsact on ifindex %d kept with its marker, %d filter entries "
+			 "remain", mk->ifindex, n);
+		return 0;
 	}
-	if (!dry_run)
-		unlink(path);
-	return n == 0 && dry_run;
+	if (n < 0) {
+		/* no interface or no clsact: nothing left to remove */
+		if (!dry_run && (n == -ENODEV || n == -EINVAL || n == -ENOENT))
+			unlink(path);
+		return 0;
+	}
+	if (dry_run)
+		return 1;
+	err = wd_tc_clsact_del(nl, mk->ifindex);
+	if (err && err != -ENOENT && err != -EINVAL && err != -ENODEV) {
+		wd_debug("cleanup: clsact on ifindex %d: %s (marker kept for the next sweep)",
+			 mk->ifindex, strerror(-err));
+		return 0;
+	}
+	unlink(path);
+	if (err)
+		return 0;
+	wd_debug("cleanup: removed clsact qdisc of dead pid %d on ifindex %d", mk->pid, mk->ifindex);
+	return 1;
 }
 
 /* Marks of dead owners in netns `ino` (nl is a socket there). */

@@ -5,13 +5,23 @@
  * before use; a broken file gives an error naming the section and the fix.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include "sys/error.h"
 #include "spec.h"
+
+/* The largest global-data section a kernel accepts as one array-map value:
+ * array_map_alloc_check() answers E2BIG above KMALLOC_MAX_SIZE, which is
+ * 4 MiB with 4 KiB pages (1 << (MAX_PAGE_ORDER 10 + PAGE_SHIFT 12), the
+ * same with MAX_ORDER 11 - 1 before 6.4).  Checked before any allocation. */
+#define WD_DATA_MAP_MAX (4u << 20)
 
 struct elf_ctx {
 	Elf *elf;
@@ -24,7 +34,13 @@ struct elf_ctx {
 	int *map_of_elf;       /* ELF section index -> data map index, -1 */
 	size_t nr_elf_secs;
 	Elf_Data *btf_ext_data;
+	size_t file_size;
 };
+
+static int nomem(const char *what)
+{
+	return wd_err(-ENOMEM, "out of memory (%s)", what);
+}
 
 static char *xstrdup(const char *s)
 {
@@ -120,10 +136,15 @@ static char *data_map_name(const char *obj, const char *sec)
 static int add_data_map(struct elf_ctx *c, size_t idx, const char *name, const GElf_Shdr *sh)
 {
 	struct wd_spec *s = c->spec;
-	struct wd_map_spec *m = PUSH(s->maps, s->nr_maps);
+	struct wd_map_spec *m;
 	Elf_Data *d;
-	if (!m)
-		return -ENOMEM;
+	if (sh->sh_size > WD_DATA_MAP_MAX)
+		return wd_err(-E2BIG, "section '%s': %llu bytes of global data, more than the kernel "
+			      "accepts in one map (%u bytes, KMALLOC_MAX_SIZE): a corrupt header, or "
+			      "move the array to a map", name, (unsigned long long)sh->sh_size,
+			      WD_DATA_MAP_MAX);
+	if (!(m = PUSH(s->maps, s->nr_maps)))
+		return nomem("map list");
 	m->name = data_map_name(s->name, name);
 	m->kind = !strncmp(name, ".rodata", 7) ? WD_MAP_RODATA :
 		  !strncmp(name, ".bss", 4) ? WD_MAP_BSS : WD_MAP_DATA;
@@ -137,9 +158,13 @@ static int add_data_map(struct elf_ctx *c, size_t idx, const char *name, const G
 	m->data_size = sh->sh_size;
 	m->data = calloc(1, sh->sh_size ? sh->sh_size : 1);
 	if (!m->name || !m->data)
-		return -ENOMEM;
-	if (sh->sh_type != SHT_NOBITS && (d = sec_data(c, idx)) && d->d_buf)
-		memcpy(m->data, d->d_buf, d->d_size < sh->sh_size ? d->d_size : sh->sh_size);
+		return nomem("global data");
+	if (sh->sh_type != SHT_NOBITS) {
+		if (!(d = sec_data(c, idx)) || !d->d_buf || d->d_size != sh->sh_size)
+			return wd_err(-EINVAL, "section '%s': cannot read its %llu bytes: %s", name,
+				      (unsigned long long)sh->sh_size, elf_errmsg(-1));
+		memcpy(m->data, d->d_buf, sh->sh_size);
+	}
 	if (s->btf)
 		m->btf_value_type_id = wd_btf_find(s->btf, name, BTF_KIND_DATASEC);
 	c->map_of_elf[idx] = s->nr_maps - 1;
@@ -158,13 +183,13 @@ static int add_code_sec(struct elf_ctx *c, size_t idx, const char *name, const G
 			      name, (unsigned long)sh->sh_size);
 	cs = PUSH(s->secs, s->nr_secs);
 	if (!cs)
-		return -ENOMEM;
+		return nomem("section list");
 	cs->name = strdup(name);
 	cs->elf_idx = idx;
 	cs->insn_cnt = sh->sh_size / sizeof(struct bpf_insn);
 	cs->insns = malloc(sh->sh_size);
 	if (!cs->name || !cs->insns)
-		return -ENOMEM;
+		return nomem("instructions");
 	memcpy(cs->insns, d->d_buf, sh->sh_size);
 	c->sec_of_elf[idx] = s->nr_secs - 1;
 	return 0;
@@ -189,25 +214,91 @@ static int read_small_sec(struct elf_ctx *c, size_t idx, const char *name)
 	return 0;
 }
 
+static int check_symtab(struct elf_ctx *c, size_t idx, const char *name, const GElf_Shdr *sh)
+{
+	GElf_Shdr strsh;
+	if (c->symtab)
+		return wd_err(-EINVAL, "ELF has more than one symbol table");
+	if (sh->sh_entsize != sizeof(Elf64_Sym) || sh->sh_size % sizeof(Elf64_Sym))
+		return wd_err(-EINVAL, "section '%s': entry size %llu and size %llu, expected "
+			      "%zu-byte symbols", name, (unsigned long long)sh->sh_entsize,
+			      (unsigned long long)sh->sh_size, sizeof(Elf64_Sym));
+	if (sh->sh_link == 0 || sh->sh_link >= c->nr_elf_secs || !sec_name(c, sh->sh_link, &strsh) ||
+	    strsh.sh_type != SHT_STRTAB)
+		return wd_err(-EINVAL, "section '%s': its string table (sh_link %u) is not a "
+			      "string table section", name, sh->sh_link);
+	c->symtab = sec_data(c, idx);
+	c->symtab_idx = idx;
+	c->strtab_idx = sh->sh_link;
+	if (!c->symtab || c->symtab->d_size != sh->sh_size)
+		return wd_err(-EINVAL, "section '%s': cannot read the symbols: %s", name, elf_errmsg(-1));
+	c->nr_syms = sh->sh_size / sizeof(Elf64_Sym);
+	return 0;
+}
+
+struct extent { uint64_t off, end; size_t idx; };
+
+static int cmp_extent(const void *a, const void *b)
+{
+	const struct extent *x = a, *y = b;
+	return (x->off > y->off) - (x->off < y->off);
+}
+
+/* Every section's bytes lie inside the file, after the ELF header, and no
+ * two sections share a byte: checked before any size is trusted. */
+static int check_extents(struct elf_ctx *c)
+{
+	struct extent *ext = calloc(c->nr_elf_secs ? c->nr_elf_secs : 1, sizeof(*ext));
+	size_t n = 0;
+	int err = 0;
+	if (!ext)
+		return nomem("section table");
+	for (size_t idx = 1; idx < c->nr_elf_secs && !err; idx++) {
+		GElf_Shdr sh;
+		const char *name = sec_name(c, idx, &sh);
+		if (!name)
+			err = wd_err(-EINVAL, "ELF section %zu: bad header or name offset", idx);
+		else if (sh.sh_type == SHT_NOBITS || sh.sh_size == 0)
+			continue;
+		else if (sh.sh_offset > c->file_size || sh.sh_size > c->file_size - sh.sh_offset)
+			err = wd_err(-EINVAL, "section '%s': %llu bytes at offset %llu, past the end of "
+				     "the file (%zu bytes): truncated or corrupt", name,
+				     (unsigned long long)sh.sh_size, (unsigned long long)sh.sh_offset,
+				     c->file_size);
+		else if (sh.sh_offset < sizeof(Elf64_Ehdr))
+			err = wd_err(-EINVAL, "section '%s' overlaps the ELF header", name);
+		else
+			ext[n++] = (struct extent){ sh.sh_offset, sh.sh_offset + sh.sh_size, idx };
+	}
+	if (!err && n > 1)
+		qsort(ext, n, sizeof(*ext), cmp_extent);
+	for (size_t i = 1; !err && i < n; i++) {
+		GElf_Shdr a, b;
+		if (ext[i].off >= ext[i - 1].end)
+			continue;
+		err = wd_err(-EINVAL, "sections '%s' and '%s' overlap (bytes %llu-%llu)",
+			     sec_name(c, ext[i - 1].idx, &a), sec_name(c, ext[i].idx, &b),
+			     (unsigned long long)ext[i].off, (unsigned long long)ext[i - 1].end - 1);
+	}
+	free(ext);
+	return err;
+}
+
 /* First pass: classify every section. */
 static int walk_sections(struct elf_ctx *c)
 {
 	Elf_Data *btf = NULL;
 	int err;
+	if ((err = check_extents(c)))
+		return err;
 	for (size_t idx = 1; idx < c->nr_elf_secs; idx++) {
 		GElf_Shdr sh;
 		const char *name = sec_name(c, idx, &sh);
 		if (!name)
 			return wd_err(-EINVAL, "ELF section %zu: bad header or name", idx);
 		if (sh.sh_type == SHT_SYMTAB) {
-			if (c->symtab)
-				return wd_err(-EINVAL, "ELF has more than one symbol table");
-			c->symtab = sec_data(c, idx);
-			c->symtab_idx = idx;
-			c->strtab_idx = sh.sh_link;
-			if (!c->symtab || !sh.sh_entsize)
-				return wd_err(-EINVAL, "ELF symbol table unreadable");
-			c->nr_syms = sh.sh_size / sh.sh_entsize;
+			if ((err = check_symtab(c, idx, name, &sh)))
+				return err;
 		} else if (!strcmp(name, "license") || !strcmp(name, "version")) {
 			if ((err = read_small_sec(c, idx, name)))
 				return err;
@@ -226,8 +317,10 @@ static int walk_sections(struct elf_ctx *c)
 	if (btf && btf->d_buf) {
 		c->spec->btf = wd_btf_parse(btf->d_buf, btf->d_size, NULL);
 		if (!c->spec->btf) {
+			err = -(errno ? errno : EINVAL);
+			wd_err_default(err);
 			wd_err_prefix("section .BTF: ");
-			return -errno;
+			return err;
 		}
 	}
 	/* Second part: code and data, now that BTF is known. */
@@ -256,41 +349,76 @@ static int cmp_func(const void *a, const void *b)
 	return (x->off > y->off) - (x->off < y->off);
 }
 
+/* The code section a FUNC symbol lies in, or an error naming the symbol. */
+static int func_section(struct elf_ctx *c, size_t i, const GElf_Sym *sym, const char *name)
+{
+	GElf_Shdr sh;
+	const char *sn;
+	if (!name || !*name)
+		return wd_err(-EINVAL, "function symbol %zu has no name (string offset %u): "
+			      "a corrupt symbol table", i, sym->st_name);
+	if (sym->st_shndx >= c->nr_elf_secs)
+		return wd_err(-EINVAL, "function '%s': section index %u is not a section of this file",
+			      name, sym->st_shndx);
+	if (c->sec_of_elf[sym->st_shndx] < 0) {
+		sn = sec_name(c, sym->st_shndx, &sh);
+		return wd_err(-EINVAL, "function '%s': its section '%s' holds no instructions "
+			      "(type %u, flags 0x%llx, %llu bytes)", name, sn ? sn : "?", sh.sh_type,
+			      (unsigned long long)sh.sh_flags, (unsigned long long)sh.sh_size);
+	}
+	return c->sec_of_elf[sym->st_shndx];
+}
+
+static int add_func(struct elf_ctx *c, size_t i, const GElf_Sym *sym)
+{
+	struct wd_spec *s = c->spec;
+	const char *name = sym_name(c, sym);
+	int sec = func_section(c, i, sym, name);
+	struct wd_func *f;
+	if (sec < 0)
+		return sec;
+	const struct wd_code_sec *cs = &s->secs[sec];
+	if (sym->st_value % 8 || sym->st_size % 8 || sym->st_value / 8 > cs->insn_cnt ||
+	    sym->st_size / 8 > cs->insn_cnt - sym->st_value / 8)
+		return wd_err(-EINVAL, "function '%s' lies outside section '%s'", name, cs->name);
+	if (!(f = PUSH(s->funcs, s->nr_funcs)))
+		return nomem("function list");
+	f->name = strdup(name);
+	f->sec = sec;
+	f->off = sym->st_value / 8;
+	f->cnt = sym->st_size / 8;
+	f->global = GELF_ST_BIND(sym->st_info) != STB_LOCAL;
+	f->is_prog = strcmp(cs->name, ".text") != 0;
+	return f->name ? 0 : nomem("function name");
+}
+
 static int collect_funcs(struct elf_ctx *c)
 {
 	struct wd_spec *s = c->spec;
+	int err;
 	for (size_t i = 1; i < c->nr_syms; i++) {
 		GElf_Sym sym;
-		struct wd_func *f;
-		int sec;
-		if (!get_sym(c, i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_FUNC)
-			continue;
-		if (sym.st_shndx >= c->nr_elf_secs || (sec = c->sec_of_elf[sym.st_shndx]) < 0)
-			continue;
-		const struct wd_code_sec *cs = &s->secs[sec];
-		if (sym.st_value % 8 || sym.st_size % 8 ||
-		    sym.st_value / 8 + sym.st_size / 8 > cs->insn_cnt)
-			return wd_err(-EINVAL, "function '%s' lies outside section '%s'",
-				      sym_name(c, &sym), cs->name);
-		if (!(f = PUSH(s->funcs, s->nr_funcs)))
-			return -ENOMEM;
-		f->name = xstrdup(sym_name(c, &sym));
-		f->sec = sec;
-		f->off = sym.st_value / 8;
-		f->cnt = sym.st_size / 8;
-		f->global = GELF_ST_BIND(sym.st_info) != STB_LOCAL;
-		f->is_prog = strcmp(cs->name, ".text") != 0;
-		if (!f->name)
-			return -ENOMEM;
+		if (!get_sym(c, i, &sym))
+			return wd_err(-EINVAL, "symbol %zu unreadable: %s", i, elf_errmsg(-1));
+		/* an undefined FUNC is an extern (kfunc), collected with the externs */
+		if (GELF_ST_TYPE(sym.st_info) == STT_FUNC && sym.st_shndx != SHN_UNDEF &&
+		    (err = add_func(c, i, &sym)))
+			return err;
 	}
-	qsort(s->funcs, s->nr_funcs, sizeof(*s->funcs), cmp_func);
+	if (s->nr_funcs > 1)
+		qsort(s->funcs, s->nr_funcs, sizeof(*s->funcs), cmp_func);
 	/* Functions without a size (hand-written asm) run to the next one. */
 	for (size_t i = 0; i < s->nr_funcs; i++) {
 		struct wd_func *f = &s->funcs[i];
-		if (f->cnt)
-			continue;
 		bool last = i + 1 == s->nr_funcs || s->funcs[i + 1].sec != f->sec;
-		f->cnt = (last ? s->secs[f->sec].insn_cnt : s->funcs[i + 1].off) - f->off;
+		if (!last && s->funcs[i + 1].off < f->off + (f->cnt ? f->cnt : 1))
+			return wd_err(-EINVAL, "functions '%s' and '%s' overlap in section '%s'",
+				      f->name, s->funcs[i + 1].name, s->secs[f->sec].name);
+		if (!f->cnt)
+			f->cnt = (last ? s->secs[f->sec].insn_cnt : s->funcs[i + 1].off) - f->off;
+		if (!f->cnt)
+			return wd_err(-EINVAL, "function '%s' in section '%s' has no instructions",
+				      f->name, s->secs[f->sec].name);
 	}
 	return 0;
 }
@@ -349,6 +477,10 @@ static int parse_map_values(struct elf_ctx *c, struct wd_map_spec *m, uint32_t t
 		return wd_err(-EINVAL, "map '%s': inner map definition is not a struct", m->name);
 	if (m->type != BPF_MAP_TYPE_ARRAY_OF_MAPS && m->type != BPF_MAP_TYPE_HASH_OF_MAPS)
 		return wd_err(-EINVAL, "map '%s': inner maps need an *_OF_MAPS map type", m->name);
+	/* The kernel refuses a map-in-map as an inner map (bpf_map_meta_alloc:
+	 * EINVAL); refusing it here also ends a definition that holds itself. */
+	if (m->is_inner)
+		return wd_err(-EINVAL, "map '%s': an inner map cannot hold maps itself", m->name);
 	struct wd_spec *s = c->spec;
 	int outer = m - s->maps;
 	struct wd_map_spec *im = PUSH(s->maps, s->nr_maps);
@@ -380,6 +512,9 @@ static int parse_btf_map_def(struct elf_ctx *c, struct wd_map_spec *m, uint32_t 
 			int64_t sz;
 			if (btf_kind_of(p) != BTF_KIND_PTR || (sz = wd_btf_size(btf, p->type)) < 0)
 				return wd_err(-EINVAL, "map '%s': '%s' type has no size", m->name, f);
+			if (sz > UINT32_MAX)
+				return wd_err(-E2BIG, "map '%s': '%s' is %lld bytes, more than a map "
+					      "can hold", m->name, f, (long long)sz);
 			if (!strcmp(f, "key"))
 				m->key_size = sz, m->btf_key_type_id = p->type;
 			else
@@ -480,8 +615,12 @@ static int collect_legacy_maps(struct elf_ctx *c)
 		if (!get_sym(c, i, &sym) || sym.st_shndx != c->legacy_maps_idx ||
 		    GELF_ST_TYPE(sym.st_info) == STT_SECTION)
 			continue;
-		if (sym.st_value % rec || sym.st_value + rec > d->d_size)
-			return wd_err(-EINVAL, "legacy map '%s': misplaced definition", sym_name(c, &sym));
+		if (!sym_name(c, &sym) || !*sym_name(c, &sym))
+			return wd_err(-EINVAL, "section 'maps': map symbol %zu has no name", i);
+		if (sym.st_value % rec || sym.st_value > d->d_size - rec)
+			return wd_err(-EINVAL, "legacy map '%s': definition at offset %llu is not one of "
+				      "the %zu-byte records of section 'maps'", sym_name(c, &sym),
+				      (unsigned long long)sym.st_value, rec);
 		def = (const uint8_t *)d->d_buf + sym.st_value;
 		for (size_t b = LEGACY_MAP_DEF_SIZE; b < rec; b++)
 			if (def[b])
@@ -562,6 +701,9 @@ static int add_extern(struct elf_ctx *c, const char *name, const GElf_Sym *sym)
 		int64_t sz = wd_btf_size(s->btf, e->type_id);
 		if (sz <= 0)
 			return wd_err(-EINVAL, "kconfig extern '%s' has no size", name);
+		if (sz > 256)
+			return wd_err(-E2BIG, "kconfig extern '%s' is %lld bytes: kconfig values are "
+				      "at most 256-byte strings", name, (long long)sz);
 		e->size = sz;
 	}
 	return 0;
@@ -572,7 +714,8 @@ static uint32_t kconfig_align(const struct wd_btf *btf, const struct wd_extern *
 {
 	uint32_t id = e->type_id;
 	const struct btf_type *t = wd_btf_type(btf, id);
-	while (t && btf_kind_of(t) == BTF_KIND_ARRAY) {
+	/* bounded: an array of itself is a loop (its size was refused already) */
+	for (int depth = 0; t && btf_kind_of(t) == BTF_KIND_ARRAY && depth < 32; depth++) {
 		id = wd_btf_skip_mods(btf, ((const struct btf_array *)btf_extra(t))->type, true);
 		t = wd_btf_type(btf, id);
 	}
@@ -719,23 +862,49 @@ static int cmp_reloc(const void *a, const void *b)
 	return (x->insn > y->insn) - (x->insn < y->insn);
 }
 
+/* A relocation section's data, checked: entry size, size, readable. */
+static Elf_Data *rel_data(struct elf_ctx *c, size_t rel_idx, size_t *nr)
+{
+	GElf_Shdr sh;
+	const char *name = sec_name(c, rel_idx, &sh);
+	Elf_Data *d;
+	if (sh.sh_entsize != sizeof(Elf64_Rel) || sh.sh_size % sizeof(Elf64_Rel)) {
+		wd_err(-EINVAL, "section '%s': entry size %llu and size %llu, expected %zu-byte "
+		       "relocations", name, (unsigned long long)sh.sh_entsize,
+		       (unsigned long long)sh.sh_size, sizeof(Elf64_Rel));
+		return NULL;
+	}
+	if (!(d = sec_data(c, rel_idx)) || d->d_size != sh.sh_size) {
+		wd_err(-EINVAL, "section '%s': cannot read its relocations: %s", name, elf_errmsg(-1));
+		return NULL;
+	}
+	*nr = sh.sh_size / sizeof(Elf64_Rel);
+	return d;
+}
+
+static int bad_rel_sym(struct elf_ctx *c, size_t i, const char *what, const GElf_Rel *rel)
+{
+	return wd_err(-EINVAL, "relocation %zu of '%s': symbol index %llu past the symbol table "
+		      "(%zu symbols)", i, what, (unsigned long long)GELF_R_SYM(rel->r_info), c->nr_syms);
+}
+
 static int collect_code_relocs(struct elf_ctx *c, size_t rel_idx, struct wd_code_sec *cs)
 {
-	Elf_Data *d = sec_data(c, rel_idx);
-	GElf_Shdr sh;
-	size_t nr;
-	sec_name(c, rel_idx, &sh);
-	if (!d || !sh.sh_entsize)
-		return wd_err(-EINVAL, "relocations of '%s' unreadable", cs->name);
-	nr = sh.sh_size / sh.sh_entsize;
+	size_t nr = 0;
+	Elf_Data *d = rel_data(c, rel_idx, &nr);
+	if (!d)
+		return -EINVAL;
 	for (size_t i = 0; i < nr; i++) {
 		GElf_Rel rel;
 		GElf_Sym sym;
 		struct wd_reloc *r;
 		const char *name;
 		int err;
-		if (!gelf_getrel(d, i, &rel) || !get_sym(c, GELF_R_SYM(rel.r_info), &sym))
-			return wd_err(-EINVAL, "relocation %zu of '%s': bad symbol index", i, cs->name);
+		if (!gelf_getrel(d, i, &rel))
+			return wd_err(-EINVAL, "relocation %zu of '%s' unreadable: %s", i, cs->name,
+				      elf_errmsg(-1));
+		if (!get_sym(c, GELF_R_SYM(rel.r_info), &sym))
+			return bad_rel_sym(c, i, cs->name, &rel);
 		if (rel.r_offset % 8 || rel.r_offset / 8 >= cs->insn_cnt)
 			return wd_err(-EINVAL, "relocation %zu of '%s': offset %lu out of range",
 				      i, cs->name, (unsigned long)rel.r_offset);
@@ -748,7 +917,8 @@ static int collect_code_relocs(struct elf_ctx *c, size_t rel_idx, struct wd_code
 			return err;
 		}
 	}
-	qsort(cs->relocs, cs->nr_relocs, sizeof(*cs->relocs), cmp_reloc);
+	if (cs->nr_relocs > 1)
+		qsort(cs->relocs, cs->nr_relocs, sizeof(*cs->relocs), cmp_reloc);
 	return 0;
 }
 
@@ -756,17 +926,18 @@ static int collect_code_relocs(struct elf_ctx *c, size_t rel_idx, struct wd_code
 static int collect_map_init_relocs(struct elf_ctx *c, size_t rel_idx)
 {
 	struct wd_spec *s = c->spec;
-	Elf_Data *d = sec_data(c, rel_idx);
-	GElf_Shdr sh;
-	sec_name(c, rel_idx, &sh);
-	if (!d || !sh.sh_entsize)
-		return wd_err(-EINVAL, "relocations of .maps unreadable");
-	for (size_t i = 0; i < sh.sh_size / sh.sh_entsize; i++) {
+	size_t nr = 0;
+	Elf_Data *d = rel_data(c, rel_idx, &nr);
+	if (!d)
+		return -EINVAL;
+	for (size_t i = 0; i < nr; i++) {
 		GElf_Rel rel;
 		GElf_Sym sym;
 		struct wd_map_spec *m = NULL;
-		if (!gelf_getrel(d, i, &rel) || !get_sym(c, GELF_R_SYM(rel.r_info), &sym))
-			return wd_err(-EINVAL, ".rel.maps: bad relocation %zu", i);
+		if (!gelf_getrel(d, i, &rel))
+			return wd_err(-EINVAL, ".rel.maps: relocation %zu unreadable", i);
+		if (!get_sym(c, GELF_R_SYM(rel.r_info), &sym))
+			return bad_rel_sym(c, i, ".maps", &rel);
 		/* The map whose definition holds r_offset: the last one at or before it. */
 		for (size_t k = 0; k < s->nr_maps; k++) {
 			struct wd_map_spec *cand = &s->maps[k];
@@ -781,6 +952,8 @@ static int collect_map_init_relocs(struct elf_ctx *c, size_t rel_idx)
 		const struct btf_type *dt = wd_btf_type(s->btf, def);
 		const struct btf_member *mem = btf_extra(dt);
 		int vi = -1;
+		if (!var || btf_kind_of(dt) != BTF_KIND_STRUCT)
+			return wd_err(-EINVAL, "map '%s': initial values without a BTF definition", m->name);
 		for (int k = 0; k < btf_vlen_of(dt); k++)
 			if (!strcmp(wd_btf_str(s->btf, mem[k].name_off), "values"))
 				vi = k;
@@ -794,6 +967,8 @@ static int collect_map_init_relocs(struct elf_ctx *c, size_t rel_idx)
 			return -ENOMEM;
 		m->init = p;
 		m->init[m->nr_init].slot = (rel.r_offset - base) / 8;
+		if (!sym_name(c, &sym))
+			return wd_err(-EINVAL, "map '%s': initial value %zu names no symbol", m->name, i);
 		m->init[m->nr_init].target = xstrdup(sym_name(c, &sym));
 		if (!m->init[m->nr_init++].target)
 			return -ENOMEM;
@@ -809,10 +984,12 @@ static int collect_relocs(struct elf_ctx *c)
 	for (size_t idx = 1; idx < c->nr_elf_secs; idx++) {
 		GElf_Shdr sh;
 		int err = 0;
-		if (!sec_name(c, idx, &sh) || sh.sh_type != SHT_REL)
+		const char *name = sec_name(c, idx, &sh);
+		if (!name || sh.sh_type != SHT_REL)
 			continue;
 		if (sh.sh_link != c->symtab_idx)
-			continue;
+			return wd_err(-EINVAL, "section '%s': relocations against section %u, not the "
+				      "symbol table (%zu)", name, sh.sh_link, c->symtab_idx);
 		if (sh.sh_info < c->nr_elf_secs && c->sec_of_elf[sh.sh_info] >= 0)
 			err = collect_code_relocs(c, idx, &c->spec->secs[c->sec_of_elf[sh.sh_info]]);
 		else if (sh.sh_info == c->maps_idx && c->maps_idx)
@@ -915,30 +1092,27 @@ static int parse(struct elf_ctx *c)
 
 int wd_spec_parse(const void *buf, size_t size, const char *name, struct wd_spec **out)
 {
-	struct elf_ctx c = { 0 };
+	struct elf_ctx c = { .file_size = size };
 	char oname[64];
-	void *copy = malloc(size ? size : 1);
 	int err;
 	*out = NULL;
-	c.spec = calloc(1, sizeof(*c.spec));
-	if (!copy || !c.spec) {
-		free(copy);
-		free(c.spec);
-		return -ENOMEM;
-	}
-	memcpy(copy, buf, size);
+	if (!(c.spec = calloc(1, sizeof(*c.spec))))
+		return nomem("spec");
 	object_name(name ? name : "obj", oname, sizeof(oname));
 	c.spec->name = strdup(oname);
 	c.spec->kconfig_map = -1;
 	elf_version(EV_CURRENT);
-	c.elf = elf_memory(copy, size);
-	err = c.elf ? parse(&c) : wd_err(-EINVAL, "not an ELF file: %s", elf_errmsg(-1));
+	/* Read in place: libelf reads `buf` (ELF_C_READ_MMAP) and never writes
+	 * it; what the spec keeps (instructions, data, BTF) it copies once. */
+	c.elf = elf_memory((char *)buf, size);
+	err = !c.spec->name ? nomem("name") : c.elf ? parse(&c) :
+	      wd_err(-EINVAL, "not an ELF file: %s", elf_errmsg(-1));
 	if (c.elf)
 		elf_end(c.elf);
-	free(copy);
 	free(c.sec_of_elf);
 	free(c.map_of_elf);
 	if (err) {
+		wd_err_default(err);
 		wd_spec_free(c.spec);
 		return err;
 	}
@@ -946,3 +1120,55 @@ int wd_spec_parse(const void *buf, size_t size, const char *name, struct wd_spec
 	return 0;
 }
 
+/* Open without blocking (a FIFO would wait for a writer forever), then
+ * refuse what is not a regular file before reading a byte of it. */
+static int open_regular(const char *path, struct stat *st)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY), err;
+	if (fd < 0)
+		return wd_err(-errno, "%s", strerror(errno));
+	if (fstat(fd, st)) {
+		err = -errno;
+		close(fd);
+		return wd_err(err, "fstat: %s", strerror(-err));
+	}
+	if (!S_ISREG(st->st_mode)) {
+		close(fd);
+		return wd_err(-EINVAL, "not a regular file (%s): give the path of a BPF object (.o)",
+			      S_ISFIFO(st->st_mode) ? "a FIFO" : S_ISDIR(st->st_mode) ? "a directory" :
+			      S_ISCHR(st->st_mode) ? "a character device" : S_ISSOCK(st->st_mode) ?
+			      "a socket" : S_ISBLK(st->st_mode) ? "a block device" : "special");
+	}
+	if (st->st_size == 0) {
+		close(fd);
+		return wd_err(-EINVAL, "empty file");
+	}
+	return fd;
+}
+
+int wd_spec_parse_file(const char *path, const char *name, struct wd_spec **out)
+{
+	struct stat st;
+	void *map;
+	int fd, err;
+	*out = NULL;
+	wd_err_clear();
+	if ((fd = open_regular(path, &st)) < 0) {
+		wd_err_prefix("'%s': ", path);
+		return fd;
+	}
+	/* Mapped, not read: a sparse 2 GB file costs the pages parsed, and
+	 * the sizes in it are checked against st_size before they are used. */
+	map = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	err = map == MAP_FAILED ? -errno : 0;
+	close(fd);
+	if (err) {
+		wd_err(err, "'%s': mmap of %lld bytes: %s", path, (long long)st.st_size, strerror(-err));
+		return err;
+	}
+	err = wd_spec_parse(map, st.st_size, name ? name : path, out);
+	munmap(map, st.st_size);
+	if (err)
+		wd_err_prefix("'%s': ", path);
+	return err;
+}

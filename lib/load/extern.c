@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
+#include <unistd.h>
 #include "internal.h"
 #include "host/kconfig.h"
 #include "warden/features.h"
@@ -53,11 +54,22 @@ static int set_value(const struct wd_spec *s, const struct wd_extern *e, void *d
 	return set_int(dst, e->size, v);
 }
 
+/* libbpf (FEAT_SYSCALL_WRAPPER) answers by opening a kprobe on
+ * __x64_sys_bpf: where the kernel has no kprobes (CONFIG_KPROBES=n) it says 0
+ * although x86-64 has had the wrappers since 4.17.  BPF_KSYSCALL programs
+ * are kprobes, so the answer matters only where kprobes work; answer as
+ * libbpf does: kprobes (PMU or kprobe_events) and the wrapper in kernel BTF. */
+static bool has_kprobes(void)
+{
+	return access("/sys/bus/event_source/devices/kprobe/type", F_OK) == 0 ||
+	       access("/sys/kernel/tracing/kprobe_events", F_OK) == 0 ||
+	       access("/sys/kernel/debug/tracing/kprobe_events", F_OK) == 0;
+}
+
 static bool has_syscall_wrapper(void)
 {
-	/* x86-64 since 4.17: syscalls go through __x64_sys_* wrappers */
 	const struct wd_btf *v = wd_btf_vmlinux();
-	return v && wd_btf_find(v, "__x64_sys_close", BTF_KIND_FUNC);
+	return has_kprobes() && v && wd_btf_find(v, "__x64_sys_bpf", BTF_KIND_FUNC);
 }
 
 /*
@@ -98,8 +110,13 @@ int wd_externs_resolve(struct wd_object *obj)
 		const char *val;
 		if (e->kind != WD_EXT_KCONFIG)
 			continue;
-		uint64_t v;
+		uint64_t v = 0;
 		int virt = virtual_extern(e->name, &v);
+		if (virt < 0 && e->weak) {
+			/* libbpf: an unknown LINUX_ extern that is __weak reads as 0 */
+			wd_debug("kconfig extern '%s': unknown virtual extern, __weak: 0", e->name);
+			continue;
+		}
 		if (virt < 0) {
 			err = wd_err(-EINVAL, "kconfig extern '%s': unknown LINUX_ name (known: "
 				     "LINUX_KERNEL_VERSION, LINUX_HAS_SYSCALL_WRAPPER, "

@@ -42,6 +42,17 @@ static int nr_possible_cpus(void)
 	return n = total > 0 ? total : 1;
 }
 
+static uint32_t ringbuf_size(uint32_t want)
+{
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE), sz;
+	if (!want)
+		return 0; /* the kernel's error, as the user wrote it */
+	for (sz = page; sz <= UINT32_MAX; sz <<= 1)
+		if (sz >= want)
+			return (uint32_t)sz;
+	return want;
+}
+
 static void fill_create_args(const struct wd_map *m, struct wd_map_create_args *a, int btf_fd)
 {
 	const struct wd_map_spec *s = m->spec;
@@ -57,9 +68,13 @@ static void fill_create_args(const struct wd_map *m, struct wd_map_create_args *
 	/* Kernel 4.x perf event arrays want one slot per CPU: 0 means "all". */
 	if (s->type == BPF_MAP_TYPE_PERF_EVENT_ARRAY && !a->max_entries)
 		a->max_entries = nr_possible_cpus();
-	/* Ring buffers keep no key/value (the kernel rejects both). */
-	if (s->type == BPF_MAP_TYPE_RINGBUF || s->type == BPF_MAP_TYPE_USER_RINGBUF)
+	/* Ring buffers keep no key/value (the kernel rejects both), and their
+	 * size must be a power-of-2 multiple of the page size: rounded up, as
+	 * libbpf does (adjust_ringbuf_sz()), so "256 * 1024" and "1000" work. */
+	if (s->type == BPF_MAP_TYPE_RINGBUF || s->type == BPF_MAP_TYPE_USER_RINGBUF) {
 		a->key_size = a->value_size = 0;
+		a->max_entries = ringbuf_size(a->max_entries);
+	}
 	if (btf_fd >= 0 && s->btf_value_type_id) {
 		a->btf_fd = btf_fd;
 		a->btf_key_type_id = s->btf_key_type_id;
@@ -121,9 +136,11 @@ static int map_compatible(const struct wd_map *m, int fd)
 	memset(&info, 0, sizeof(info));
 	if (wd_sys_obj_info(fd, &info, &len))
 		return 0;
-	return info.type == m->spec->type && info.key_size == m->spec->key_size &&
-	       info.value_size == m->spec->value_size && info.max_entries == m->max_entries &&
-	       info.map_flags == m->spec->map_flags;
+	struct wd_map_create_args want;
+	fill_create_args(m, &want, -1);   /* sizes as created (ring buffers rounded) */
+	return info.type == want.type && info.key_size == want.key_size &&
+	       info.value_size == want.value_size && info.max_entries == want.max_entries &&
+	       info.map_flags == want.flags;
 }
 
 static void pin_name(const char *name, char *out, size_t size);

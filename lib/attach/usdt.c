@@ -26,7 +26,8 @@
 #include <string.h>
 #include <unistd.h>
 #include "attach.h"
-#include "usdt.h"
+#include "usdt_notes.h"
+#include "usdt_spec.h"
 #include "warden/features.h"
 
 #define SPECS_MAP "__bpf_usdt_specs"

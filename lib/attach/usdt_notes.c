@@ -19,7 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "sys/error.h"
-#include "usdt.h"
+#include "usdt_notes.h"
 
 #define NOTE_SEC  ".note.stapsdt"
 #define BASE_SEC  ".stapsdt.base"

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "sys/error.h"
-#include "usdt.h"
+#include "usdt_spec.h"
 
 #if defined(__x86_64__)
 #include <asm/ptrace.h>

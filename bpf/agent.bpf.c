@@ -158,6 +158,7 @@ struct {
 /* TCP sockets seen connecting or accepted: who, since when */
 struct sock_info {
 	struct wa_proc proc;
+	struct wa_net tuple;     /* at connect/accept: ports are gone at close */
 	__u64 start;
 	__u32 have_proc;
 	__u32 pad;
@@ -1243,11 +1244,16 @@ int sys_exit_net(struct sys_exit_ctx *ctx)
 		struct sock_info *si = bpf_map_lookup_elem(&wa_socks, &key);
 		if (si) {
 			si->proc = s->ev.proc;
+			si->tuple = *n;
 			si->have_proc = 1;
 		} else if (kind_wanted(c, WA_K_NET_CLOSE)) {
-			struct sock_info nsi = { .start = bpf_ktime_get_boot_ns(), .have_proc = 1 };
-			nsi.proc = s->ev.proc;
-			bpf_map_update_elem(&wa_socks, &key, &nsi, BPF_ANY);
+			struct sock_info *nsi = (void *)s->tmp;  /* too big for the stack */
+			__builtin_memset(nsi, 0, sizeof(*nsi));
+			nsi->start = bpf_ktime_get_boot_ns();
+			nsi->have_proc = 1;
+			nsi->proc = s->ev.proc;
+			nsi->tuple = *n;
+			bpf_map_update_elem(&wa_socks, &key, nsi, BPF_ANY);
 		}
 		if (!kind_wanted(c, WA_K_NET_ACCEPT))
 			goto out;
@@ -1356,25 +1362,46 @@ int sock_state(struct trace_event_raw_inet_sock_set_state *ctx)
 				s->ev.net.ret = -111;
 			emit(ctx, s, 0);
 		}
-		if (ns == TCP_CLOSE_ || !kind_wanted(c, WA_K_NET_CLOSE))
+		if (ns == TCP_CLOSE_ || !kind_wanted(c, WA_K_NET_CLOSE)) {
 			bpf_map_delete_elem(&wa_socks, &key);
-		else
+		} else {
 			si->start = bpf_ktime_get_boot_ns();
+			sock_tuple(&si->tuple, (void *)key);
+		}
 		return 0;
 	}
 	if (ns == TCP_CLOSE_ && os != TCP_LISTEN_) {
 		if (!(si = bpf_map_lookup_elem(&wa_socks, &key)))
 			return 0;
+		if (!si->have_proc && (c->pid_tree || c->uid >= 0 || c->comm_set || c->use_cgroup_map)) {
+			/* accepted before the agent started, or by a process
+			 * the filters drop: whose it is is unknown */
+			bpf_map_delete_elem(&wa_socks, &key);
+			return 0;
+		}
 		if (kind_wanted(c, WA_K_NET_CLOSE) && (s = begin(WA_K_NET_CLOSE, NULL))) {
 			struct tcp_sock *tp = (void *)key;
 			if (si->have_proc)
 				s->ev.proc = si->proc;
 			else
 				s->ev.hdr.flags |= WA_F_NO_PROC;
-			sock_tuple(&s->ev.net, (void *)key);
+			if (si->tuple.family)
+				s->ev.net = si->tuple;
+			else
+				sock_tuple(&s->ev.net, (void *)key);
+			s->ev.net.ret = 0;
 			s->ev.net.protocol = IPPROTO_TCP_;
-			s->ev.net.bytes_sent = BPF_CORE_READ(tp, bytes_acked);
-			s->ev.net.bytes_received = BPF_CORE_READ(tp, bytes_received);
+			/* data octets: bytes_acked and bytes_received count the SYN
+			 * and the FIN in sequence space */
+			__u64 sent = BPF_CORE_READ(tp, bytes_acked), rcvd = BPF_CORE_READ(tp, bytes_received);
+			if (bpf_core_field_exists(tp->bytes_sent))
+				sent = BPF_CORE_READ(tp, bytes_sent);
+			else if (sent)
+				sent--;
+			if (rcvd && (BPF_CORE_READ_BITFIELD_PROBED((struct sock *)key, sk_shutdown) & 1))
+				rcvd--;
+			s->ev.net.bytes_sent = sent;
+			s->ev.net.bytes_received = rcvd;
 			s->ev.net.duration_ns = s->ev.hdr.ts - si->start;
 			emit(ctx, s, 0);
 		}

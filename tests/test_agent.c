@@ -117,6 +117,7 @@ static __attribute__((unused)) size_t count(struct sink *k, enum wd_event_kind k
 /* ---- a workload in a child, traced from its start ---------------------- */
 
 typedef int (*workload_fn)(void *arg);
+static void dump(struct sink *k);
 
 struct run {
 	struct wd_agent *a;
@@ -179,6 +180,7 @@ static int run_workload(struct run *r, struct wd_agent_opts *o, workload_fn fn, 
 	/* the last events: up to a second after the child ended */
 	for (int i = 0; i < 10; i++)
 		wd_agent_poll(r->a, 100);
+	dump(&r->sink);
 	return 0;
 }
 
@@ -192,6 +194,22 @@ static void run_end(struct run *r)
 		r->a = NULL;
 	}
 	sink_free(&r->sink);
+}
+
+static void dump(struct sink *k)
+{
+	if (!getenv("AGENT_DUMP"))
+		return;
+	for (size_t i = 0; i < k->n; i++) {
+		struct rec *r = &k->r[i];
+		printf("%s pid %u comm %s s0 %s s1 %s s2 %s | net fam %u proto %u %u->%u ret %d bytes %llu/%llu dur %llu | other flags %llx ret %d\n",
+		       wd_event_kind_name(r->ev.kind), r->ev.proc.pid, r->ev.proc.comm,
+		       r->s[0] ? r->s[0] : "-", r->s[1] ? r->s[1] : "-", r->s[2] ? r->s[2] : "-",
+		       r->ev.net.family, r->ev.net.protocol, r->ev.net.sport, r->ev.net.dport, r->ev.net.ret,
+		       (unsigned long long)r->ev.net.bytes_sent, (unsigned long long)r->ev.net.bytes_received,
+		       (unsigned long long)r->ev.net.duration_ns, (unsigned long long)r->ev.other.flags,
+		       r->ev.other.ret);
+	}
 }
 
 static struct wd_agent_opts default_opts(void)
@@ -321,9 +339,328 @@ static void agent_explain_table(void **state)
 	free(buf);
 }
 
+
+/* ---- file events ------------------------------------------------------ */
+
+static char tmpdir[256];
+
+static int file_workload(void *arg)
+{
+	const char *d = arg;
+	char a[512], b[512], l[512], sl[512];
+	int fd;
+
+	snprintf(a, sizeof(a), "%s/created", d);
+	snprintf(b, sizeof(b), "%s/renamed", d);
+	snprintf(l, sizeof(l), "%s/hardlink", d);
+	snprintf(sl, sizeof(sl), "%s/symlink", d);
+	if ((fd = open(a, O_WRONLY | O_CREAT | O_TRUNC, 0640)) < 0)
+		return 1;
+	if (write(fd, "x", 1) != 1)
+		return 2;
+	close(fd);
+	/* a read: filtered out in the kernel */
+	if ((fd = open(a, O_RDONLY)) < 0)
+		return 3;
+	close(fd);
+	if (chmod(a, 0600) || chown(a, getuid(), getgid()) || truncate(a, 0))
+		return 4;
+	if (link(a, l) || symlink(a, sl))
+		return 5;
+	if (rename(a, b) || unlink(b) || unlink(l) || unlink(sl))
+		return 6;
+	return 0;
+}
+
+static struct rec *find_path(struct sink *k, enum wd_event_kind kind, const char *path, const char *path2)
+{
+	for (size_t i = 0; i < k->n; i++) {
+		struct rec *r = &k->r[i];
+		if (r->ev.kind == kind && r->s[0] && !strcmp(r->s[0], path) &&
+		    (!path2 || (r->s[1] && !strcmp(r->s[1], path2))))
+			return r;
+	}
+	return NULL;
+}
+
+static void agent_file_events(void **state)
+{
+	struct wd_agent_opts o = default_opts();
+	char a[512], b[512], l[512], sl[512];
+	struct run r;
+	struct stat st;
+	(void)state;
+
+	skip_unless_agent();
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/warden-agent-XXXXXX");
+	assert_non_null(mkdtemp(tmpdir));
+	assert_int_equal(stat(tmpdir, &st), 0);
+	snprintf(a, sizeof(a), "%s/created", tmpdir);
+	snprintf(b, sizeof(b), "%s/renamed", tmpdir);
+	snprintf(l, sizeof(l), "%s/hardlink", tmpdir);
+	snprintf(sl, sizeof(sl), "%s/symlink", tmpdir);
+	assert_int_equal(run_workload(&r, &o, file_workload, tmpdir), 0);
+	assert_true(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0);
+
+	struct rec *e = find_path(&r.sink, WD_EV_FILE_OPEN, a, NULL);
+	assert_non_null(e);
+	assert_int_equal(e->ev.file.flags & (O_WRONLY | O_CREAT | O_TRUNC), O_WRONLY | O_CREAT | O_TRUNC);
+	assert_int_equal(e->ev.file.mode, 0640);
+	assert_true(e->ev.file.inode != 0);
+	assert_int_equal(e->ev.file.dev, (uint32_t)st.st_dev);
+	assert_int_equal(e->ev.proc.pid, r.child);
+	/* exactly one open: the read-only one never left the kernel */
+	size_t opens = 0;
+	for (size_t i = 0; i < r.sink.n; i++)
+		opens += r.sink.r[i].ev.kind == WD_EV_FILE_OPEN && r.sink.r[i].s[0] &&
+			 !strcmp(r.sink.r[i].s[0], a);
+	assert_int_equal(opens, 1);
+	e = find_path(&r.sink, WD_EV_FILE_CHMOD, a, NULL);
+	assert_non_null(e);
+	assert_int_equal(e->ev.file.mode, 0600);
+	e = find_path(&r.sink, WD_EV_FILE_CHOWN, a, NULL);
+	assert_non_null(e);
+	assert_int_equal(e->ev.file.uid, getuid());
+	assert_non_null(find_path(&r.sink, WD_EV_FILE_TRUNCATE, a, NULL));
+	assert_non_null(find_path(&r.sink, WD_EV_FILE_LINK, a, l));
+	assert_non_null(find_path(&r.sink, WD_EV_FILE_SYMLINK, a, sl));
+	assert_non_null(find_path(&r.sink, WD_EV_FILE_RENAME, a, b));
+	assert_non_null(find_path(&r.sink, WD_EV_FILE_UNLINK, b, NULL));
+	assert_non_null(find_path(&r.sink, WD_EV_FILE_UNLINK, l, NULL));
+	run_end(&r);
+	rmdir(tmpdir);
+}
+
+/* ---- network events --------------------------------------------------- */
+
+struct net_arg {
+	int family;
+	uint16_t port;
+	uint16_t cport;
+};
+
+static int net_workload(void *arg)
+{
+	struct net_arg *n = arg;
+	struct sockaddr_storage ss = { 0 };
+	socklen_t sl;
+	int ls, cs, as;
+	char buf[100] = { 0 };
+
+	ls = socket(n->family, SOCK_STREAM, 0);
+	if (n->family == AF_INET) {
+		struct sockaddr_in *s4 = (void *)&ss;
+		s4->sin_family = AF_INET;
+		s4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		sl = sizeof(*s4);
+	} else {
+		struct sockaddr_in6 *s6 = (void *)&ss;
+		s6->sin6_family = AF_INET6;
+		s6->sin6_addr = in6addr_loopback;
+		sl = sizeof(*s6);
+	}
+	if (bind(ls, (void *)&ss, sl) || listen(ls, 4) || getsockname(ls, (void *)&ss, &sl))
+		return 1;
+	cs = socket(n->family, SOCK_STREAM, 0);
+	if (connect(cs, (void *)&ss, sl))
+		return 2;
+	if ((as = accept(ls, NULL, NULL)) < 0)
+		return 3;
+	if (write(cs, buf, 100) != 100 || read(as, buf, 100) != 100 || write(as, buf, 10) != 10 ||
+	    read(cs, buf, 10) != 10)
+		return 4;
+	usleep(20000);
+	close(cs);
+	close(as);
+	close(ls);
+	/* UDP to a new peer, twice: one event; to port 53: flagged */
+	int us = socket(n->family, SOCK_DGRAM, 0);
+	if (n->family == AF_INET)
+		((struct sockaddr_in *)&ss)->sin_port = htons(53);
+	else
+		((struct sockaddr_in6 *)&ss)->sin6_port = htons(53);
+	sendto(us, "q", 1, 0, (void *)&ss, sl);
+	sendto(us, "q", 1, 0, (void *)&ss, sl);
+	close(us);
+	return 0;
+}
+
+static bool addr_is_loopback(const struct wd_event_net *n, int family)
+{
+	static const uint8_t v6[16] = { [15] = 1 };
+	if (family == AF_INET)
+		return n->daddr[0] == 127 && n->daddr[3] == 1;
+	return !memcmp(n->daddr, v6, 16);
+}
+
+static void check_net(int family)
+{
+	struct wd_agent_opts o = default_opts();
+	struct net_arg arg = { .family = family };
+	struct run r;
+
+	skip_unless_agent();
+	assert_int_equal(run_workload(&r, &o, net_workload, &arg), 0);
+	if (!WIFEXITED(r.status) || WEXITSTATUS(r.status)) {
+		run_end(&r);
+		WD_SKIP("no %s loopback here (workload status %d)", family == AF_INET ? "IPv4" : "IPv6",
+			r.status);
+	}
+	struct rec *c = find(&r.sink, WD_EV_NET_CONNECT, r.child);
+	struct rec *a = find(&r.sink, WD_EV_NET_ACCEPT, r.child);
+	struct rec *b = find(&r.sink, WD_EV_NET_BIND, r.child);
+	struct rec *l = find(&r.sink, WD_EV_NET_LISTEN, r.child);
+	assert_non_null(c);
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_non_null(l);
+	assert_int_equal(c->ev.net.family, family);
+	assert_true(addr_is_loopback(&c->ev.net, family));
+	assert_int_equal(c->ev.net.protocol, IPPROTO_TCP);
+	assert_int_equal(c->ev.net.ret, 0);
+	assert_true(c->ev.net.sport != 0 && c->ev.net.dport != 0);
+	assert_int_equal(l->ev.net.sport, c->ev.net.dport);
+	assert_int_equal(a->ev.net.sport, c->ev.net.dport);  /* accepted on the listener's port */
+	assert_int_equal(a->ev.net.dport, c->ev.net.sport);
+	/* two closes: the client side with 100 bytes sent, 10 received */
+	bool client = false, server = false;
+	for (size_t i = 0; i < r.sink.n; i++) {
+		struct wd_event *e = &r.sink.r[i].ev;
+		if (e->kind != WD_EV_NET_CLOSE || e->net.family != family)
+			continue;
+		if (e->net.sport == c->ev.net.sport) {
+			client = e->net.bytes_sent == 100 && e->net.bytes_received == 10 &&
+				 e->net.duration_ns >= 20000000 && e->proc.pid == (uint32_t)r.child;
+		} else if (e->net.sport == c->ev.net.dport) {
+			server = e->net.bytes_sent == 10 && e->net.bytes_received == 100 &&
+				 e->proc.pid == (uint32_t)r.child;
+		}
+	}
+	assert_true(client);
+	assert_true(server);
+	size_t udp = 0;
+	for (size_t i = 0; i < r.sink.n; i++) {
+		struct wd_event *e = &r.sink.r[i].ev;
+		if (e->kind == WD_EV_NET_UDP_SEND && e->net.dport == 53) {
+			udp++;
+			assert_true(e->net.dns);
+			assert_int_equal(e->net.protocol, IPPROTO_UDP);
+		}
+	}
+	assert_int_equal(udp, 1);
+	run_end(&r);
+}
+
+static void agent_net_ipv4(void **state)
+{
+	(void)state;
+	check_net(AF_INET);
+}
+
+static void agent_net_ipv6(void **state)
+{
+	(void)state;
+	check_net(AF_INET6);
+}
+
+/* ---- system events ----------------------------------------------------- */
+
+static int sys_workload(void *arg)
+{
+	const char *d = arg;
+	int fd;
+
+	/* memfd */
+	if ((fd = memfd_create("warden-test-memfd", MFD_CLOEXEC)) < 0)
+		return 1;
+	close(fd);
+	/* a tmpfs in a mount namespace of its own */
+	if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
+		return 2;
+	if (mount("warden-test-src", d, "tmpfs", MS_NOSUID, "size=1m"))
+		return 3;
+	if (umount2(d, 0))
+		return 4;
+	/* a BPF program and a map */
+	static const struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	union bpf_attr attr;
+	memset(&attr, 0, sizeof(attr));
+	attr.prog_type = BPF_PROG_TYPE_TRACEPOINT;
+	attr.insns = (uintptr_t)insns;
+	attr.insn_cnt = 2;
+	attr.license = (uintptr_t)"GPL";
+	strcpy(attr.prog_name, "warden_tprog");
+	fd = syscall(__NR_bpf, BPF_PROG_LOAD, &attr, sizeof(attr));
+	if (fd < 0)
+		return 5;
+	close(fd);
+	memset(&attr, 0, sizeof(attr));
+	attr.map_type = BPF_MAP_TYPE_ARRAY;
+	attr.key_size = 4;
+	attr.value_size = 4;
+	attr.max_entries = 1;
+	strcpy(attr.map_name, "warden_tmap");
+	fd = syscall(__NR_bpf, BPF_MAP_CREATE, &attr, sizeof(attr));
+	if (fd < 0)
+		return 6;
+	close(fd);
+	return 0;
+}
+
+static void agent_system_events(void **state)
+{
+	struct wd_agent_opts o = default_opts();
+	struct run r;
+	char d[] = "/tmp/warden-mnt-XXXXXX";
+	(void)state;
+
+	skip_unless_agent();
+	assert_non_null(mkdtemp(d));
+	assert_int_equal(run_workload(&r, &o, sys_workload, d), 0);
+	rmdir(d);
+	assert_int_equal(WEXITSTATUS(r.status), 0);
+	struct rec *m = find(&r.sink, WD_EV_MEMFD, r.child);
+	assert_non_null(m);
+	assert_string_equal(m->s[0], "warden-test-memfd");
+	assert_int_equal(m->ev.other.flags, MFD_CLOEXEC);
+	m = NULL;
+	for (size_t i = 0; i < r.sink.n; i++)
+		if (r.sink.r[i].ev.kind == WD_EV_MOUNT && r.sink.r[i].s[1] && !strcmp(r.sink.r[i].s[1], d))
+			m = &r.sink.r[i];
+	assert_non_null(m);
+	assert_non_null(m->s[0]);
+	assert_string_equal(m->s[0], "warden-test-src");
+	assert_string_equal(m->s[1], d);
+	assert_string_equal(m->s[2], "tmpfs");
+	assert_int_equal(m->ev.other.ret, 0);
+	m = find(&r.sink, WD_EV_UMOUNT, r.child);
+	assert_non_null(m);
+	assert_string_equal(m->s[1], d);
+	m = find(&r.sink, WD_EV_BPF_PROG, r.child);
+	assert_non_null(m);
+	assert_string_equal(m->s[0], "warden_tprog");
+	assert_int_equal(m->ev.other.bpf_type, BPF_PROG_TYPE_TRACEPOINT);
+	m = find(&r.sink, WD_EV_BPF_MAP, r.child);
+	assert_non_null(m);
+	assert_string_equal(m->s[0], "warden_tmap");
+	assert_int_equal(m->ev.other.bpf_type, BPF_MAP_TYPE_ARRAY);
+	/* namespace: the unshare */
+	m = find(&r.sink, WD_EV_NAMESPACE, r.child);
+	assert_non_null(m);
+	assert_int_equal(m->ev.other.flags, CLONE_NEWNS);
+	run_end(&r);
+}
+
 static const struct CMUnitTest agent_tests[] = {
 	cmocka_unit_test(agent_explain_table),
 	cmocka_unit_test(agent_exec_fork_exit),
+	cmocka_unit_test(agent_file_events),
+	cmocka_unit_test(agent_net_ipv4),
+	cmocka_unit_test(agent_net_ipv6),
+	cmocka_unit_test(agent_system_events),
 };
 
 WD_TEST_SET(agent_set, "agent", agent_tests);

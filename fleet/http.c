@@ -34,6 +34,18 @@ static size_t on_body(char *data, size_t size, size_t n, void *ctx)
 	return len;
 }
 
+/* Bytes on the wire, counted as curl sends them: CURLINFO_REQUEST_SIZE
+ * includes a POSTFIELDS body only when curl sent it with the headers (small
+ * bodies), so it cannot say what went out. */
+static int on_debug(CURL *c, curl_infotype type, char *data, size_t size, void *ctx)
+{
+	struct fleet_http *h = ctx;
+	(void)c, (void)data;
+	if (type == CURLINFO_HEADER_OUT || type == CURLINFO_DATA_OUT)
+		h->request_bytes += size;
+	return 0;
+}
+
 int fleet_http_init(struct fleet_http *h, const struct fleet_conf *c)
 {
 	*h = (struct fleet_http){ .conf = c };
@@ -70,13 +82,16 @@ static int post(struct fleet_http *h, const char *url, const void *data, size_t 
 	struct curl_slist *hdrs = NULL;
 	CURL *c = h->curl;
 	long status = 0;
-	curl_off_t up = 0;
-	long hdr_size = 0;
+
 	h->body.len = 0;
 	if (h->body.p)
 		h->body.p[0] = 0;
 	h->status = 0;
+	h->request_bytes = 0;
 	curl_easy_reset(c);
+	curl_easy_setopt(c, CURLOPT_DEBUGFUNCTION, on_debug);
+	curl_easy_setopt(c, CURLOPT_DEBUGDATA, h);
+	curl_easy_setopt(c, CURLOPT_VERBOSE, 1L);
 	/* no signals from a thread (the resolver's alarm otherwise) */
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_URL, url);
@@ -97,10 +112,7 @@ static int post(struct fleet_http *h, const char *url, const void *data, size_t 
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
 	h->curl_code = curl_easy_perform(c);
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	curl_easy_getinfo(c, CURLINFO_REQUEST_SIZE, &hdr_size);
-	curl_easy_getinfo(c, CURLINFO_SIZE_UPLOAD_T, &up);
 	h->status = status;
-	h->request_bytes = (uint64_t)hdr_size + (uint64_t)up;
 	/* the options point at hdrs: clear them before freeing */
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
 	curl_slist_free_all(hdrs);

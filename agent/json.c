@@ -849,8 +849,16 @@ static void put_warden_exec(struct line *l, const struct wd_event_exec *x)
 		EVSTR(l, ",\"interpreter\":", "exec_interpreter", &x->interpreter);
 	LIT(l->b, ",\"dev\":");
 	put_u64(l->b, x->dev);
-	LIT(l->b, ",\"ctime_ns\":");
-	put_u64(l->b, x->ctime_ns);
+	if (x->ctime_ns) {
+		/* a date string: ns since 1970 pass 2^53, where JSON parsers
+		 * that read numbers as doubles round them */
+		char t[32];
+
+		wd_json_time((int64_t)x->ctime_ns, t);
+		LIT(l->b, ",\"ctime\":\"");
+		put(l->b, t, 30);
+		putc_(l->b, '"');
+	}
 	LIT(l->b, ",\"memfd\":");
 	put_bool(l->b, x->memfd);
 	LIT(l->b, ",\"deleted\":");

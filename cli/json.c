@@ -94,6 +94,15 @@ void json_str(struct json *j, const char *s)
 void json_u64(struct json *j, uint64_t v) { value_sep(j); fprintf(j->f, "%" PRIu64, v); }
 void json_i64(struct json *j, int64_t v) { value_sep(j); fprintf(j->f, "%" PRId64, v); }
 void json_bool(struct json *j, bool v) { value_sep(j); fputs(v ? "true" : "false", j->f); }
+/* JSON has no NaN or infinity: those become null. */
+void json_f64(struct json *j, double v)
+{
+	value_sep(j);
+	if (v != v || v > 1.7976931348623157e308 || v < -1.7976931348623157e308)
+		fputs("null", j->f);
+	else
+		fprintf(j->f, "%.17g", v);
+}
 
 void json_kv_str(struct json *j, const char *k, const char *s) { json_key(j, k); json_str(j, s); }
 void json_kv_u64(struct json *j, const char *k, uint64_t v) { json_key(j, k); json_u64(j, v); }

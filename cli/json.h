@@ -25,6 +25,7 @@ void json_str(struct json *j, const char *s);   /* NULL: null */
 void json_u64(struct json *j, uint64_t v);
 void json_i64(struct json *j, int64_t v);
 void json_bool(struct json *j, bool v);
+void json_f64(struct json *j, double v);        /* NaN/inf: null */
 /* "key": value shorthands inside an object. */
 void json_kv_str(struct json *j, const char *key, const char *s);
 void json_kv_u64(struct json *j, const char *key, uint64_t v);

@@ -42,6 +42,11 @@ struct wd_btf *wd_btf_load_file(const char *path, const struct wd_btf *base);
 /* /sys/kernel/btf/vmlinux, cached for the process; NULL if the kernel has none. */
 const struct wd_btf *wd_btf_vmlinux(void);
 void wd_btf_free(struct wd_btf *btf);
+/* The BTF a loaded map or program was created with (bpf_map_info.btf_id,
+ * bpf_prog_info.btf_id), read from the kernel by id (5.0); module BTF comes
+ * with vmlinux as its base.  NULL + errno, the cause in wd_errmsg().  Free
+ * with wd_btf_free(). */
+struct wd_btf *wd_btf_load_id(uint32_t id);
 
 uint32_t wd_btf_type_cnt(const struct wd_btf *btf);   /* ids 1..cnt-1 are valid */
 uint32_t wd_btf_start_id(const struct wd_btf *btf);   /* first id of split BTF */

@@ -28,9 +28,11 @@ fi
 # there (connect + accept + close), else to a closed port (a connect that
 # is refused is still a connect).
 connect_local() {
-	local port=47913
-	if command -v python3 >/dev/null; then
-		python3 - "$port" <<'EOF' &
+	local port=47913 listener=
+	local py
+	py=$(command -v /usr/bin/python3 python3 | head -1)
+	if [ -n "$py" ]; then
+		"$py" - "$port" <<'EOF' &
 import socket, sys
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(1); s.settimeout(3)
@@ -39,10 +41,12 @@ try:
 except OSError:
     pass
 EOF
-		sleep 0.5
+		listener=$!
+		nap 0.5
 	fi
 	(exec 3<>"/dev/tcp/127.0.0.1/$port" && head -c 64 <&3 >/dev/null) 2>/dev/null
-	wait 2>/dev/null
+	[ -n "$listener" ] && wait "$listener" 2>/dev/null
+	return 0
 }
 
 workload() {
@@ -62,20 +66,27 @@ workload() {
 	rmdir "$dir"
 }
 
+# sleep without exec'ing /bin/sleep (its exec and exit events would crowd
+# the demo's own): read with a timeout on a pipe nobody writes to
+nap() {
+	read -r -t "$1" -u 9 _ || true
+}
+
 agent_demo() {
 	local stats pid status
+	exec 9<> <(:)
 	stats=$(mktemp /tmp/warden-demo-stats.XXXXXX)
 	rm -f "$stats"
 	echo "demo: warden run --format text --pid-tree $$ (this script and its children)"
 	echo
 	"$WARDEN" run --config /dev/null --format text --pid-tree $$ --stats-interval 0 \
-		--stats-file "$stats" --duration $((DURATION + 10)) &
+		--stats-file "$stats" &
 	pid=$!
 	# attached once the stats file appears (written from the event loop)
-	for _ in $(seq 100); do
+	for _ in $(seq 600); do
 		[ -e "$stats" ] && break
 		kill -0 $pid 2>/dev/null || break
-		sleep 0.1
+		nap 0.1
 	done
 	if ! kill -0 $pid 2>/dev/null; then
 		wait $pid
@@ -83,10 +94,10 @@ agent_demo() {
 		rm -f "$stats"
 		return 1
 	fi
-	sleep 0.2
+	nap 0.2
 	workload
-	sleep "$(awk "BEGIN { print ($DURATION > 3) ? $DURATION - 3 : 0.5 }")"
-	sleep 0.3   # one more drain (latency 100 ms)
+	nap "$(( DURATION > 3 ? DURATION - 3 : 1 ))"
+	nap 0.3   # one more drain (latency 100 ms)
 	kill -INT $pid
 	wait $pid
 	status=$?

@@ -9,7 +9,10 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <signal.h>
@@ -18,6 +21,7 @@
 #include "harness.h"
 #include "agent/config.h"
 #include "agent/file_output.h"
+#include "agent/fleet_adapter.h"
 #include "agent/json.h"
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -1068,6 +1072,78 @@ static void test_run_usage_errors(void **state)
 	free(dir);
 }
 
+/* ---- the fleet sink's rows ------------------------------------------------------ */
+
+static void test_fleet_rows(void **state)
+{
+	struct wd_fleet_row_buf rb;
+	struct wd_fleet_row row;
+	struct wd_event ev;
+	(void)state;
+
+	make_event(&ev, WD_EV_EXEC);
+	wd_fleet_row_from_event(&ev, "{}", 2, &rb, &row);
+	assert_string_equal(row.kind, "exec");
+	assert_string_equal(row.category, "process");
+	assert_int_equal(row.pid, 1234);
+	assert_int_equal(row.tid, 1235);
+	assert_int_equal(row.seq, ev.seq);
+	assert_string_equal(row.comm, "bash");
+	assert_string_equal(row.exe, "/usr/bin/bash");
+	assert_string_equal(row.args, "ls -l /tmp");        /* NULs as spaces, trailing NUL dropped */
+	assert_string_equal(row.path, "/usr/bin/ls");
+	assert_int_equal(row.ns_mnt, ev.proc.ns[WD_NS_MNT]);
+	assert_string_equal(row.container_id, ev.proc.container_id);
+	assert_int_equal(row.json_len, 2);
+
+	make_event(&ev, WD_EV_NET_CONNECT);
+	wd_fleet_row_from_event(&ev, "{}", 2, &rb, &row);
+	assert_string_equal(row.src_ip, "127.0.0.1");        /* the local end starts it */
+	assert_int_equal(row.src_port, 40000);
+	assert_string_equal(row.dst_ip, "10.0.0.2");
+	assert_int_equal(row.dst_port, 53);
+	assert_string_equal(row.transport, "tcp");
+
+	make_event(&ev, WD_EV_NET_ACCEPT);
+	wd_fleet_row_from_event(&ev, "{}", 2, &rb, &row);
+	assert_string_equal(row.src_ip, "10.0.0.2");         /* the peer starts it */
+	assert_int_equal(row.src_port, 53);
+	assert_string_equal(row.dst_ip, "127.0.0.1");
+	assert_int_equal(row.dst_port, 40000);
+
+	make_event(&ev, WD_EV_FILE_RENAME);
+	wd_fleet_row_from_event(&ev, "{}", 2, &rb, &row);
+	assert_string_equal(row.path, "/tmp/a");
+	assert_string_equal(row.path2, "/tmp/b");
+
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = WD_EV_STATS;
+	ev.stats.dropped[WD_EV_EXEC] = 2;
+	ev.stats.dropped[WD_EV_FILE_OPEN] = 3;
+	ev.stats.lost_ring = 4;
+	wd_fleet_row_from_event(&ev, "{}", 2, &rb, &row);
+	assert_int_equal(row.dropped, 9);
+}
+
+/* A ClickHouse output that cannot be reached: one line, before any BPF. */
+static void test_run_clickhouse_unreachable(void **state)
+{
+	char cmd[512], *out = NULL;
+	int rc;
+	(void)state;
+
+	if (access(wd_test_cli(), X_OK))
+		WD_SKIP("%s not built", wd_test_cli());
+	if (geteuid() != 0)
+		WD_SKIP("needs root (the capability check comes first)");
+	snprintf(cmd, sizeof(cmd), "%s run --config /dev/null --output clickhouse://127.0.0.1:1/db.events "
+		 "--stats-file none --duration 1", wd_test_cli());
+	rc = wd_test_run(cmd, &out);
+	if (rc != 1 || !strstr(out, "ClickHouse output:") || strchr(out, '\n') != out + strlen(out) - 1)
+		fail_msg("exit %d: %s", rc, out);
+	free(out);
+}
+
 /* ---- warden run, for real ---------------------------------------------------- */
 
 static bool file_has(const char *path, const char *needle)
@@ -1104,10 +1180,13 @@ static double mono_s(void)
 static void test_run_json_sighup_sigterm(void **state)
 {
 	char *dir, out[256], moved[300], stats[256], errf[256], pid_s[16], cmd[1024];
-	char *res = NULL;
+	char *res = NULL, msg[256];
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct pollfd pfd;
 	struct stat st;
+	ssize_t n;
 	pid_t pid;
-	int status;
+	int status, nfd;
 	double t;
 	(void)state;
 
@@ -1122,12 +1201,18 @@ static void test_run_json_sighup_sigterm(void **state)
 	snprintf(stats, sizeof(stats), "%s/stats.json", dir);
 	snprintf(errf, sizeof(errf), "%s/stderr.txt", dir);
 	snprintf(pid_s, sizeof(pid_s), "%d", (int)getpid());
+	/* systemd's readiness protocol: a datagram socket in NOTIFY_SOCKET */
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/notify", dir);
+	nfd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	assert_true(nfd >= 0);
+	assert_int_equal(bind(nfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		char bpf_dir[256];
 		int fd = open(errf, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 
+		setenv("NOTIFY_SOCKET", sa.sun_path, 1);
 		snprintf(bpf_dir, sizeof(bpf_dir), "%s", wd_test_obj("agent.o"));
 		*strrchr(bpf_dir, '/') = '\0';
 		dup2(fd, 2);
@@ -1137,16 +1222,23 @@ static void test_run_json_sighup_sigterm(void **state)
 		      "--bpf-dir", bpf_dir, (char *)NULL);
 		_exit(127);
 	}
-	/* attached once the stats file is written (first loop turn) */
-	for (int i = 0; i < 600 && access(stats, F_OK); i++) {
+	/* READY=1 once attached (sd_notify), within a minute on a loaded host */
+	pfd.fd = nfd;
+	pfd.events = POLLIN;
+	for (int i = 0; i < 600 && poll(&pfd, 1, 100) == 0; i++) {
 		if (waitpid(pid, &status, WNOHANG) == pid) {
 			char *err = read_file(errf, NULL);
 
 			fail_msg("warden run exited early: %s", err);
 		}
-		usleep(50 * 1000);
 	}
-	assert_int_equal(access(stats, F_OK), 0);
+	n = recv(nfd, msg, sizeof(msg) - 1, MSG_DONTWAIT);
+	assert_true(n > 0);
+	msg[n] = '\0';
+	if (!strstr(msg, "READY=1"))
+		fail_msg("sd_notify sent '%s', not READY=1", msg);
+	if (!wait_for(stats, NULL, 5000))
+		fail_msg("no stats file %s", stats);
 
 	snprintf(cmd, sizeof(cmd), "/bin/echo first > %s/a.txt", dir);
 	assert_int_equal(system(cmd), 0);
@@ -1178,6 +1270,11 @@ static void test_run_json_sighup_sigterm(void **state)
 	assert_int_equal(WEXITSTATUS(status), 0);
 	assert_true(t < 5.0);
 	assert_true(file_has(errf, "events received"));
+	n = recv(nfd, msg, sizeof(msg) - 1, MSG_DONTWAIT);
+	assert_true(n > 0);
+	msg[n] = '\0';
+	assert_non_null(strstr(msg, "STOPPING=1"));
+	close(nfd);
 
 	/* every line of both files: JSON with the ECS fields of its kind,
 	 * sequence numbers increasing across the rotation */
@@ -1267,6 +1364,8 @@ static const struct CMUnitTest agent_output_tests[] = {
 	cmocka_unit_test(test_run_refuses_without_caps),
 	cmocka_unit_test(test_run_usage_errors),
 	cmocka_unit_test(test_man_page_covers_options),
+	cmocka_unit_test(test_fleet_rows),
+	cmocka_unit_test(test_run_clickhouse_unreachable),
 	cmocka_unit_test(test_run_json_sighup_sigterm),
 };
 WD_TEST_SET(agent_output_set, "agent", agent_output_tests);

@@ -452,24 +452,33 @@ static uint64_t next_round(const struct wd_events *ev, uint64_t now)
 	return UINT64_MAX;
 }
 
+/* Sleep in epoll for `ns` (UINT64_MAX: until woken).  epoll_pwait2() (5.11+)
+ * takes nanoseconds; before it, epoll_wait() rounds up to milliseconds. */
+static int epoll_wait_ns(struct wd_events *ev, uint64_t ns)
+{
+	static int no_pwait2;
+	int n = (int)ev->nr_rings, k;
+	uint64_t ms;
+
+	if (ns == UINT64_MAX)
+		return epoll_wait(ev->epfd, ev->evbuf, n, -1);
+	if (!__atomic_load_n(&no_pwait2, __ATOMIC_RELAXED)) {
+		struct timespec ts = { .tv_sec = ns / 1000000000, .tv_nsec = ns % 1000000000 };
+		k = epoll_pwait2(ev->epfd, ev->evbuf, n, &ts, NULL);
+		if (k >= 0 || errno != ENOSYS)
+			return k;
+		__atomic_store_n(&no_pwait2, 1, __ATOMIC_RELAXED);
+	}
+	ms = (ns + 999999) / 1000000;
+	return epoll_wait(ev->epfd, ev->evbuf, n, ms > 3600000 ? 3600000 : (int)ms);
+}
+
 static int epoll_sleep(struct wd_events *ev, uint64_t ns)
 {
-	static int no_pwait2;   /* epoll_pwait2() is 5.11+ */
-	int k = -1;
+	int k;
 
 	ev->st.sleeps++;
-	if (ns == UINT64_MAX) {
-		k = epoll_wait(ev->epfd, ev->evbuf, (int)ev->nr_rings, -1);
-	} else if (!__atomic_load_n(&no_pwait2, __ATOMIC_RELAXED)) {
-		struct timespec ts = { .tv_sec = ns / 1000000000, .tv_nsec = ns % 1000000000 };
-		k = epoll_pwait2(ev->epfd, ev->evbuf, (int)ev->nr_rings, &ts, NULL);
-		if (k < 0 && errno == ENOSYS)
-			__atomic_store_n(&no_pwait2, 1, __ATOMIC_RELAXED);
-	}
-	if (k < 0 && errno == ENOSYS) {
-		uint64_t ms = (ns + 999999) / 1000000;
-		k = epoll_wait(ev->epfd, ev->evbuf, (int)ev->nr_rings, ms > 3600000 ? 3600000 : (int)ms);
-	}
+	k = epoll_wait_ns(ev, ns);
 	if (k < 0)
 		return errno == EINTR ? -EINTR : wd_err(-errno, "events: epoll_wait: %s",
 							 strerror(errno));

@@ -10,6 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <linux/capability.h>
 #include <unistd.h>
 #include <linux/bpf.h>
 #include "harness.h"
@@ -419,6 +422,180 @@ static void show_lists_by_name_with_types(void **state)
 	wd_object_close(obj);
 }
 
+
+/* ---- map creation failures explained by the loader (lib/load/map_explain.c) ---- */
+
+/* Load `obj_name` (max_entries of "doomed" set when max != 0), expect a
+ * failure and return wd_errmsg() (malloc'd). */
+static char *load_failure(const char *obj_name, uint32_t max)
+{
+	struct wd_object *obj = wd_object_open(wd_test_obj(obj_name), NULL);
+	if (!obj)
+		fail_msg("open %s: %s", obj_name, wd_errmsg());
+	if (max)
+		assert_int_equal(wd_map_set_max_entries(wd_object_map(obj, "doomed"), max), 0);
+	int err = wd_object_load(obj, NULL);
+	char *msg = strdup(wd_errmsg());
+	wd_object_close(obj);
+	if (!err)
+		fail_msg("%s loaded, the kernel was expected to refuse its map", obj_name);
+	return msg;
+}
+
+static void create_failures_name_the_limit_type_and_flag(void **state)
+{
+	(void)state;
+	WD_REQUIRE(wd_probe_prog_type(BPF_PROG_TYPE_TRACEPOINT), "tracepoint programs");
+	char *msg = load_failure("map_fail_e2big.o", 0);
+	expect_in(msg, "map 'doomed': create failed: Argument list too long: value_size 40000 is "
+		       "above the kernel's limit for percpu_array maps, PCPU_MIN_UNIT_SIZE");
+	free(msg);
+	msg = load_failure("map_fail_type.o", 0);
+	expect_in(msg, "map type 200 is unknown to this kernel");
+	free(msg);
+	if (wd_probe_mmapable_array() == 1) {
+		msg = load_failure("map_fail_flag.o", 0);
+		expect_in(msg, "flag BPF_F_MMAPABLE (0x400) is refused for hash maps");
+		free(msg);
+	}
+	msg = load_failure("map_fail_nomem.o", 0);
+	expect_in(msg, "Cannot allocate memory: the kernel would charge about 256.0 GiB "
+		       "(67108864 entries x 4096 B)");
+	expect_in(msg, "lower max_entries (67108864)");
+	free(msg);
+}
+
+/* This process's memory cgroup directory (v1 memory controller or v2). */
+static int own_memcg(char *dir, size_t size, bool *v2)
+{
+	char line[512], v2path[256] = "";
+	FILE *f = fopen("/proc/self/cgroup", "re");
+	if (!f)
+		return -1;
+	dir[0] = '\0';
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		char *p = strstr(line, ":memory:");
+		if (p) {
+			snprintf(dir, size, "/sys/fs/cgroup/memory%s", p + 8);
+			*v2 = false;
+		} else if (!strncmp(line, "0::", 3)) {
+			snprintf(v2path, sizeof(v2path), "%s", line + 3);
+		}
+	}
+	fclose(f);
+	if (!dir[0] && v2path[0]) {
+		snprintf(dir, size, "/sys/fs/cgroup%s", v2path);
+		*v2 = true;
+	}
+	return dir[0] ? 0 : -1;
+}
+
+static int write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "we");
+	if (!f)
+		return -1;
+	int ok = fputs(text, f) >= 0;
+	return fclose(f) == 0 && ok ? 0 : -1;
+}
+
+/* A 128 MiB array in a child whose memory cgroup allows 64 MiB: ENOMEM, and
+ * the message names that cgroup and its limit. */
+static void enomem_names_the_memory_cgroup_limit(void **state)
+{
+	(void)state;
+	WD_REQUIRE(wd_probe_prog_type(BPF_PROG_TYPE_TRACEPOINT), "tracepoint programs");
+	char cg[400], path[512], msg[1024] = "";
+	bool v2 = false;
+	if (wd_memlock_charged() == 1)
+		WD_SKIP("this kernel charges memlock, not the memory cgroup (before 5.11)");
+	if (own_memcg(cg, sizeof(cg) - 40, &v2))
+		WD_SKIP("no memory cgroup for this process");
+	snprintf(cg + strlen(cg), 40, "/warden-map-%d", getpid());
+	if (mkdir(cg, 0755))
+		WD_SKIP("cannot create a memory cgroup under %s", cg);
+	snprintf(path, sizeof(path), "%s/%s", cg, v2 ? "memory.max" : "memory.limit_in_bytes");
+	if (write_file(path, "67108864")) {
+		rmdir(cg);
+		WD_SKIP("cannot set %s (memory controller not enabled here)", path);
+	}
+	int pfd[2];
+	assert_int_equal(pipe(pfd), 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		char me[32];
+		close(pfd[0]);
+		snprintf(path, sizeof(path), "%s/cgroup.procs", cg);
+		snprintf(me, sizeof(me), "%d", getpid());
+		if (write_file(path, me))
+			_exit(3);
+		struct wd_object *obj = wd_object_open(wd_test_obj("map_fail_nomem.o"), NULL);
+		if (!obj || wd_map_set_max_entries(wd_object_map(obj, "doomed"), 32768))
+			_exit(4);
+		int err = wd_object_load(obj, NULL);
+		const char *m = err ? wd_errmsg() : "loaded";
+		if (write(pfd[1], m, strlen(m)) < 0)
+			_exit(5);
+		_exit(0);
+	}
+	close(pfd[1]);
+	ssize_t n = read(pfd[0], msg, sizeof(msg) - 1);
+	msg[n > 0 ? n : 0] = '\0';
+	close(pfd[0]);
+	int st;
+	waitpid(pid, &st, 0);
+	rmdir(cg);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) == 3)
+		WD_SKIP("cannot move a process into %s", cg);
+	assert_int_equal(WEXITSTATUS(st), 0);
+	expect_in(msg, "Cannot allocate memory: the kernel would charge about 128.0 MiB");
+	expect_in(msg, "/warden-map-");
+	expect_in(msg, "allows 64.0 MiB");
+}
+
+/* Without CAP_BPF and CAP_SYS_ADMIN: "no privilege", not memlock or lockdown. */
+static void eperm_without_privilege_says_so(void **state)
+{
+	(void)state;
+	WD_REQUIRE(wd_probe_prog_type(BPF_PROG_TYPE_TRACEPOINT), "tracepoint programs");
+	char msg[1024] = "";
+	int pfd[2];
+	assert_int_equal(pipe(pfd), 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+		struct __user_cap_data_struct data[2];
+		close(pfd[0]);
+		if (syscall(SYS_capget, &hdr, data))
+			_exit(3);
+		data[0].effective &= ~(1u << 21);      /* CAP_SYS_ADMIN */
+		data[1].effective &= ~(1u << (39 - 32)); /* CAP_BPF */
+		data[1].effective &= ~(1u << (38 - 32)); /* CAP_PERFMON */
+		if (syscall(SYS_capset, &hdr, data))
+			_exit(3);
+		struct wd_object *obj = wd_object_open(wd_test_obj("map_dump.o"), NULL);
+		int err = obj ? wd_object_load(obj, NULL) : -1;
+		const char *m = err ? wd_errmsg() : "loaded";
+		if (write(pfd[1], m, strlen(m)) < 0)
+			_exit(5);
+		_exit(0);
+	}
+	close(pfd[1]);
+	ssize_t n = read(pfd[0], msg, sizeof(msg) - 1);
+	msg[n > 0 ? n : 0] = '\0';
+	close(pfd[0]);
+	int st;
+	waitpid(pid, &st, 0);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) == 3)
+		WD_SKIP("cannot drop capabilities here");
+	if (strstr(msg, "loaded") == msg)
+		WD_SKIP("this kernel lets unprivileged users create these maps "
+			"(kernel.unprivileged_bpf_disabled=0)");
+	expect_in(msg, "create failed: Operation not permitted: no privilege: creating BPF maps "
+		       "needs CAP_BPF (5.8+) or CAP_SYS_ADMIN");
+}
+
 static const struct CMUnitTest map_tests[] = {
 	cmocka_unit_test(dump_prints_structs_enums_strings_bitfields),
 	cmocka_unit_test(update_parses_json_into_the_btf_layout),
@@ -431,5 +608,8 @@ static const struct CMUnitTest map_tests[] = {
 	cmocka_unit_test(batch_and_key_by_key_dumps_agree),
 	cmocka_unit_test(pin_show_pinned_and_unpin),
 	cmocka_unit_test(show_lists_by_name_with_types),
+	cmocka_unit_test(create_failures_name_the_limit_type_and_flag),
+	cmocka_unit_test(enomem_names_the_memory_cgroup_limit),
+	cmocka_unit_test(eperm_without_privilege_says_so),
 };
 WD_TEST_SET(wd_tests_map, "doctor", map_tests);

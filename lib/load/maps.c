@@ -9,6 +9,7 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 #include "internal.h"
+#include "map_explain.h"
 
 #define BPF_FS_MAGIC 0xcafe4a11
 #define DEFAULT_PIN_ROOT "/sys/fs/bpf"
@@ -106,21 +107,11 @@ static int create_one(struct wd_map *m, int inner_fd)
 			fd = fd2;
 		}
 	}
-	if (fd == -EPERM) {
-		char why[320];
-		wd_memlock_explain_eperm(why, sizeof(why));
-		if (why[0])
-			return wd_err(fd, "map '%s': create failed: %s: %s", m->name, strerror(-fd), why);
-		return wd_err(fd, "map '%s': create failed: %s (needs CAP_BPF or CAP_SYS_ADMIN)",
-			      m->name, strerror(-fd));
-	}
-	if (fd < 0 && m->obj->btf_note[0] && m->spec->btf_value_type_id)
+	if (fd < 0 && fd != -EPERM && m->obj->btf_note[0] && m->spec->btf_value_type_id)
 		return wd_err(fd, "map '%s': create failed: %s; it may need the object's BTF, "
 			      "which the kernel refused (see the warning)", m->name, strerror(-fd));
-	if (fd < 0) {
-		const char *hint = fd == -EINVAL ? " (map type or flags unsupported by this kernel?)" : "";
-		return wd_err(fd, "map '%s': create failed: %s%s", m->name, strerror(-fd), hint);
-	}
+	if (fd < 0) /* ENOMEM, E2BIG, EPERM, EINVAL explained: map_explain.c */
+		return wd_map_create_failed(m->name, &a, fd);
 	return fd;
 }
 

@@ -61,14 +61,6 @@ struct usdt_ctx {
 	struct usdt_priv *priv;
 };
 
-static void copy_opts(struct wd_usdt_opts *o, const struct wd_usdt_opts *in)
-{
-	memset(o, 0, sizeof(*o));
-	if (in)
-		memcpy(o, in, in->sz && in->sz < sizeof(*o) ? in->sz : sizeof(*o));
-	o->sz = sizeof(*o);
-}
-
 /* ---- semaphores through /proc/PID/mem (before 4.20) ---------------------------- */
 
 static int sema_add(pid_t pid, uint64_t addr, int delta)
@@ -472,7 +464,7 @@ struct wd_link *wd_prog_attach_usdt(struct wd_prog *prog, const char *binary, pi
 					     prog->name, binary, strerror(-err),
 					     strchr(binary, '/') ? "" : " (looked up in $PATH, or "
 					     "$LD_LIBRARY_PATH and the library directories)"));
-	copy_opts(&c.o, opts);
+	wd_opts_copy(&c.o, sizeof(c.o), opts);   /* c.o was zeroed with c */
 	c.path = path;
 	c.pid = pid < 0 ? -1 : pid == 0 ? getpid() : pid;
 	l = usdt_attach(&c);

@@ -177,6 +177,39 @@ int fleet_http_query(struct fleet_http *h, const char *sql, char *err, size_t er
 	return h->status == 401 || h->status == 403 ? -EACCES : -EIO;
 }
 
+/* "Code: 27, e.displayText() = ..." -> 27; -1 without one. */
+static int server_code(const struct fleet_http *h)
+{
+	const char *b = h->body.p;
+	return b && !strncmp(b, "Code: ", 6) ? atoi(b + 6) : -1;
+}
+
+/* ClickHouse's error codes (dbms/src/Common/ErrorCodes.cpp) that say the
+ * rows themselves cannot be read: the same bytes fail forever.  18.16
+ * answers most of them with HTTP 500, not 400, so the code decides. */
+static bool data_error(int code)
+{
+	static const int codes[] = {
+		6,   /* CANNOT_PARSE_TEXT */
+		25,  /* CANNOT_PARSE_ESCAPE_SEQUENCE */
+		26,  /* CANNOT_PARSE_QUOTED_STRING */
+		27,  /* CANNOT_PARSE_INPUT_ASSERTION_FAILED */
+		38,  /* CANNOT_PARSE_DATE */
+		41,  /* CANNOT_PARSE_DATETIME */
+		53,  /* TYPE_MISMATCH */
+		69,  /* ARGUMENT_OUT_OF_BOUND */
+		70,  /* CANNOT_CONVERT_TYPE */
+		72,  /* CANNOT_PARSE_NUMBER */
+		117, /* INCORRECT_DATA */
+		131, /* TOO_LARGE_STRING_SIZE */
+		354, /* ZLIB_INFLATE_FAILED: a damaged spool file */
+	};
+	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
+		if (code == codes[i])
+			return true;
+	return false;
+}
+
 enum fleet_verdict fleet_http_insert(struct fleet_http *h, const void *gz, size_t len, char *err, size_t errlen)
 {
 	char sql[2 * FLEET_NAME_MAX + 64], *url;
@@ -192,13 +225,10 @@ enum fleet_verdict fleet_http_insert(struct fleet_http *h, const void *gz, size_
 	if (h->curl_code == CURLE_OK && h->status == 200)
 		return FLEET_OK;
 	fleet_http_explain(h, "insert", err, errlen);
-	/* 400: ClickHouse could not parse or convert the rows (CANNOT_PARSE_*,
-	 * TYPE_MISMATCH): the same bytes fail forever.  401/403/404 (user or
-	 * table gone) can be repaired by an operator: keep and retry. */
+	/* 400 or a data error: the rows are refused for what they are.  401,
+	 * 403, 404 (user or table gone), 5xx (memory, too many parts) can be
+	 * repaired by an operator or time: keep and retry. */
 	if (h->curl_code != CURLE_OK)
 		return FLEET_RETRY;
-	/* 354 ZLIB_INFLATE_FAILED comes with HTTP 500: a damaged spool file */
-	if (h->status == 400 || (h->body.p && !strncmp(h->body.p, "Code: 354,", 10)))
-		return FLEET_REJECTED;
-	return FLEET_RETRY;
+	return h->status == 400 || data_error(server_code(h)) ? FLEET_REJECTED : FLEET_RETRY;
 }

@@ -81,6 +81,7 @@ struct spool_file {
 	uint64_t rows, bytes;
 	unsigned int attempts;      /* failed inserts so far (this run) */
 	bool from_earlier_run;
+	bool synced;                /* fdatasync'd, and the directory with its name */
 };
 struct fleet_spool {
 	int dir_fd, lock_fd;
@@ -94,10 +95,14 @@ struct fleet_spool {
 };
 int fleet_spool_open(struct fleet_spool *s, const char *dir, uint64_t max_bytes, char *err, size_t errlen);
 void fleet_spool_close(struct fleet_spool *s);
-/* Write a batch: fsync'd, 0600.  -ENOSPC when the spool bound would be
- * passed, other -errno on a write error.  *out gets the entry (not added). */
-int fleet_spool_write(struct fleet_spool *s, const void *gz, size_t len, uint64_t rows,
+/* Write a batch, 0600, fsync'd when sync.  -ENOSPC when the spool bound
+ * would be passed, other -errno on a write error.  *out gets the entry (not
+ * added). */
+int fleet_spool_write(struct fleet_spool *s, const void *gz, size_t len, uint64_t rows, bool sync,
 		      struct spool_file *out);
+/* fdatasync a file written without, then the directory. */
+int fleet_spool_sync(struct fleet_spool *s, const char *name);
+int fleet_spool_sync_dir(struct fleet_spool *s);
 int fleet_spool_add(struct fleet_spool *s, const struct spool_file *f);
 int fleet_spool_read(struct fleet_spool *s, const char *name, struct fbuf *out);
 /* Remove the oldest file (sent), or move it to rejected/. */

@@ -3,10 +3,11 @@
  * a mutex and never touches the network or the disk.  Two threads of its own:
  *
  *   writer  seals the open batch (batch_bytes reached, batch_ms passed, or
- *           close), gzips it and writes it to the spool (fsync'd);
- *   sender  inserts the spool's files oldest first and removes each once
- *           ClickHouse answered 200; on a failure it backs off (retry_min_ms
- *           doubling to retry_max_ms) and retries the same oldest file.
+ *           close), gzips it and writes it to the spool;
+ *   sender  inserts the spool's files oldest first (a backlog coalesced into
+ *           one insert) and removes them once ClickHouse answered 200; on a
+ *           failure it fsyncs what waits, backs off (retry_min_ms doubling to
+ *           retry_max_ms) and retries the same oldest files.
  *
  * So the spool is the queue between them: a crash (SIGKILL) loses only the
  * rows in memory, the open batch and at most one sealed batch being written;
@@ -126,13 +127,23 @@ int wd_fleet_push(struct wd_fleet *f, const struct wd_fleet_row *row)
 
 /* ---- writer thread ---- */
 
+/* Files waiting for the sender past which a new batch is fsync'd at once. */
+#define SYNC_BACKLOG 4
+
 static void spool_batch(struct wd_fleet *f, const struct fbuf *batch, uint64_t rows, struct fbuf *gz)
 {
 	struct spool_file sf;
 	int r = fleet_gzip(batch->p, batch->len, f->conf.level, gz);
+	bool sync;
+	/* fsync now only when this batch is likely to wait on disk: the server
+	 * is down, or a backlog is queued before it (see spool.c) */
+	pthread_mutex_lock(&f->mu);
+	sync = f->backoff_until != 0;
+	pthread_mutex_unlock(&f->mu);
 	if (!r) {
 		pthread_mutex_lock(&f->spool_mu);
-		r = fleet_spool_write(&f->spool, gz->p, gz->len, rows, &sf);
+		sync = sync || f->spool.nfiles >= SYNC_BACKLOG;
+		r = fleet_spool_write(&f->spool, gz->p, gz->len, rows, sync, &sf);
 		if (!r)
 			r = fleet_spool_add(&f->spool, &sf);
 		pthread_mutex_unlock(&f->spool_mu);
@@ -185,38 +196,92 @@ static void *writer_main(void *arg)
 
 /* ---- sender thread ---- */
 
-/* The oldest file's name, or false when the spool is empty. */
-static bool spool_head(struct wd_fleet *f, struct spool_file *head)
+/* A backlog (server back, or inserts slower than batches come) goes out as
+ * one insert of several spool files: gzip members concatenated are one gzip
+ * stream (RFC 1952 2.2; ClickHouse 18.16 reads them), and ClickHouse makes
+ * one part of it instead of one per batch.  Bounds of one insert: */
+#define COALESCE_FILES 64
+#define COALESCE_GZ_BYTES (8u << 20)
+#define COALESCE_ROWS 200000
+
+/* The oldest files for the next insert (at most max); 0 when the spool is empty. */
+static size_t spool_heads(struct wd_fleet *f, struct spool_file *heads, size_t max)
 {
-	bool any;
+	size_t n = 0;
+	uint64_t bytes = 0, rows = 0;
 	pthread_mutex_lock(&f->spool_mu);
-	any = f->spool.nfiles > 0;
-	if (any)
-		*head = f->spool.files[0];
+	while (n < max && n < f->spool.nfiles) {
+		const struct spool_file *sf = &f->spool.files[n];
+		if (n && (bytes + sf->bytes > COALESCE_GZ_BYTES || rows + sf->rows > COALESCE_ROWS))
+			break;
+		bytes += sf->bytes;
+		rows += sf->rows;
+		heads[n++] = *sf;
+	}
 	pthread_mutex_unlock(&f->spool_mu);
-	return any;
+	return n;
 }
 
-static void account(struct wd_fleet *f, const struct spool_file *h, enum fleet_verdict v,
+/* An insert failed: what waits in the spool must survive a power loss too.
+ * Files are synced outside the lock (only the sender removes files, so the
+ * names stay valid). */
+static void sync_spool(struct wd_fleet *f)
+{
+	char name[sizeof(((struct spool_file *)0)->name)];
+	bool any = false;
+	for (size_t i = 0;; i++) {
+		pthread_mutex_lock(&f->spool_mu);
+		bool more = i < f->spool.nfiles, todo = more && !f->spool.files[i].synced;
+		if (todo)
+			memcpy(name, f->spool.files[i].name, sizeof(name));
+		pthread_mutex_unlock(&f->spool_mu);
+		if (!more)
+			break;
+		if (!todo || fleet_spool_sync(&f->spool, name))
+			continue;
+		any = true;
+		pthread_mutex_lock(&f->spool_mu);
+		/* the list only grows at its end meanwhile: index i is still this file */
+		if (i < f->spool.nfiles && !strcmp(f->spool.files[i].name, name))
+			f->spool.files[i].synced = true;
+		pthread_mutex_unlock(&f->spool_mu);
+	}
+	if (any)
+		fleet_spool_sync_dir(&f->spool);
+}
+
+static void account(struct wd_fleet *f, const struct spool_file *h, size_t n, enum fleet_verdict v,
 		    const struct fleet_http *http, const char *err)
 {
+	uint64_t rows = 0, bytes = 0, replayed = 0, first_failure = 0;
+	for (size_t i = 0; i < n; i++) {
+		rows += h[i].rows;
+		bytes += h[i].bytes;
+		if (h[i].attempts || h[i].from_earlier_run)
+			replayed += h[i].rows;
+		else
+			first_failure += h[i].rows;
+	}
+	if (v == FLEET_RETRY)
+		sync_spool(f);
 	pthread_mutex_lock(&f->spool_mu);
-	if (v == FLEET_OK)
-		fleet_spool_remove_head(&f->spool);
-	else if (v == FLEET_REJECTED)
-		fleet_spool_reject_head(&f->spool);
-	else if (f->spool.nfiles)
-		f->spool.files[0].attempts++;
+	for (size_t i = 0; i < n && f->spool.nfiles; i++) {
+		if (v == FLEET_OK)
+			fleet_spool_remove_head(&f->spool);
+		else if (v == FLEET_REJECTED)
+			fleet_spool_reject_head(&f->spool);
+		else
+			f->spool.files[i].attempts++;
+	}
 	pthread_mutex_unlock(&f->spool_mu);
 
 	pthread_mutex_lock(&f->mu);
 	if (v == FLEET_OK) {
-		f->st.rows_sent += h->rows;
+		f->st.rows_sent += rows;
 		f->st.batches_sent++;
 		f->st.bytes_sent += http->request_bytes;
-		f->st.body_bytes_sent += h->bytes;
-		if (h->attempts || h->from_earlier_run)
-			f->st.rows_replayed += h->rows;
+		f->st.body_bytes_sent += bytes;
+		f->st.rows_replayed += replayed;
 		f->backoff_until = 0;
 		f->backoff_ms = 0;
 	} else {
@@ -225,10 +290,9 @@ static void account(struct wd_fleet *f, const struct spool_file *h, enum fleet_v
 			f->close_failed = true;
 		snprintf(f->st.last_error, sizeof(f->st.last_error), "%s", err);
 		if (v == FLEET_REJECTED) {
-			f->st.dropped_rejected += h->rows;
+			f->st.dropped_rejected += rows;
 		} else {
-			if (!h->attempts && !h->from_earlier_run)
-				f->st.rows_spooled += h->rows;
+			f->st.rows_spooled += first_failure;
 			f->backoff_ms = f->backoff_ms ? f->backoff_ms * 2 : f->conf.retry_min_ms;
 			if (f->backoff_ms > f->conf.retry_max_ms)
 				f->backoff_ms = f->conf.retry_max_ms;
@@ -255,19 +319,38 @@ static bool sender_should_stop(struct wd_fleet *f, bool have_file, uint64_t *wai
 	return false;
 }
 
+/* The files' contents, one after the other, in body. */
+static int read_files(struct wd_fleet *f, const struct spool_file *h, size_t n, struct fbuf *body,
+		      struct fbuf *one, char *err, size_t errlen)
+{
+	body->len = 0;
+	for (size_t i = 0; i < n; i++) {
+		int r = fleet_spool_read(&f->spool, h[i].name, n == 1 ? body : one);
+		if (!r && n > 1)
+			r = fbuf_add(body, one->p, one->len);
+		if (r) {
+			snprintf(err, errlen, "spool %s: cannot read %s: %s", f->conf.spool_dir, h[i].name,
+				 strerror(-r));
+			return r;
+		}
+	}
+	return 0;
+}
+
 static void *sender_main(void *arg)
 {
 	struct wd_fleet *f = arg;
+	struct spool_file heads[COALESCE_FILES];
 	struct fleet_http http;
-	struct fbuf body = { 0 };
+	struct fbuf body = { 0 }, one = { 0 };
 	char err[256];
 	bool have_http = fleet_http_init(&http, &f->conf) == 0;
+	size_t singly = 0;              /* after a rejected multi-file insert: files to try alone */
 	for (;;) {
-		struct spool_file head;
 		uint64_t wait_ns;
-		bool have = spool_head(f, &head);
+		size_t n = spool_heads(f, heads, singly ? 1 : COALESCE_FILES);
 		pthread_mutex_lock(&f->mu);
-		if (sender_should_stop(f, have, &wait_ns)) {
+		if (sender_should_stop(f, n > 0, &wait_ns)) {
 			pthread_mutex_unlock(&f->mu);
 			break;
 		}
@@ -282,21 +365,25 @@ static void *sender_main(void *arg)
 		pthread_mutex_unlock(&f->mu);
 
 		enum fleet_verdict v = FLEET_RETRY;
-		int r = fleet_spool_read(&f->spool, head.name, &body);
-		if (r) {
-			snprintf(err, sizeof(err), "spool %s: cannot read %s: %s", f->conf.spool_dir, head.name,
-				 strerror(-r));
+		if (read_files(f, heads, n, &body, &one, err, sizeof(err)))
 			v = FLEET_REJECTED;     /* a file that cannot be read never will */
-		} else if (!have_http) {
+		else if (!have_http)
 			snprintf(err, sizeof(err), "insert: libcurl could not be initialised");
-		} else {
+		else
 			v = fleet_http_insert(&http, body.p, body.len, err, sizeof(err));
+		if (v == FLEET_REJECTED && n > 1) {
+			/* which file?  each of them alone: only the bad one is set aside */
+			singly = n;
+			continue;
 		}
-		account(f, &head, v, &http, err);
+		if (singly && v != FLEET_RETRY)
+			singly--;
+		account(f, heads, n, v, &http, err);
 	}
 	if (have_http)
 		fleet_http_free(&http);
 	fbuf_free(&body);
+	fbuf_free(&one);
 	return NULL;
 }
 

@@ -2,9 +2,12 @@
 /* The on-disk spool: one file per batch, the gzip'd body of its insert, named
  *   b<20-digit wall-clock ns>-<pid>-<counter>-<rows>r.gz
  * so that a name sort is oldest first and the row count needs no reading.
- * Written as .tmp-<name> (0600), fdatasync'd, renamed, directory fsync'd: a
- * crash leaves a whole batch or a .tmp- file (removed at the next open: its
- * rows never reached the spool).  One process per spool: flock on .lock. */
+ * Written as .tmp-<name> (0600) and renamed: a crash of the process leaves a
+ * whole batch or a .tmp- file (removed at the next open: its rows never
+ * reached the spool).  Power loss is another matter: a batch is fdatasync'd
+ * (and the directory fsync'd for its name) once its insert failed, or at once
+ * while the server is down or a backlog waits; a batch inserted at its first
+ * try never pays for an fsync.  One process per spool: flock on .lock. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -101,7 +104,7 @@ static int scan(struct fleet_spool *s)
 		return r;
 	}
 	while ((de = readdir(d))) {
-		struct spool_file f = { .from_earlier_run = true };
+		struct spool_file f = { .from_earlier_run = true, .synced = true };
 		if (!strncmp(de->d_name, ".tmp-", 5)) {
 			unlinkat(s->dir_fd, de->d_name, 0);
 			continue;
@@ -185,7 +188,8 @@ static int write_all(int fd, const char *p, size_t len)
 	return 0;
 }
 
-int fleet_spool_write(struct fleet_spool *s, const void *gz, size_t len, uint64_t rows, struct spool_file *out)
+int fleet_spool_write(struct fleet_spool *s, const void *gz, size_t len, uint64_t rows, bool sync,
+		      struct spool_file *out)
 {
 	struct timespec ts;
 	char tmp[128];
@@ -198,7 +202,7 @@ int fleet_spool_write(struct fleet_spool *s, const void *gz, size_t len, uint64_
 	if (stamp <= s->last_stamp)
 		stamp = s->last_stamp + 1;
 	s->last_stamp = stamp;
-	*out = (struct spool_file){ .rows = rows, .bytes = len };
+	*out = (struct spool_file){ .rows = rows, .bytes = len, .synced = sync };
 	snprintf(out->name, sizeof(out->name), "b%020" PRIu64 "-%u-%u-%" PRIu64 "r.gz", stamp,
 		 (unsigned int)getpid(), s->counter++ % 1000000, rows);
 	snprintf(tmp, sizeof(tmp), ".tmp-%s", out->name);
@@ -206,13 +210,13 @@ int fleet_spool_write(struct fleet_spool *s, const void *gz, size_t len, uint64_
 	if (fd < 0)
 		return -errno;
 	r = write_all(fd, gz, len);
-	if (!r && fdatasync(fd))
+	if (!r && sync && fdatasync(fd))
 		r = -errno;
 	close(fd);
 	if (!r && renameat(s->dir_fd, tmp, s->dir_fd, out->name))
 		r = -errno;
 	/* the rename is durable once the directory is */
-	if (!r && fsync(s->dir_fd))
+	if (!r && sync && fsync(s->dir_fd))
 		r = -errno;
 	if (r) {
 		unlinkat(s->dir_fd, tmp, 0);
@@ -221,6 +225,22 @@ int fleet_spool_write(struct fleet_spool *s, const void *gz, size_t len, uint64_
 	}
 	s->bytes += len;
 	return 0;
+}
+
+int fleet_spool_sync(struct fleet_spool *s, const char *name)
+{
+	int fd = openat(s->dir_fd, name, O_RDONLY | O_CLOEXEC), r = 0;
+	if (fd < 0)
+		return -errno;
+	if (fdatasync(fd))
+		r = -errno;
+	close(fd);
+	return r;
+}
+
+int fleet_spool_sync_dir(struct fleet_spool *s)
+{
+	return fsync(s->dir_fd) ? -errno : 0;
 }
 
 int fleet_spool_add(struct fleet_spool *s, const struct spool_file *f)

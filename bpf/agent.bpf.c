@@ -214,10 +214,14 @@ struct inode___old {
 /* Keep the compiler from folding a bound the verifier must see. */
 #define BARRIER_VAR(v) asm volatile("" : "+r"(v))
 
+/* The configuration, or NULL once the agent is stopping: every program
+ * returns when it gets NULL, so a stop takes effect at once even while the
+ * kernel is still releasing the links. */
 static __always_inline struct wa_config *wa_cfg(void)
 {
 	__u32 zero = 0;
-	return bpf_map_lookup_elem(&wa_config, &zero);
+	struct wa_config *c = bpf_map_lookup_elem(&wa_config, &zero);
+	return c && !c->stopped ? c : NULL;
 }
 
 static __always_inline struct wa_counters *counters(void)
@@ -1012,6 +1016,9 @@ SEC("tracepoint/syscalls/sys_exit_setuid")
 int sys_exit_proc(struct sys_exit_ctx *ctx)
 {
 	long ret = ctx->ret;
+
+	if (!wa_cfg())
+		return 0;
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct task_struct *t = (void *)bpf_get_current_task();
 	struct stash *st;

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -25,6 +26,7 @@
 #include <unistd.h>
 #include "harness.h"
 #include "agent/engine.h"
+#include "warden/events.h"
 #include "warden/testing.h"
 
 /* ---- collecting events ------------------------------------------------ */
@@ -654,6 +656,403 @@ static void agent_system_events(void **state)
 	run_end(&r);
 }
 
+
+/* ---- credentials, ptrace ----------------------------------------------- */
+
+static int cred_workload(void *arg)
+{
+	(void)arg;
+	pid_t p = fork();
+	if (p == 0) {
+		if (setgid(65534) || setuid(65534))
+			_exit(1);
+		_exit(0);
+	}
+	int st;
+	waitpid(p, &st, 0);
+	if (!WIFEXITED(st) || WEXITSTATUS(st))
+		return 1;
+	p = fork();
+	if (p == 0) {
+		pause();
+		_exit(0);
+	}
+	if (ptrace(PTRACE_SEIZE, p, NULL, NULL))
+		return 2;
+	kill(p, SIGKILL);
+	waitpid(p, NULL, 0);
+	return 0;
+}
+
+static void agent_cred_ptrace(void **state)
+{
+	struct wd_agent_opts o = default_opts();
+	struct run r;
+	(void)state;
+
+	skip_unless_agent();
+	assert_int_equal(run_workload(&r, &o, cred_workload, NULL), 0);
+	assert_int_equal(WEXITSTATUS(r.status), 0);
+	bool setuid_seen = false, setgid_seen = false;
+	for (size_t i = 0; i < r.sink.n; i++) {
+		struct wd_event *e = &r.sink.r[i].ev;
+		if (e->kind != WD_EV_CRED)
+			continue;
+		if (e->cred.syscall && !strcmp(e->cred.syscall, "setuid"))
+			setuid_seen = e->cred.old_uid == 0 && e->cred.new_uid == 65534 &&
+				      e->cred.new_euid == 65534 && e->cred.old_cap_effective != 0 &&
+				      e->cred.new_cap_effective == 0;
+		if (e->cred.syscall && !strcmp(e->cred.syscall, "setgid"))
+			setgid_seen = e->cred.old_gid == 0 && e->cred.new_gid == 65534;
+	}
+	assert_true(setgid_seen);
+	assert_true(setuid_seen);
+	struct rec *p = find(&r.sink, WD_EV_PTRACE, r.child);
+	assert_non_null(p);
+	assert_int_equal(p->ev.other.flags, PTRACE_SEIZE);
+	assert_true(p->ev.other.target_pid != 0);
+	run_end(&r);
+}
+
+/* ---- container context -------------------------------------------------- */
+
+static int cgroup2_root(char *out, size_t len)
+{
+	FILE *f = fopen("/proc/self/mounts", "re");
+	char line[1024], dev[64], dir[512], type[32];
+	int found = -1;
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%63s %511s %31s", dev, dir, type) == 3 && !strcmp(type, "cgroup2")) {
+			snprintf(out, len, "%s", dir);
+			found = 0;
+			break;
+		}
+	if (f)
+		fclose(f);
+	return found;
+}
+
+struct ct_arg {
+	char cg[512];
+	int pipe_w;
+};
+
+static int container_workload(void *arg)
+{
+	struct ct_arg *c = arg;
+	char path[600], pid[32];
+	int fd;
+
+	/* its own cgroup, then new user, mount, pid and net namespaces */
+	snprintf(path, sizeof(path), "%s/cgroup.procs", c->cg);
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	if ((fd = open(path, O_WRONLY)) < 0 || write(fd, pid, strlen(pid)) < 0)
+		return 1;
+	close(fd);
+	if (unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET))
+		return 2;
+	pid_t p = fork();
+	if (p == 0) {
+		/* pid 1 of the new namespace: its inodes for the test */
+		char ns[64];
+		struct stat st;
+		const char *names[] = { "pid", "mnt", "net", "user" };
+		for (int i = 0; i < 4; i++) {
+			snprintf(ns, sizeof(ns), "/proc/self/ns/%s", names[i]);
+			uint32_t ino = stat(ns, &st) ? 0 : (uint32_t)st.st_ino;
+			if (write(c->pipe_w, &ino, sizeof(ino)) != sizeof(ino))
+				_exit(3);
+		}
+		execl("/bin/true", "/bin/true", "in-a-container", (char *)NULL);
+		_exit(127);
+	}
+	int st;
+	waitpid(p, &st, 0);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 4;
+}
+
+static void agent_container_context(void **state)
+{
+	struct wd_agent_opts o = default_opts();
+	struct ct_arg c;
+	struct run r;
+	struct stat st;
+	char root[512];
+	int pp[2];
+	uint32_t want[4] = { 0 };
+	(void)state;
+
+	skip_unless_agent();
+	if (cgroup2_root(root, sizeof(root)))
+		WD_SKIP("no cgroup2 mount");
+	snprintf(c.cg, sizeof(c.cg), "%s/warden-agent-test-%d", root, getpid());
+	if (mkdir(c.cg, 0755) && errno != EEXIST)
+		WD_SKIP("cannot make a cgroup under %s: %s", root, strerror(errno));
+	assert_int_equal(stat(c.cg, &st), 0);
+	assert_int_equal(pipe(pp), 0);
+	c.pipe_w = pp[1];
+	assert_int_equal(run_workload(&r, &o, container_workload, &c), 0);
+	close(pp[1]);
+	for (int i = 0; i < 4; i++)
+		if (read(pp[0], &want[i], sizeof(want[i])) != sizeof(want[i]))
+			break;
+	close(pp[0]);
+	rmdir(c.cg);
+	if (WEXITSTATUS(r.status) == 2) {
+		run_end(&r);
+		WD_SKIP("unshare of user+mnt+pid+net namespaces refused here");
+	}
+	assert_int_equal(WEXITSTATUS(r.status), 0);
+	struct rec *e = NULL;
+	for (size_t i = 0; i < r.sink.n; i++)
+		if (r.sink.r[i].ev.kind == WD_EV_EXEC && r.sink.r[i].s[1] &&
+		    memmem(r.sink.r[i].s[1], r.sink.r[i].len[1], "in-a-container", 14))
+			e = &r.sink.r[i];
+	assert_non_null(e);
+	assert_int_equal(e->ev.proc.ns_pid, 1);
+	assert_int_equal(e->ev.proc.ns_tid, 1);
+	assert_int_equal(e->ev.proc.ns_ppid, 0);  /* the parent is outside the namespace */
+	assert_true(e->ev.proc.pid != 1);
+	assert_int_equal(e->ev.proc.ns[WD_NS_PID], want[0]);
+	assert_int_equal(e->ev.proc.ns[WD_NS_MNT], want[1]);
+	assert_int_equal(e->ev.proc.ns[WD_NS_NET], want[2]);
+	assert_int_equal(e->ev.proc.ns[WD_NS_USER], want[3]);
+	assert_int_equal(e->ev.proc.cgroup_id, st.st_ino);
+	/* the host's namespaces differ */
+	struct stat self;
+	assert_int_equal(stat("/proc/self/ns/pid", &self), 0);
+	assert_int_not_equal(e->ev.proc.ns[WD_NS_PID], (uint32_t)self.st_ino);
+	run_end(&r);
+}
+
+static void agent_container_id_parsing(void **state)
+{
+	static const struct {
+		const char *path, *id;
+	} cases[] = {
+		{ "/docker/3f4e2a1b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f",
+		  "3f4e2a1b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f" },
+		{ "/system.slice/docker-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.scope",
+		  "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" },
+		{ "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod1b2c3d4e_5f60_7182_93a4_b5c6d7e8f901.slice/"
+		  "cri-containerd-aaaabbbbccccddddeeeeffff0000111122223333444455556666777788889999.scope",
+		  "aaaabbbbccccddddeeeeffff0000111122223333444455556666777788889999" },
+		{ "/kubepods/besteffort/pod1b2c3d4e-5f60-7182-93a4-b5c6d7e8f901/"
+		  "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210",
+		  "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210" },
+		{ "/kubepods.slice/kubepods-pod12.slice/crio-1111111111111111111111111111111111111111111111111111111111111111.scope",
+		  "1111111111111111111111111111111111111111111111111111111111111111" },
+		{ "/machine.slice/libpod-2222222222222222222222222222222222222222222222222222222222222222.scope/container",
+		  "2222222222222222222222222222222222222222222222222222222222222222" },
+		{ "/machine.slice/libpod-conmon-3333333333333333333333333333333333333333333333333333333333333333.scope", "" },
+		{ "/machine.slice/machine-web\\x2dfront.scope", "web-front" },
+		{ "/user.slice/user-1000.slice/session-2.scope", "" },
+		{ "/", "" },
+		{ "/docker/notanid", "" },
+	};
+	char out[128];
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t n = wd_container_id_from_cgroup(cases[i].path, out, sizeof(out));
+		if (strcmp(out, cases[i].id))
+			printf("%s -> '%s', want '%s'\n", cases[i].path, out, cases[i].id);
+		assert_string_equal(out, cases[i].id);
+		assert_int_equal(n, strlen(cases[i].id));
+	}
+	/* too small an output buffer: nothing, not a cut id */
+	assert_int_equal(wd_container_id_from_cgroup(cases[0].path, out, 10), 0);
+}
+
+/* ---- long payloads ------------------------------------------------------ */
+
+struct big_arg {
+	size_t arg_bytes;
+	char path[5000];
+};
+
+static int bigargs_workload(void *arg)
+{
+	struct big_arg *b = arg;
+	size_t n = b->arg_bytes / 1000 + 1;
+	char **argv = calloc(n + 2, sizeof(char *));
+	argv[0] = "/bin/true";
+	for (size_t i = 1; i <= n; i++) {
+		argv[i] = malloc(1000);
+		memset(argv[i], 'a' + i % 26, 999);
+		argv[i][999] = '\0';
+	}
+	pid_t p = fork();
+	if (p == 0) {
+		execv("/bin/true", argv);
+		_exit(127);
+	}
+	waitpid(p, NULL, 0);
+	if (b->path[0]) {
+		int fd = open(b->path, O_WRONLY | O_CREAT, 0600);
+		if (fd < 0)
+			return 1;
+		close(fd);
+	}
+	return 0;
+}
+
+static void check_bigargs(size_t bytes, bool deep_path)
+{
+	struct wd_agent_opts o = default_opts();
+	struct big_arg b = { .arg_bytes = bytes };
+	char base[] = "/tmp/warden-long-XXXXXX";
+	struct run r;
+
+	skip_unless_agent();
+	if (deep_path) {
+		char comp[201];
+		assert_non_null(mkdtemp(base));
+		memset(comp, 'd', 200);
+		comp[200] = '\0';
+		snprintf(b.path, sizeof(b.path), "%s", base);
+		while (strlen(b.path) + 202 < 4000) {
+			strcat(b.path, "/");
+			strcat(b.path, comp);
+			assert_int_equal(mkdir(b.path, 0700), 0);
+		}
+		strcat(b.path, "/f");
+	}
+	assert_int_equal(run_workload(&r, &o, bigargs_workload, &b), 0);
+	assert_int_equal(WEXITSTATUS(r.status), 0);
+	size_t n = bytes / 1000 + 1, true_len = 9 + n * 1000;  /* "/bin/true" + n x (NUL + 999) */
+	struct rec *e = NULL;
+	for (size_t i = 0; i < r.sink.n; i++)
+		if (r.sink.r[i].ev.kind == WD_EV_EXEC && r.sink.r[i].s[0] &&
+		    !strcmp(r.sink.r[i].s[0], "/bin/true"))
+			e = &r.sink.r[i];
+	assert_non_null(e);
+	assert_int_equal(e->true_len[1], true_len);
+	if (!e->trunc[1]) {
+		/* whole: every argument, byte for byte */
+		assert_int_equal(e->len[1], true_len);
+		assert_int_equal(e->ev.exec.argc, n + 1);
+		for (size_t i = 1; i <= n; i++)
+			assert_int_equal(e->s[1][10 + (i - 1) * 1000], 'a' + i % 26);
+	} else {
+		/* cut: flagged, a prefix of the real thing */
+		assert_true(e->len[1] < true_len);
+		assert_memory_equal(e->s[1], "/bin/true", 10);
+	}
+	if (deep_path) {
+		struct rec *f = find_path(&r.sink, WD_EV_FILE_OPEN, b.path, NULL);
+		assert_non_null(f);
+		assert_int_equal(f->len[0], strlen(b.path));
+		assert_false(f->trunc[0]);
+		unlink(b.path);
+		while (strlen(b.path) > strlen(base)) {
+			*strrchr(b.path, '/') = '\0';
+			rmdir(b.path);
+		}
+	}
+	run_end(&r);
+}
+
+static void agent_argv_100k_and_path_4k(void **state)
+{
+	(void)state;
+	check_bigargs(100 * 1024, true);
+}
+
+static void agent_argv_over_limit_flagged(void **state)
+{
+	(void)state;
+	check_bigargs(1024 * 1024, false);
+}
+
+/* ---- accounting --------------------------------------------------------- */
+
+#define GEN_FILES 3000
+
+static int generator(void *arg)
+{
+	const char *d = arg;
+	char p[600];
+	for (int i = 0; i < GEN_FILES; i++) {
+		snprintf(p, sizeof(p), "%s/f%d", d, i % 16);
+		int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		if (fd < 0)
+			return 1;
+		close(fd);
+	}
+	return 0;
+}
+
+static void check_accounting(int transport)
+{
+	struct wd_agent_opts o = default_opts();
+	struct wd_event_stats st;
+	char d[] = "/tmp/warden-gen-XXXXXX", p[600];
+	struct run r;
+
+	skip_unless_agent();
+	assert_non_null(mkdtemp(d));
+	o.filter.kinds = 1ull << WD_EV_FILE_OPEN;
+	o.ring_bytes = 16384;  /* small: the generator overflows it */
+	o.transport = transport;
+	assert_int_equal(run_workload(&r, &o, generator, d), 0);
+	assert_int_equal(WEXITSTATUS(r.status), 0);
+	wd_agent_get_stats(r.a, &st);
+	size_t got = 0;
+	for (size_t i = 0; i < r.sink.n; i++)
+		got += r.sink.r[i].ev.kind == WD_EV_FILE_OPEN && r.sink.r[i].ev.proc.pid == (uint32_t)r.child;
+	printf("%s: %zu received + %llu dropped = %d generated (filtered %llu, lost %llu, truncated %llu)\n",
+	       wd_agent_transport(r.a), got, (unsigned long long)st.dropped[WD_EV_FILE_OPEN], GEN_FILES,
+	       (unsigned long long)st.filtered_kernel, (unsigned long long)st.lost_ring,
+	       (unsigned long long)st.truncated);
+	assert_int_equal(got, st.received[WD_EV_FILE_OPEN]);
+	assert_int_equal(got + st.dropped[WD_EV_FILE_OPEN], GEN_FILES);
+	assert_true(st.dropped[WD_EV_FILE_OPEN] > 0);  /* the test did overflow */
+	run_end(&r);
+	for (int i = 0; i < 16; i++) {
+		snprintf(p, sizeof(p), "%s/f%d", d, i);
+		unlink(p);
+	}
+	rmdir(d);
+}
+
+static void agent_accounting_ringbuf(void **state)
+{
+	(void)state;
+	WD_REQUIRE(wd_probe_ringbuf(), "ring buffers");
+	check_accounting(WD_EVENTS_RINGBUF);
+}
+
+static void agent_accounting_perfbuf(void **state)
+{
+	(void)state;
+	check_accounting(WD_EVENTS_PERFBUF);
+}
+
+/* ---- stop time ---------------------------------------------------------- */
+
+static int idle_workload(void *arg)
+{
+	(void)arg;
+	return 0;
+}
+
+static void agent_stop_fast(void **state)
+{
+	struct wd_agent_opts o = default_opts();
+	struct run r;
+	(void)state;
+
+	skip_unless_agent();
+	assert_int_equal(run_workload(&r, &o, idle_workload, NULL), 0);
+	unsigned int links = wd_agent_link_count(r.a);
+	run_end(&r);
+	printf("wd_agent_stop: %u links in %.1f ms\n", links, r.stop_ms);
+	assert_true(links > 20);
+	assert_true(r.stop_ms < 100);
+}
+
 static const struct CMUnitTest agent_tests[] = {
 	cmocka_unit_test(agent_explain_table),
 	cmocka_unit_test(agent_exec_fork_exit),
@@ -661,6 +1060,14 @@ static const struct CMUnitTest agent_tests[] = {
 	cmocka_unit_test(agent_net_ipv4),
 	cmocka_unit_test(agent_net_ipv6),
 	cmocka_unit_test(agent_system_events),
+	cmocka_unit_test(agent_cred_ptrace),
+	cmocka_unit_test(agent_container_context),
+	cmocka_unit_test(agent_container_id_parsing),
+	cmocka_unit_test(agent_argv_100k_and_path_4k),
+	cmocka_unit_test(agent_argv_over_limit_flagged),
+	cmocka_unit_test(agent_accounting_ringbuf),
+	cmocka_unit_test(agent_accounting_perfbuf),
+	cmocka_unit_test(agent_stop_fast),
 };
 
 WD_TEST_SET(agent_set, "agent", agent_tests);

@@ -172,6 +172,8 @@ struct wa_config {
 	char prefix[WA_PREFIX_MAX];
 	/* legacy object: tracepoint field offsets parsed from tracefs formats */
 	__u32 off_exec_filename, off_fork_parent, off_fork_child, off_exit_pid;
+	__u32 stopped;         /* set at stop: every program returns at once */
+	__u32 pad;
 };
 
 /* ---- counters (per-CPU array "wa_counters", key 0) ------------------- */

@@ -92,3 +92,6 @@ $(O)/bench/bench_agent_json: bench/agent/bench_json.c $(O)/libagent.a $(O)/libwa
 bench-agent: $(O)/bench/bench_agent_json
 	$(O)/bench/bench_agent_json 2000000
 bench: bench-agent
+
+# tests/test_agent_output.c parses the agent's lines back with jq
+TEST_DEPS += jq

@@ -708,6 +708,8 @@ static int run_agent(struct wd_agent_config *cfg, bool explain)
 		goto out_json;
 	}
 	wd_agent_explain(r.agent, stderr);
+	fprintf(stderr, "warden: run: attached in %.0f ms (%u links, %s)\n", (double)(mono_ns() - t0) / 1e6,
+		wd_agent_link_count(r.agent), wd_agent_transport(r.agent));
 	notify("READY=1\nSTATUS=attached");
 	rc = run_loop(&r);
 	notify("STOPPING=1");

@@ -9,6 +9,8 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -1298,6 +1300,191 @@ static void test_run_json_sighup_sigterm(void **state)
 	free(dir);
 }
 
+/* ---- warden run into ClickHouse ----------------------------------------------- */
+
+static int free_port(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0), port;
+
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+	port = ntohs(a.sin_port);
+	close(fd);
+	return port;
+}
+
+/* A query through clickhouse-client: its output (malloc'd) or NULL. */
+static char *ch_query(int tcp_port, const char *sql)
+{
+	char cmd[1024], *out = NULL;
+
+	snprintf(cmd, sizeof(cmd), "clickhouse-client --host 127.0.0.1 --port %d --user warden "
+		 "--password s3cret --query \"%s\"", tcp_port, sql);
+	if (wd_test_run(cmd, &out)) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+/* A clickhouse-server of the test's own (loopback, temporary directory). */
+static pid_t ch_start(const char *dir, int http, int tcp)
+{
+	char path[512], *text, *up;
+	pid_t pid;
+
+	assert_true(asprintf(&text,
+		"<?xml version=\"1.0\"?>\n<yandex>\n"
+		"<logger><level>warning</level><log>%1$s/server.log</log><errorlog>%1$s/server.err.log</errorlog></logger>\n"
+		"<http_port>%2$d</http_port><tcp_port>%3$d</tcp_port><interserver_http_port>%4$d</interserver_http_port>\n"
+		"<listen_host>127.0.0.1</listen_host><path>%1$s/data/</path><tmp_path>%1$s/data/tmp/</tmp_path>\n"
+		"<user_files_path>%1$s/data/user_files/</user_files_path><users_config>%1$s/users.xml</users_config>\n"
+		"<default_profile>default</default_profile><default_database>default</default_database>\n"
+		"<mark_cache_size>67108864</mark_cache_size><timezone>UTC</timezone>\n</yandex>\n",
+		dir, http, tcp, free_port()) > 0);
+	snprintf(path, sizeof(path), "%s/config.xml", dir);
+	write_file(path, text, strlen(text));
+	free(text);
+	text = "<?xml version=\"1.0\"?>\n<yandex><profiles><default></default></profiles><users>"
+	       "<warden><password>s3cret</password><networks><ip>127.0.0.1</ip></networks>"
+	       "<profile>default</profile><quota>default</quota></warden></users>"
+	       "<quotas><default><interval><duration>3600</duration><queries>0</queries><errors>0</errors>"
+	       "<result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time>"
+	       "</interval></default></quotas></yandex>\n";
+	snprintf(path, sizeof(path), "%s/users.xml", dir);
+	write_file(path, text, strlen(text));
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char cfg[600], log[512];
+		int fd;
+
+		snprintf(cfg, sizeof(cfg), "--config-file=%s/config.xml", dir);
+		snprintf(log, sizeof(log), "%s/stdout.log", dir);
+		fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		setpgid(0, 0);
+		execlp("clickhouse-server", "clickhouse-server", cfg, (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 300; i++) {
+		int st;
+
+		if ((up = ch_query(tcp, "SELECT 1"))) {
+			free(up);
+			return pid;
+		}
+		if (waitpid(pid, &st, WNOHANG) == pid)
+			fail_msg("clickhouse-server exited at start (see %s/stdout.log)", dir);
+		usleep(100 * 1000);
+	}
+	kill(-pid, SIGKILL);
+	fail_msg("clickhouse-server did not answer within 30 s");
+	return -1;
+}
+
+static void ch_stop(pid_t pid)
+{
+	int st;
+
+	kill(-pid, SIGTERM);
+	for (int i = 0; i < 100 && waitpid(pid, &st, WNOHANG) == 0; i++)
+		usleep(100 * 1000);
+	kill(-pid, SIGKILL);
+	waitpid(pid, &st, 0);
+}
+
+/* Events of a real agent reach a ClickHouse table through the fleet sink
+ * (cli/run.c -> agent/fleet_adapter.c -> fleet/), with their columns. */
+static void test_run_into_clickhouse(void **state)
+{
+	char *dir, conf[256], stats[256], errf[256], url[128], cmd[1024], pid_s[16], bpf_dir[256];
+	char prefix[300], *out = NULL, *res;
+	int http, tcp, status;
+	pid_t srv, pid;
+	(void)state;
+
+	if (geteuid() != 0)
+		WD_SKIP("needs root (BPF)");
+	if (wd_test_run("command -v clickhouse-server && command -v clickhouse-client", NULL))
+		WD_SKIP("clickhouse-server or clickhouse-client not installed (host-only test)");
+	if (access(wd_test_cli(), X_OK) || access(wd_test_obj("agent.o"), R_OK))
+		WD_SKIP("%s or %s not built", wd_test_cli(), wd_test_obj("agent.o"));
+	dir = tmp_dir();
+	http = free_port();
+	tcp = free_port();
+	srv = ch_start(dir, http, tcp);
+	snprintf(url, sizeof(url), "clickhouse://warden@127.0.0.1:%d/warden.events", http);
+	snprintf(conf, sizeof(conf), "%s/pw", dir);
+	write_file(conf, "s3cret", 6);
+	snprintf(cmd, sizeof(cmd), "%s fleet init %s --password-file %s", wd_test_cli(), url, conf);
+	if (wd_test_run(cmd, &out)) {
+		ch_stop(srv);
+		fail_msg("warden fleet init: %s", out);
+	}
+	free(out);
+	snprintf(cmd, sizeof(cmd), "[clickhouse]\npassword_file = %s/pw\nspool_dir = %s/spool\nbatch_ms = 200\n",
+		 dir, dir);
+	snprintf(conf, sizeof(conf), "%s/warden.conf", dir);
+	write_file(conf, cmd, strlen(cmd));
+	snprintf(stats, sizeof(stats), "%s/stats.json", dir);
+	snprintf(errf, sizeof(errf), "%s/stderr.txt", dir);
+	snprintf(pid_s, sizeof(pid_s), "%d", (int)getpid());
+	snprintf(bpf_dir, sizeof(bpf_dir), "%s", wd_test_obj("agent.o"));
+	*strrchr(bpf_dir, '/') = '\0';
+	/* the server is in this test's process tree too: its own writes
+	 * (inserting the agent's rows) are kept out with a path prefix */
+	snprintf(prefix, sizeof(prefix), "%s/c", dir);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int fd = open(errf, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+		dup2(fd, 1);
+		dup2(fd, 2);
+		execl(wd_test_cli(), wd_test_cli(), "run", "--config", conf, "--output", url, "--pid-tree", pid_s,
+		      "--kinds", "exec,open", "--path-prefix", prefix, "--stats-file", stats,
+		      "--stats-interval", "1", "--duration", "60", "--bpf-dir", bpf_dir, (char *)NULL);
+		_exit(127);
+	}
+	if (!wait_for(stats, NULL, 60000) || waitpid(pid, &status, WNOHANG) == pid) {
+		char *err = read_file(errf, NULL);
+		kill(pid, SIGKILL);
+		ch_stop(srv);
+		fail_msg("warden run did not start: %s", err);
+	}
+	snprintf(cmd, sizeof(cmd), "/bin/echo ch-marker > %s/c.txt", dir);
+	if (system(cmd)) {
+		kill(pid, SIGKILL);
+		ch_stop(srv);
+		fail_msg("%s failed", cmd);
+	}
+	usleep(1500 * 1000);
+	kill(pid, SIGTERM);
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status)) {
+		ch_stop(srv);
+		fail_msg("warden run did not exit 0: %s", read_file(errf, NULL));
+	}
+
+	/* one query with every check, the server stopped before any verdict */
+	res = ch_query(tcp, "SELECT countIf(kind = 'exec' AND args = '/bin/echo ch-marker' AND "
+			    "exe LIKE '%/echo' AND comm = 'echo' AND pid > 0 AND ppid > 0), "
+			    "countIf(kind = 'open' AND path LIKE '%/c.txt' AND comm = 'sh'), "
+			    "countIf(kind = 'stats') > 0, countIf(kind = 'open' AND path NOT LIKE '%/c.txt') "
+			    "FROM warden.events FORMAT TSV");
+	ch_stop(srv);
+	if (!res || strcmp(res, "1\t1\t1\t0\n"))
+		fail_msg("ClickHouse has (exec, open of c.txt, stats, other opens) = %s, want 1 1 1 0",
+			 res ? res : "(query failed)");
+	free(res);
+	rm_tree(dir);
+	free(dir);
+}
+
 /* Every --option of `warden run --help` and `warden stats --help` is in
  * docs/man/warden.1 (written \-\-name there). */
 static void test_man_page_covers_options(void **state)
@@ -1367,5 +1554,6 @@ static const struct CMUnitTest agent_output_tests[] = {
 	cmocka_unit_test(test_fleet_rows),
 	cmocka_unit_test(test_run_clickhouse_unreachable),
 	cmocka_unit_test(test_run_json_sighup_sigterm),
+	cmocka_unit_test(test_run_into_clickhouse),
 };
 WD_TEST_SET(agent_output_set, "agent", agent_output_tests);

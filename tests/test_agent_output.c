@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pwd.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -794,7 +795,7 @@ static void test_config_values(void **state)
 		"# comment\n"
 		"[output]\npath = /var/log/x.json\nstdout = yes\nformat = text\nrotate_size = 100M\nrotate_keep = 3\n"
 		"[clickhouse]\nurl = clickhouse://u@h:8123/db.t\npassword_file = /etc/pw\nspool_max = 1G\n"
-		"[filter]\nkinds = exec,network\nuid = root\ncomm = bash\npath_prefix = /etc\npid_tree = 42\n"
+		"[filter]\nkinds = exec,network\nuid = 0\ncomm = bash\npath_prefix = /etc\npid_tree = 42\n"
 		"container = abcdef012345\n"
 		"; another comment\n"
 		"[agent]\nlatency_ms = 20\nstats_interval = 0\nring_size = 16M\ntransport = perfbuf\n",
@@ -812,6 +813,11 @@ static void test_config_values(void **state)
 			 (1ull << WD_EV_NET_BIND) | (1ull << WD_EV_NET_UDP_SEND));
 	assert_int_equal(c.uid, 0);
 	assert_string_equal(c.comm, "bash");
+	/* a user name, where the passwd database has one (QEMU guests may not) */
+	if (getpwnam("daemon")) {
+		assert_int_equal(wd_config_set(&c, "filter", "uid", "daemon", err, sizeof(err)), 0);
+		assert_int_equal(c.uid, (int32_t)getpwnam("daemon")->pw_uid);
+	}
 	assert_string_equal(c.path_prefix, "/etc");
 	assert_int_equal(c.pid_tree, 42);
 	assert_string_equal(c.container_id, "abcdef012345");

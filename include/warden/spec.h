@@ -105,6 +105,7 @@ struct wd_func {
 	uint32_t off, cnt;      /* instruction range in the section */
 	bool is_prog;           /* false: .text subprogram */
 	bool global;
+	bool hidden;            /* STV_HIDDEN/INTERNAL (__hidden): static to the verifier */
 };
 
 enum wd_map_kind {

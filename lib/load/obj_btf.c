@@ -116,7 +116,29 @@ static void sort_datasecs(struct raw_btf *r)
  * or of its own name (vars), one after another.  Types appended at the end
  * keep every existing id.  Returns the new buffer (old freed) or NULL.
  */
-static uint8_t *rewrite_externs(uint8_t *buf, size_t *size, const struct wd_btf_support *sup)
+/* A global subprogram with hidden visibility (__hidden, as in usdt.bpf.h)
+ * cannot be called from outside the object: libbpf marks its BTF FUNC static
+ * (bpf_object__sanitize_and_load_btf(), "mark_btf_static"), so the verifier
+ * checks it with its callers' context instead of as a global function
+ * (whose pointer arguments are "mem_or_null"). */
+static void mark_hidden_subprogs_static(struct raw_btf *r, const struct wd_spec *s)
+{
+	for (size_t i = 0; i < s->nr_funcs; i++) {
+		const struct wd_func *f = &s->funcs[i];
+		if (f->is_prog || !f->global || !f->hidden)
+			continue;
+		for (uint32_t id = 1; id <= r->nr; id++) {
+			struct btf_type *t = r->types[id];
+			if (btf_kind_of(t) == BTF_KIND_FUNC && !strcmp(raw_name(r, t->name_off), f->name)) {
+				t->info = BTF_INFO_ENC(BTF_KIND_FUNC, 0, BTF_FUNC_STATIC);
+				break;
+			}
+		}
+	}
+}
+
+static uint8_t *rewrite_externs(uint8_t *buf, size_t *size, const struct wd_btf_support *sup,
+				const struct wd_spec *spec)
 {
 	static const char dummy[] = "dummy_ksym";
 	struct raw_btf r = { .buf = buf, .size = *size, .hdr = (struct btf_header *)buf };
@@ -164,6 +186,7 @@ static uint8_t *rewrite_externs(uint8_t *buf, size_t *size, const struct wd_btf_
 		}
 	}
 	sort_datasecs(&r);
+	mark_hidden_subprogs_static(&r, spec);
 	free(r.types);
 	if (!changed)
 		return buf;
@@ -248,7 +271,7 @@ int wd_object_load_btf(struct wd_object *obj)
 	raw = wd_btf_sanitized(obj->spec->btf, &sup, &size);
 	if (!raw)
 		return -ENOMEM;
-	raw = rewrite_externs(raw, &size, &sup);
+	raw = rewrite_externs(raw, &size, &sup, obj->spec);
 	fd = wd_sys_btf_load(raw, size, NULL, 0, 0);
 	if (fd < 0) {
 		kernel_reason(raw, size, reason, sizeof(reason));

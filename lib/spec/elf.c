@@ -17,11 +17,12 @@
 #include "sys/error.h"
 #include "spec.h"
 
-/* The largest global-data section a kernel accepts as one array-map value:
- * array_map_alloc_check() answers E2BIG above KMALLOC_MAX_SIZE, which is
- * 4 MiB with 4 KiB pages (1 << (MAX_PAGE_ORDER 10 + PAGE_SHIFT 12), the
- * same with MAX_ORDER 11 - 1 before 6.4).  Checked before any allocation. */
-#define WD_DATA_MAP_MAX (4u << 20)
+/* A bound on one global-data section, checked before any allocation (a
+ * .bss has no file bytes to check its size against).  Not the kernel's
+ * limit, which it answers itself: array_map_alloc_check() refuses values
+ * above KMALLOC_MAX_SIZE (4 MiB with MAX_PAGE_ORDER 10) on some kernels and
+ * takes a 16 MiB .bss on others (libbpf's test_skeleton.c has one, 6.18). */
+#define WD_DATA_MAP_MAX (1u << 30)
 
 struct elf_ctx {
 	Elf *elf;
@@ -139,10 +140,9 @@ static int add_data_map(struct elf_ctx *c, size_t idx, const char *name, const G
 	struct wd_map_spec *m;
 	Elf_Data *d;
 	if (sh->sh_size > WD_DATA_MAP_MAX)
-		return wd_err(-E2BIG, "section '%s': %llu bytes of global data, more than the kernel "
-			      "accepts in one map (%u bytes, KMALLOC_MAX_SIZE): a corrupt header, or "
-			      "move the array to a map", name, (unsigned long long)sh->sh_size,
-			      WD_DATA_MAP_MAX);
+		return wd_err(-E2BIG, "section '%s': %llu bytes of global data, more than %u: "
+			      "a corrupt header, or move the array to a map", name,
+			      (unsigned long long)sh->sh_size, WD_DATA_MAP_MAX);
 	if (!(m = PUSH(s->maps, s->nr_maps)))
 		return nomem("map list");
 	m->name = data_map_name(s->name, name);
@@ -388,6 +388,8 @@ static int add_func(struct elf_ctx *c, size_t i, const GElf_Sym *sym)
 	f->off = sym->st_value / 8;
 	f->cnt = sym->st_size / 8;
 	f->global = GELF_ST_BIND(sym->st_info) != STB_LOCAL;
+	f->hidden = GELF_ST_VISIBILITY(sym->st_other) == STV_HIDDEN ||
+		    GELF_ST_VISIBILITY(sym->st_other) == STV_INTERNAL;
 	f->is_prog = strcmp(cs->name, ".text") != 0;
 	return f->name ? 0 : nomem("function name");
 }

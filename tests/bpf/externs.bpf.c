@@ -11,7 +11,7 @@ struct task_struct { int pid; }; /* a STRUCT, as the kernel's (a FWD is incompat
 extern int LINUX_KERNEL_VERSION __kconfig;
 extern bool LINUX_HAS_BPF_COOKIE __kconfig;
 extern bool LINUX_HAS_SYSCALL_WRAPPER __kconfig;
-extern const int bpf_prog_active __ksym; /* typed: vmlinux BTF, no kallsyms */
+extern const int bpf_prog_active __ksym __weak; /* typed: vmlinux BTF (5.10 has no per-CPU vars in it: weak) */
 extern struct task_struct *bpf_task_from_pid(int pid) __ksym __weak;
 extern void bpf_task_release(struct task_struct *p) __ksym __weak;
 

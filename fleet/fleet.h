@@ -56,7 +56,7 @@ struct wd_fleet_row {
 	/* Extensions (after the lead's fields). */
 	bool memfd;                 /* exec: the executable is a memfd (warden.exec.memfd) */
 	bool deleted;               /* exec: the executable was unlinked (warden.exec.deleted) */
-	uint64_t dropped;           /* stats: events dropped since start, all causes (agent + sink) */
+	uint64_t dropped;           /* stats: events the agent dropped since start (ring, per kind) */
 	int32_t ret;                /* 0, or -errno of a failed operation */
 	uint64_t start_ns;          /* the task's start (boot clock): (pid, start_ns) is a process */
 	uint64_t parent_start_ns;   /* the parent's: exec trees join on (ppid, parent_start_ns) */

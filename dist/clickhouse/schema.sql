@@ -56,7 +56,7 @@ CREATE TABLE IF NOT EXISTS warden.events
     transport    String,     -- tcp, udp
     memfd        UInt8,      -- exec: the binary was a memfd (warden.exec.memfd)
     deleted      UInt8,      -- exec: the binary was unlinked (warden.exec.deleted)
-    dropped      UInt64,     -- stats: events dropped since start, all causes
+    dropped      UInt64,     -- stats: the agent's drops since it started (the sink's are in event)
     ret          Int32,      -- 0 or -errno of a failed operation
     start_ns     UInt64,     -- task start (boot clock): (host_id, boot_id, pid, start_ns) is one process
     parent_start_ns UInt64,  -- the parent's: exec trees join on (ppid, parent_start_ns)

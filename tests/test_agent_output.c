@@ -549,6 +549,37 @@ static void test_json_stats_record(void **state)
 	free(dir);
 }
 
+/* Integers at the edges of the writer's digit loops, read back as text
+ * (jq would round what passes 2^53). */
+static void test_json_numbers(void **state)
+{
+	static const struct { uint64_t v; const char *text; } cases[] = {
+		{ 0, "0" }, { 9, "9" }, { 10, "10" }, { 99, "99" }, { 100, "100" },
+		{ 4294967295u, "4294967295" }, { 4294967296ull, "4294967296" },
+		{ 1000000000ull, "1000000000" }, { 1000000000000000000ull, "1000000000000000000" },
+		{ 1000000007000000000ull, "1000000007000000000" },
+		{ 18446744073709551615ull, "18446744073709551615" },
+	};
+	struct wd_json_writer w;
+	struct wd_event ev = { .kind = WD_EV_STATS };
+	const char *line;
+	size_t len;
+	char want[64], *copy;
+	(void)state;
+
+	init_writer(&w);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ev.stats.lost_ring = cases[i].v;
+		assert_int_equal(wd_json_stats(&w, &ev, NULL, &line, &len), 0);
+		copy = strndup(line, len);
+		snprintf(want, sizeof(want), "\"lost_ring\":%s,", cases[i].text);
+		if (!strstr(copy, want))
+			fail_msg("%s not in %s", want, copy);
+		free(copy);
+	}
+	wd_json_writer_free(&w);
+}
+
 /* ---- text ---------------------------------------------------------------- */
 
 static void test_text_line(void **state)
@@ -1544,6 +1575,7 @@ static const struct CMUnitTest agent_output_tests[] = {
 	cmocka_unit_test(test_json_every_kind),
 	cmocka_unit_test(test_json_raw_and_truncated),
 	cmocka_unit_test(test_json_stats_record),
+	cmocka_unit_test(test_json_numbers),
 	cmocka_unit_test(test_text_line),
 	cmocka_unit_test(test_file_output_0600),
 	cmocka_unit_test(test_file_output_rotation),

@@ -620,10 +620,13 @@ static void close_outputs(struct run *r)
 
 static void reopen_outputs(struct run *r)
 {
-	for (int i = 0; i < r->nouts; i++)
-		if (r->outs[i]->ops->reopen && r->outs[i]->ops->reopen(r->outs[i]))
-			fprintf(stderr, "warden: run: SIGHUP: cannot reopen the %s output: %s\n",
-				r->outs[i]->ops->name, strerror(errno));
+	for (int i = 0; i < r->nouts; i++) {
+		int err = r->outs[i]->ops->reopen ? r->outs[i]->ops->reopen(r->outs[i]) : 0;
+
+		if (err)
+			fprintf(stderr, "warden: run: SIGHUP: cannot reopen the %s output: %s "
+				"(events go on to the old file)\n", r->outs[i]->ops->name, strerror(-err));
+	}
 }
 
 static int run_loop(struct run *r)

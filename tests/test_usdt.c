@@ -42,6 +42,7 @@ enum { P_ARGS, P_SIMPLE, P_SEMA, P_LIB, P_AUTO, P_MULTI };
 #define SPEC_SIZE 208   /* struct __bpf_usdt_spec of usdt.bpf.h */
 
 #define AUTO_DIR "/tmp/warden_usdt"   /* the path in on_auto's section name */
+#define PRELINK_DIR "/tmp/warden_usdt_prelink"
 
 /* ---- the target process ---------------------------------------------------------- */
 
@@ -357,6 +358,65 @@ static void usdt_bare_names_are_looked_up(void **state)
 	wd_object_close(obj);
 }
 
+/* Copy src to dst atomically (a running copy keeps its inode). */
+static void install(const char *src, const char *dst)
+{
+	char cmd[3 * PATH_MAX];
+	snprintf(cmd, sizeof(cmd), "cp %s %s.tmp.%d && mv -f %s.tmp.%d %s", src, dst, (int)getpid(),
+		 dst, (int)getpid(), dst);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* Prelink moves a binary's code and its .stapsdt.base section but not the
+ * (non-allocated) notes: the note's base then differs from the section's
+ * address by as much as the probe moved.  Played backwards: in a copy, the
+ * note of wdtest:args says probe and base are 0x1000 lower than they are;
+ * the difference brings the probe back to its nop. */
+static void usdt_prelink_base_difference_is_applied(void **state)
+{
+	static const char key[] = "wdtest\0args\0-4@";
+	char tmp[PATH_MAX];
+	struct target t;
+	FILE *f;
+	long size;
+	(void)state;
+	mkdir(PRELINK_DIR, 0755);
+	install(data_path("libusdt_lib.so"), PRELINK_DIR "/libusdt_lib.so");
+	assert_non_null(f = fopen(data_path("usdt_target"), "rb"));
+	fseek(f, 0, SEEK_END);
+	size = ftell(f);
+	rewind(f);
+	char *buf = malloc((size_t)size);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)size, f), (size_t)size);
+	fclose(f);
+	char *at = memmem(buf, (size_t)size, key, sizeof(key) - 1);
+	assert_non_null(at);
+	uint64_t addr[3];                       /* probe, base, semaphore */
+	memcpy(addr, at - sizeof(addr), sizeof(addr));
+	addr[0] -= 0x1000;
+	addr[1] -= 0x1000;
+	memcpy(at - sizeof(addr), addr, sizeof(addr));
+	/* written aside, then renamed over: a copy still running keeps its inode */
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", PRELINK_DIR "/usdt_target", (int)getpid());
+	assert_non_null(f = fopen(tmp, "wb"));
+	assert_int_equal(fwrite(buf, 1, (size_t)size, f), (size_t)size);
+	fclose(f);
+	free(buf);
+	assert_int_equal(chmod(tmp, 0755), 0);
+	assert_int_equal(rename(tmp, PRELINK_DIR "/usdt_target"), 0);
+	target_start(&t, PRELINK_DIR "/usdt_target");
+	struct wd_object *obj = open_usdt(t.pid);
+	struct wd_link *l = attach(obj, "on_args", PRELINK_DIR "/usdt_target", t.pid, "wdtest",
+				   "args", NULL);
+	target_fire(&t, 2);
+	struct rec r = rec_at(obj, P_ARGS, 1);
+	check_args(&r, 1, 0);
+	assert_int_equal(wd_link_detach(l), 0);
+	target_stop(&t);
+	wd_object_close(obj);
+}
+
 /* ---- semaphores ------------------------------------------------------------------------ */
 
 static void semaphore_counted_while_attached(const struct wd_usdt_opts *o, bool by_pid)
@@ -474,15 +534,6 @@ static void usdt_library_for_every_process_needs_cookies(void **state)
 }
 
 /* ---- by section name, legacy, links ---------------------------------------------------------- */
-
-/* Copy src to dst atomically (a running copy keeps its inode). */
-static void install(const char *src, const char *dst)
-{
-	char cmd[3 * PATH_MAX];
-	snprintf(cmd, sizeof(cmd), "cp %s %s.tmp.%d && mv -f %s.tmp.%d %s", src, dst, (int)getpid(),
-		 dst, (int)getpid(), dst);
-	assert_int_equal(system(cmd), 0);
-}
 
 static void usdt_attaches_by_section_name(void **state)
 {
@@ -715,6 +766,7 @@ static const struct CMUnitTest usdt_tests[] = {
 	cmocka_unit_test(usdt_bpf_usdt_macro_reads_compiler_chosen_operands),
 	cmocka_unit_test(usdt_every_site_of_a_probe_with_shared_specs),
 	cmocka_unit_test(usdt_bare_names_are_looked_up),
+	cmocka_unit_test(usdt_prelink_base_difference_is_applied),
 	cmocka_unit_test(usdt_semaphore_counted_by_the_kernel_while_attached),
 	cmocka_unit_test(usdt_semaphore_counted_through_proc_mem_for_one_pid),
 	cmocka_unit_test(usdt_semaphore_through_proc_mem_needs_a_pid),

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* warden ps [--json]: BPF programs, maps and links loaded on this host. */
-#include <dirent.h>
+/* warden ps: BPF programs, maps and links loaded on this host, with owners. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
@@ -8,91 +7,52 @@
 #include <unistd.h>
 #include "cli.h"
 #include "json.h"
+#include "objinfo.h"
 #include "warden/bpf.h"
 #include "warden/features.h"
 #include "warden/testing.h"
 
 static const char ps_usage[] =
-	"usage: warden ps [--json]\n"
+	"usage: warden ps [prog|map|link] [--id N] [--name NAME] [--type TYPE] [--owner PID|COMM]\n"
+	"                 [--no-pins] [-j|--json]\n"
 	"\n"
-	"List the BPF programs, maps and links loaded on this host: id, type, name,\n"
-	"attach point (links), owner pids (from /proc/*/fdinfo), memory (memlock), and\n"
-	"run count / run time when kernel.bpf_stats_enabled is 1 (warden never changes\n"
-	"it: sysctl -w kernel.bpf_stats_enabled=1).\n";
+	"List the BPF programs, maps and links loaded on this host: id, type, name (the\n"
+	"whole name from BTF where the kernel keeps 15 characters), owners as comm(pid)\n"
+	"(from /proc/*/fd), pin paths (bpffs), memory (memlock), where each program is\n"
+	"attached (its links, and perf events a process holds), and run count / run\n"
+	"time when kernel.bpf_stats_enabled is 1 (warden never changes it:\n"
+	"sysctl -w kernel.bpf_stats_enabled=1).  Links are named by kind (tracepoint,\n"
+	"uprobe, kprobe, raw_tracepoint, fentry, tp_btf, cgroup_*, xdp, tcx_*) and\n"
+	"attach point.\n"
+	"\n"
+	"  prog|map|link     only that kind of object\n"
+	"  --id N            only the object with this id\n"
+	"  --name NAME       only objects whose name contains NAME\n"
+	"  --type TYPE       only this type (tracepoint, hash, perf_event, ...; a link\n"
+	"                    matches its link type or its kind)\n"
+	"  --owner PID|COMM  only objects a process holds (by pid or command name)\n"
+	"  --no-pins         do not walk bpffs for pin paths\n"
+	"  -j, --json        JSON: {\"bpf_stats_enabled\", \"progs\", \"maps\", \"links\"};\n"
+	"                    pids as [{\"pid\", \"comm\"}], programs with tag, loaded_at,\n"
+	"                    load_time_ns (Unix), map_ids and attached\n"
+	"  -h, --help        this text\n";
 
-enum kind { K_PROG, K_MAP, K_LINK, K__N };
-static const char *const kind_key[K__N] = { "prog_id:", "map_id:", "link_id:" };
-static const char *const kind_name[K__N] = { "prog", "map", "link" };
+struct row {
+	enum obj_kind k;
+	uint32_t id, prog_id, uid, *map_ids, nr_map_ids;
+	char type[48], name[128], attach[256], tag[20], loaded_at[32];
+	char **attached;
+	size_t nr_attached;
+	unsigned long long memlock, run_cnt, run_ns, load_ns;
+};
 
-/* Owner pids of every object: pairs (kind, id, pid) from /proc/<pid>/fdinfo. */
-struct owner { uint32_t id; int pid; enum kind k; };
-struct owners { struct owner *v; size_t n, cap; };
+struct filter {
+	int kind;               /* -1: every kind */
+	long long id;           /* -1: any */
+	const char *name, *type, *owner;
+};
 
-static void add_owner(struct owners *o, enum kind k, uint32_t id, int pid)
-{
-	for (size_t i = 0; i < o->n; i++)
-		if (o->v[i].k == k && o->v[i].id == id && o->v[i].pid == pid)
-			return;
-	if (o->n == o->cap) {
-		size_t cap = o->cap ? o->cap * 2 : 64;
-		struct owner *n = realloc(o->v, cap * sizeof(*n));
-		if (!n)
-			return;
-		o->v = n;
-		o->cap = cap;
-	}
-	o->v[o->n++] = (struct owner){ id, pid, k };
-}
-
-static void scan_fdinfo(struct owners *o, int pid)
-{
-	char dir[64], path[400], line[256];
-	DIR *d;
-	struct dirent *e;
-
-	snprintf(dir, sizeof(dir), "/proc/%d/fdinfo", pid);
-	if (!(d = opendir(dir)))
-		return;
-	while ((e = readdir(d))) {
-		FILE *f;
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		if (!(f = fopen(path, "re")))
-			continue;
-		while (fgets(line, sizeof(line), f))
-			for (int k = 0; k < K__N; k++)
-				if (!strncmp(line, kind_key[k], strlen(kind_key[k])))
-					add_owner(o, (enum kind)k, (uint32_t)strtoul(line + strlen(kind_key[k]),
-						  NULL, 10), pid);
-		fclose(f);
-	}
-	closedir(d);
-}
-
-static void scan_owners(struct owners *o)
-{
-	DIR *d = opendir("/proc");
-	struct dirent *e;
-	int self = getpid();
-
-	if (!d)
-		return;
-	while ((e = readdir(d)))
-		if (e->d_name[0] >= '1' && e->d_name[0] <= '9' && atoi(e->d_name) != self)
-			scan_fdinfo(o, atoi(e->d_name));
-	closedir(d);
-}
-
-static void owner_list(const struct owners *o, enum kind k, uint32_t id, char *buf, size_t size)
-{
-	size_t len = 0;
-
-	buf[0] = '\0';
-	for (size_t i = 0; i < o->n && len + 12 < size; i++)
-		if (o->v[i].k == k && o->v[i].id == id)
-			len += snprintf(buf + len, size - len, "%s%d", len ? "," : "", o->v[i].pid);
-}
+static const char *const kind_name[OBJ__N] = { "prog", "map", "link" };
 
 /* "memlock:" of our own fd for the object (kernel's accounting), 0 if absent. */
 static unsigned long long fd_memlock(int fd)
@@ -111,12 +71,18 @@ static unsigned long long fd_memlock(int fd)
 	return v;
 }
 
-struct row {
-	enum kind k;
-	uint32_t id;
-	char type[48], name[64], attach[128], owners[128];
-	unsigned long long memlock, run_cnt, run_ns;
-};
+static void add_attached(struct row *r, const char *what)
+{
+	for (size_t i = 0; i < r->nr_attached; i++)
+		if (!strcmp(r->attached[i], what))
+			return;
+	char **n = realloc(r->attached, (r->nr_attached + 1) * sizeof(*n));
+	if (!n)
+		return;
+	r->attached = n;
+	if ((n[r->nr_attached] = strdup(what)))
+		r->nr_attached++;
+}
 
 static void fill_prog(int fd, struct row *r)
 {
@@ -128,9 +94,14 @@ static void fill_prog(int fd, struct row *r)
 		return;
 	t = wd_prog_type_name(info.type);
 	snprintf(r->type, sizeof(r->type), "%s", t ? t : "?");
-	snprintf(r->name, sizeof(r->name), "%s", info.name);
+	prog_full_name(fd, &info, r->name, sizeof(r->name));
+	prog_tag_str(&info, r->tag, sizeof(r->tag));
+	prog_load_time_str(&info, r->loaded_at, sizeof(r->loaded_at));
+	r->load_ns = prog_load_unix_ns(&info);
+	r->uid = info.created_by_uid;
 	r->run_cnt = info.run_cnt;
 	r->run_ns = info.run_time_ns;
+	r->map_ids = prog_map_ids(fd, &r->nr_map_ids);
 }
 
 static void fill_map(int fd, struct row *r)
@@ -148,38 +119,30 @@ static void fill_map(int fd, struct row *r)
 
 static void fill_link(int fd, struct row *r)
 {
-	static const char *const types[] = { "unspec", "raw_tracepoint", "tracing", "cgroup", "iter",
-		"netns", "xdp", "perf_event", "kprobe_multi", "struct_ops", "netfilter", "tcx",
-		"uprobe_multi", "netkit", "sockmap" };
-	struct bpf_link_info info = { 0 };
-	char tp[128] = "";
-	uint32_t len = sizeof(info);
+	struct link_desc d;
 
-	info.raw_tracepoint.tp_name = wd_ptr_to_u64(tp);
-	info.raw_tracepoint.tp_name_len = sizeof(tp);
-	if (wd_sys_obj_info(fd, &info, &len))
+	if (link_describe(fd, &d))
 		return;
-	snprintf(r->type, sizeof(r->type), "%s", info.type < sizeof(types) / sizeof(types[0]) ?
-		 types[info.type] : "?");
-	snprintf(r->name, sizeof(r->name), "prog %u", info.prog_id);
-	if (info.type == BPF_LINK_TYPE_RAW_TRACEPOINT)
-		snprintf(r->attach, sizeof(r->attach), "%s", tp);
-	else if (info.type == BPF_LINK_TYPE_TRACING)
-		snprintf(r->attach, sizeof(r->attach), "btf_id %u (obj %u)",
-			 info.tracing.target_btf_id, info.tracing.target_obj_id);
-	else if (info.type == BPF_LINK_TYPE_CGROUP)
-		snprintf(r->attach, sizeof(r->attach), "cgroup %llu",
-			 (unsigned long long)info.cgroup.cgroup_id);
-	else if (info.type == BPF_LINK_TYPE_XDP)
-		snprintf(r->attach, sizeof(r->attach), "ifindex %u", info.xdp.ifindex);
-	else if (info.type == BPF_LINK_TYPE_NETNS)
-		snprintf(r->attach, sizeof(r->attach), "netns %u", info.netns.netns_ino);
+	r->prog_id = d.prog_id;
+	snprintf(r->type, sizeof(r->type), "%s", d.kind);
+	snprintf(r->attach, sizeof(r->attach), "%s", d.attach);
+	/* the link's name is its program's */
+	int pfd = wd_sys_get_fd_by_id(BPF_PROG_GET_FD_BY_ID, d.prog_id);
+	if (pfd >= 0) {
+		struct bpf_prog_info info = { 0 };
+		uint32_t len = sizeof(info);
+		if (!wd_sys_obj_info(pfd, &info, &len))
+			prog_full_name(pfd, &info, r->name, sizeof(r->name));
+		close(pfd);
+	}
+	if (!r->name[0])
+		snprintf(r->name, sizeof(r->name), "prog %u", d.prog_id);
 }
 
-static int walk(enum kind k, const struct owners *o, struct row **rows, size_t *n)
+static int walk(enum obj_kind k, struct row **rows, size_t *n)
 {
-	static const int next_cmd[K__N] = { BPF_PROG_GET_NEXT_ID, BPF_MAP_GET_NEXT_ID, BPF_LINK_GET_NEXT_ID };
-	static const int fd_cmd[K__N] = { BPF_PROG_GET_FD_BY_ID, BPF_MAP_GET_FD_BY_ID, BPF_LINK_GET_FD_BY_ID };
+	static const int next_cmd[OBJ__N] = { BPF_PROG_GET_NEXT_ID, BPF_MAP_GET_NEXT_ID, BPF_LINK_GET_NEXT_ID };
+	static const int fd_cmd[OBJ__N] = { BPF_PROG_GET_FD_BY_ID, BPF_MAP_GET_FD_BY_ID, BPF_LINK_GET_FD_BY_ID };
 	uint32_t id = 0;
 	int err;
 
@@ -197,16 +160,108 @@ static int walk(enum kind k, const struct owners *o, struct row **rows, size_t *
 		memset(r, 0, sizeof(*r));
 		r->k = k;
 		r->id = id;
-		k == K_PROG ? fill_prog(fd, r) : k == K_MAP ? fill_map(fd, r) : fill_link(fd, r);
+		k == OBJ_PROG ? fill_prog(fd, r) : k == OBJ_MAP ? fill_map(fd, r) : fill_link(fd, r);
 		r->memlock = fd_memlock(fd);
-		owner_list(o, k, id, r->owners, sizeof(r->owners));
 		close(fd);
 	}
 	/* BPF_LINK_GET_NEXT_ID is 5.8: a kernel without it (RHEL 7, 5.4 LTS)
 	 * has no BPF links to list, its programs and maps still are. */
-	if (k == K_LINK && err == -EINVAL && id == 0)
+	if (k == OBJ_LINK && err == -EINVAL && id == 0)
 		return 0;
 	return err == -ENOENT ? 0 : err;
+}
+
+/* A perf event a link holds is shown once, as the link. */
+static bool via_link(const struct row *r, const char *what)
+{
+	size_t len = strlen(what);
+	for (size_t i = 0; i < r->nr_attached; i++)
+		if (!strncmp(r->attached[i], what, len) && !strncmp(r->attached[i] + len, " (link ", 7))
+			return true;
+	return false;
+}
+
+/* Where each program is attached: its links, and the perf events processes hold. */
+static void link_programs(struct row *rows, size_t n, const struct host_objs *h)
+{
+	char what[512];
+	for (size_t i = 0; i < n; i++) {
+		if (rows[i].k != OBJ_LINK)
+			continue;
+		for (size_t p = 0; p < n; p++)
+			if (rows[p].k == OBJ_PROG && rows[p].id == rows[i].prog_id) {
+				snprintf(what, sizeof(what), "%s%s%s (link %u)", rows[i].type,
+					 rows[i].attach[0] ? " " : "", rows[i].attach, rows[i].id);
+				add_attached(&rows[p], what);
+			}
+	}
+	for (size_t a = 0; a < h->nr_fd_attach; a++)
+		for (size_t p = 0; p < n; p++)
+			if (rows[p].k == OBJ_PROG && rows[p].id == h->fd_attach[a].prog_id &&
+			    !via_link(&rows[p], h->fd_attach[a].what)) {
+				snprintf(what, sizeof(what), "%s (perf event of pid %d)",
+					 h->fd_attach[a].what, h->fd_attach[a].pid);
+				add_attached(&rows[p], what);
+			}
+}
+
+static bool owned_by(const struct host_objs *h, const struct row *r, const char *owner)
+{
+	char *end;
+	long pid = strtol(owner, &end, 10);
+	for (size_t i = 0; i < h->nr_owners; i++) {
+		const struct owner *o = &h->owners[i];
+		if (o->kind != r->k || o->id != r->id)
+			continue;
+		if (*end ? !strcmp(o->comm, owner) : o->pid == pid)
+			return true;
+	}
+	return false;
+}
+
+static bool wanted(const struct filter *f, const struct host_objs *h, const struct row *r)
+{
+	if (f->kind >= 0 && (int)r->k != f->kind)
+		return false;
+	if (f->id >= 0 && r->id != (uint32_t)f->id)
+		return false;
+	if (f->name && !strstr(r->name, f->name))
+		return false;
+	if (f->type && strcmp(r->type, f->type)) {
+		/* a link also matches its link type ("perf_event" for a tracepoint link) */
+		bool link_type = false;
+		if (r->k == OBJ_LINK) {
+			int fd = wd_sys_get_fd_by_id(BPF_LINK_GET_FD_BY_ID, r->id);
+			struct link_desc d;
+			if (fd >= 0) {
+				link_type = !link_describe(fd, &d) && !strcmp(link_type_name(d.type), f->type);
+				close(fd);
+			}
+		}
+		if (!link_type)
+			return false;
+	}
+	if (f->owner && !owned_by(h, r, f->owner))
+		return false;
+	return true;
+}
+
+static void owner_text(const struct host_objs *h, const struct row *r, char *buf, size_t size)
+{
+	size_t len = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < h->nr_owners && len + 24 < size; i++) {
+		const struct owner *o = &h->owners[i];
+		if (o->kind == r->k && o->id == r->id)
+			len += snprintf(buf + len, size - len, "%s%s(%d)", len ? "," : "", o->comm, o->pid);
+	}
+	for (size_t i = 0; i < h->nr_pins && len + 8 < size; i++) {
+		const struct pin *p = &h->pins[i];
+		if (p->kind == r->k && p->id == r->id)
+			len += snprintf(buf + len, size - len, "%s%s", len ? "," : "", p->path);
+	}
+	if (len >= size)
+		buf[size - 1] = '\0';
 }
 
 static bool stats_enabled(void)
@@ -222,46 +277,102 @@ static bool stats_enabled(void)
 	return v == 1;
 }
 
-static void print_text(const struct row *rows, size_t n, bool stats)
+static void print_text(const struct row *rows, size_t n, const struct host_objs *h,
+		       const struct filter *f, bool stats)
 {
-	printf("%-5s %7s  %-22s %-18s %-12s %10s  %s\n", "KIND", "ID", "TYPE", "NAME", "PIDS",
-	       "MEMLOCK", stats ? "RUN_CNT RUN_TIME_NS / ATTACH" : "ATTACH");
+	int nw = 18;
+	char owners[512], st[64];
+
+	for (size_t i = 0; i < n; i++)
+		if (wanted(f, h, &rows[i]) && (int)strlen(rows[i].name) > nw)
+			nw = strlen(rows[i].name) > 48 ? 48 : (int)strlen(rows[i].name);
+	printf("%-5s %7s  %-16s %-*s %10s  %-24s %s\n", "KIND", "ID", "TYPE", nw, "NAME", "MEMLOCK",
+	       "OWNERS/PINS", stats ? "RUN_CNT RUN_TIME_NS / ATTACH" : "ATTACH");
 	for (size_t i = 0; i < n; i++) {
 		const struct row *r = &rows[i];
-		char st[64] = "";
-		if (stats && r->k == K_PROG)
+		if (!wanted(f, h, r))
+			continue;
+		owner_text(h, r, owners, sizeof(owners));
+		st[0] = '\0';
+		if (stats && r->k == OBJ_PROG)
 			snprintf(st, sizeof(st), "%llu %llu ", r->run_cnt, r->run_ns);
-		printf("%-5s %7u  %-22s %-18s %-12s %10llu  %s%s\n", kind_name[r->k], r->id, r->type,
-		       r->name, r->owners[0] ? r->owners : "-", r->memlock, st, r->attach);
+		printf("%-5s %7u  %-16s %-*s %10llu  %-24s %s", kind_name[r->k], r->id, r->type, nw,
+		       r->name, r->memlock, owners[0] ? owners : "-", st);
+		if (r->k == OBJ_LINK)
+			printf("%s (prog %u)", r->attach[0] ? r->attach : "?", r->prog_id);
+		for (size_t a = 0; a < r->nr_attached; a++)
+			printf("%s%s", a ? "; " : "", r->attached[a]);
+		fputc('\n', stdout);
 	}
 	if (!stats)
 		printf("(run count/time: enable with sysctl kernel.bpf_stats_enabled=1)\n");
 }
 
-static void print_json(const struct row *rows, size_t n, bool stats)
+static void json_owners(struct json *j, const struct host_objs *h, const struct row *r)
+{
+	json_key(j, "pids");
+	json_arr_open(j);
+	for (size_t i = 0; i < h->nr_owners; i++) {
+		const struct owner *o = &h->owners[i];
+		if (o->kind != r->k || o->id != r->id)
+			continue;
+		json_obj_open(j);
+		json_kv_i64(j, "pid", o->pid);
+		json_kv_str(j, "comm", o->comm);
+		json_obj_close(j);
+	}
+	json_arr_close(j);
+	json_key(j, "pinned");
+	json_arr_open(j);
+	for (size_t i = 0; i < h->nr_pins; i++)
+		if (h->pins[i].kind == r->k && h->pins[i].id == r->id)
+			json_str(j, h->pins[i].path);
+	json_arr_close(j);
+}
+
+static void print_json(const struct row *rows, size_t n, const struct host_objs *h,
+		       const struct filter *f, bool stats)
 {
 	struct json j;
 
 	json_begin(&j, stdout);
 	json_kv_bool(&j, "bpf_stats_enabled", stats);
-	for (int k = 0; k < K__N; k++) {
+	for (int k = 0; k < OBJ__N; k++) {
 		char key[16];
 		snprintf(key, sizeof(key), "%ss", kind_name[k]);
 		json_key(&j, key);
 		json_arr_open(&j);
 		for (size_t i = 0; i < n; i++) {
 			const struct row *r = &rows[i];
-			if (r->k != (enum kind)k)
+			if (r->k != (enum obj_kind)k || !wanted(f, h, r))
 				continue;
 			json_obj_open(&j);
 			json_kv_u64(&j, "id", r->id);
 			json_kv_str(&j, "type", r->type);
 			json_kv_str(&j, "name", r->name);
-			if (k == K_LINK)
+			if (k == OBJ_LINK) {
 				json_kv_str(&j, "attach", r->attach);
-			json_kv_str(&j, "pids", r->owners);
+				json_kv_u64(&j, "prog_id", r->prog_id);
+			}
+			if (k == OBJ_PROG) {
+				json_kv_str(&j, "tag", r->tag);
+				json_kv_str(&j, "loaded_at", r->loaded_at);
+				json_kv_u64(&j, "load_time_ns", r->load_ns);
+				json_kv_u64(&j, "uid", r->uid);
+				json_key(&j, "map_ids");
+				json_arr_open(&j);
+				for (uint32_t m = 0; m < r->nr_map_ids; m++)
+					json_u64(&j, r->map_ids[m]);
+				json_arr_close(&j);
+				json_key(&j, "attached");
+				json_arr_open(&j);
+				for (size_t a = 0; a < r->nr_attached; a++)
+					json_str(&j, r->attached[a]);
+				json_arr_close(&j);
+			}
+			json_owners(&j, h, r);
 			json_kv_u64(&j, "memlock", r->memlock);
-			if (k == K_PROG && stats) {
+			if (k == OBJ_PROG && stats) {
 				json_kv_u64(&j, "run_cnt", r->run_cnt);
 				json_kv_u64(&j, "run_time_ns", r->run_ns);
 			}
@@ -272,41 +383,81 @@ static void print_json(const struct row *rows, size_t n, bool stats)
 	json_end(&j);
 }
 
+static void free_rows(struct row *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		for (size_t a = 0; a < rows[i].nr_attached; a++)
+			free(rows[i].attached[a]);
+		free(rows[i].attached);
+		free(rows[i].map_ids);
+	}
+	free(rows);
+}
+
 static int cmd_ps(int argc, char **argv)
 {
+	enum { O_ID = 256, O_NAME, O_TYPE, O_OWNER, O_NO_PINS };
 	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' }, { "help", no_argument, NULL, 'h' }, { 0 },
+		{ "json", no_argument, NULL, 'j' }, { "help", no_argument, NULL, 'h' },
+		{ "id", required_argument, NULL, O_ID }, { "name", required_argument, NULL, O_NAME },
+		{ "type", required_argument, NULL, O_TYPE }, { "owner", required_argument, NULL, O_OWNER },
+		{ "no-pins", no_argument, NULL, O_NO_PINS }, { 0 },
 	};
-	struct owners o = { 0 };
+	struct filter f = { .kind = -1, .id = -1 };
+	struct host_objs h;
 	struct row *rows = NULL;
 	size_t n = 0;
-	bool json = false, stats;
+	bool json = false, pins = true, stats;
 	int c, err = 0;
+	char *end;
 
 	if (wd_emulate_from_env() < 0)
 		return cli_usage_error("ps", "unknown WARDEN_EMULATE profile");
 	optind = 1;
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j': json = true; break;
 		case 'h': fputs(ps_usage, stdout); return 0;
-		default: return cli_usage_error("ps", "unknown option");
+		case O_ID:
+			f.id = strtoll(optarg, &end, 0);
+			if (*end || f.id < 0 || f.id > UINT32_MAX)
+				return cli_usage_error("ps", "--id takes a number, not '%s'", optarg);
+			break;
+		case O_NAME: f.name = optarg; break;
+		case O_TYPE: f.type = optarg; break;
+		case O_OWNER: f.owner = optarg; break;
+		case O_NO_PINS: pins = false; break;
+		default:
+			return cli_usage_error("ps", "unknown option '%s'", argv[optind - 1]);
 		}
 	}
-	if (optind != argc)
-		return cli_usage_error("ps", "no arguments expected");
-	scan_owners(&o);
-	for (int k = 0; k < K__N && !err; k++)
-		err = walk((enum kind)k, &o, &rows, &n);
-	free(o.v);
+	if (optind < argc) {
+		for (int k = 0; k < OBJ__N; k++) {
+			char plural[16];
+			snprintf(plural, sizeof(plural), "%ss", kind_name[k]);
+			if (!strcmp(argv[optind], kind_name[k]) || !strcmp(argv[optind], plural))
+				f.kind = k;
+		}
+		if (f.kind < 0)
+			return cli_usage_error("ps", "'%s' is not prog, map or link", argv[optind]);
+		if (++optind < argc)
+			return cli_usage_error("ps", "unexpected '%s'", argv[optind]);
+	}
+	host_objs_scan(&h, pins);
+	for (int k = 0; k < OBJ__N && !err; k++)
+		err = walk((enum obj_kind)k, &rows, &n);
 	if (err) {
-		free(rows);
+		free_rows(rows, n);
+		host_objs_free(&h);
 		return cli_fail("ps", "cannot list BPF objects: %s%s", strerror(-err),
 				err == -EPERM ? " (needs CAP_SYS_ADMIN)" : "");
 	}
+	link_programs(rows, n, &h);
 	stats = stats_enabled();
-	json ? print_json(rows, n, stats) : print_text(rows, n, stats);
-	free(rows);
+	json ? print_json(rows, n, &h, &f, stats) : print_text(rows, n, &h, &f, stats);
+	free_rows(rows, n);
+	host_objs_free(&h);
 	return 0;
 }
 

@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * `warden ps` and `warden prog` on programs this test attaches: a
+ * tracepoint link and a uprobe link (on this binary) named by kind and
+ * attach point, whole program names, owners as comm(pid), JSON pids as a
+ * list, programs with tag, load time and map ids, filters.
+ */
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/bpf.h>
+#include "harness.h"
+#include "warden/bpf.h"
+#include "warden/link.h"
+#include "warden/warden.h"
+
+/* The uprobe's target in this binary. */
+__attribute__((noinline, used)) int wd_ps_uprobe_target(int x)
+{
+	__asm__ volatile("" ::: "memory");
+	return x + 1;
+}
+
+struct attached {
+	struct wd_object *obj;
+	struct wd_link *tp, *up;
+	char exe[PATH_MAX];
+	uint32_t tp_prog, up_prog;
+};
+
+static uint32_t prog_id_of(struct wd_prog *p)
+{
+	struct bpf_prog_info info = { 0 };
+	uint32_t len = sizeof(info);
+	assert_int_equal(wd_sys_obj_info(wd_prog_fd(p), &info, &len), 0);
+	return info.id;
+}
+
+static void attach_both(struct attached *a)
+{
+	WD_REQUIRE(wd_probe_prog_type(BPF_PROG_TYPE_TRACEPOINT), "tracepoint programs");
+	WD_REQUIRE(wd_probe_prog_type(BPF_PROG_TYPE_KPROBE), "kprobe/uprobe programs");
+	WD_REQUIRE(wd_probe_ringbuf(), "ring buffers");
+	memset(a, 0, sizeof(*a));
+	ssize_t n = readlink("/proc/self/exe", a->exe, sizeof(a->exe) - 1);
+	assert_true(n > 0);
+	a->exe[n] = '\0';
+	a->obj = wd_object_open(wd_test_obj("map_dump.o"), NULL);
+	assert_non_null(a->obj);
+	if (wd_object_load(a->obj, NULL))
+		fail_msg("load map_dump.o: %s", wd_errmsg());
+	struct wd_prog *tp = wd_object_prog(a->obj, "map_dump_program_with_long_name");
+	struct wd_prog *up = wd_object_prog(a->obj, "map_dump_uprobe");
+	a->tp = wd_prog_attach_tracepoint(tp, "syscalls", "sys_enter_getppid");
+	if (!a->tp) {
+		char msg[512];
+		snprintf(msg, sizeof(msg), "%s", wd_errmsg());
+		wd_object_close(a->obj);
+		WD_SKIP("cannot attach the tracepoint here: %s", msg);
+	}
+	struct wd_uprobe_opts uo = { .sz = sizeof(uo), .func = "wd_ps_uprobe_target", .pid = -1 };
+	a->up = wd_prog_attach_uprobe(up, a->exe, &uo);
+	if (!a->up) {
+		char msg[512];
+		snprintf(msg, sizeof(msg), "%s", wd_errmsg());
+		wd_link_detach(a->tp);
+		wd_object_close(a->obj);
+		WD_SKIP("cannot attach a uprobe here: %s", msg);
+	}
+	a->tp_prog = prog_id_of(tp);
+	a->up_prog = prog_id_of(up);
+	assert_int_equal(wd_ps_uprobe_target(1), 2);
+}
+
+static void detach_both(struct attached *a)
+{
+	wd_link_detach(a->up);
+	wd_link_detach(a->tp);
+	wd_object_close(a->obj);
+}
+
+static char *cli(int want, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static char *cli(int want, const char *fmt, ...)
+{
+	char args[1024], cmd[1400], *out = NULL;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(args, sizeof(args), fmt, ap);
+	va_end(ap);
+	snprintf(cmd, sizeof(cmd), "%s %s", wd_test_cli(), args);
+	int rc = wd_test_run(cmd, &out);
+	if (rc != want) {
+		fprintf(stderr, "'warden %s' exited %d, not %d:\n%s\n", args, rc, want, out);
+		free(out);
+		fail_msg("unexpected exit status");
+	}
+	return out;
+}
+
+static void expect_in(const char *out, const char *needle)
+{
+	if (!strstr(out, needle))
+		fail_msg("'%s' not in:\n%s", needle, out);
+}
+
+static void ps_names_tracepoint_and_uprobe_links(void **state)
+{
+	(void)state;
+	struct attached a;
+	char want[PATH_MAX + 64];
+	attach_both(&a);
+	char *out = cli(0, "ps --owner %d", getpid());
+	/* where each program is attached: from its link (6.6+ names perf links)
+	 * or from the perf event this process holds (older kernels) */
+	expect_in(out, "tracepoint syscalls:sys_enter_getppid (");
+	snprintf(want, sizeof(want), "uprobe %s+0x", a.exe);
+	expect_in(out, want);
+	/* the whole name, not the kernel's 15 characters */
+	expect_in(out, "map_dump_program_with_long_name");
+	snprintf(want, sizeof(want), "warden-test(%d)", getpid());
+	expect_in(out, want);
+	if (wd_test_kernel_at_least(6, 6)) {
+		/* link rows named by kind and attach point */
+		expect_in(out, "link ");
+		expect_in(out, "  tracepoint  ");
+		snprintf(want, sizeof(want), "syscalls:sys_enter_getppid (prog %u)", a.tp_prog);
+		expect_in(out, want);
+		snprintf(want, sizeof(want), "uprobe  ");
+		expect_in(out, want);
+	}
+	free(out);
+	detach_both(&a);
+}
+
+static void ps_json_has_pid_lists_tags_and_map_ids(void **state)
+{
+	(void)state;
+	struct attached a;
+	char want[256];
+	attach_both(&a);
+	char *out = cli(0, "ps prog --id %u --json", a.tp_prog);
+	snprintf(want, sizeof(want), "\"progs\":[{\"id\":%u,\"type\":\"tracepoint\","
+		 "\"name\":\"map_dump_program_with_long_name\",\"tag\":\"", a.tp_prog);
+	expect_in(out, want);
+	expect_in(out, "\"loaded_at\":\"20");
+	expect_in(out, "\"map_ids\":[");
+	assert_null(strstr(out, "\"map_ids\":[]"));
+	snprintf(want, sizeof(want), "\"pids\":[{\"pid\":%d,\"comm\":\"warden-test\"}]", getpid());
+	expect_in(out, want);
+	expect_in(out, "\"attached\":[\"tracepoint syscalls:sys_enter_getppid (");
+	expect_in(out, "\"maps\":[],\"links\":[]}");
+	free(out);
+	if (wd_test_kernel_at_least(6, 6)) {
+		out = cli(0, "ps link --type uprobe -j");
+		snprintf(want, sizeof(want), "\"type\":\"uprobe\",\"name\":\"map_dump_uprobe\",\"attach\":\"%s+0x",
+			 a.exe);
+		expect_in(out, want);
+		free(out);
+	}
+	detach_both(&a);
+}
+
+static void ps_filters_and_usage_errors(void **state)
+{
+	(void)state;
+	struct attached a;
+	char want[64];
+	attach_both(&a);
+	char *out = cli(0, "ps --name map_dump_uprobe");
+	snprintf(want, sizeof(want), "prog  %7u  kprobe", a.up_prog);
+	expect_in(out, want);
+	assert_null(strstr(out, "map_dump_program_with_long_name"));
+	free(out);
+	out = cli(0, "ps map --owner warden-test --type ringbuf");
+	expect_in(out, "ringbuf");
+	expect_in(out, "events");
+	assert_null(strstr(out, "flows"));
+	free(out);
+	out = cli(2, "ps --id twelve");
+	expect_in(out, "--id takes a number");
+	free(out);
+	out = cli(2, "ps --frobnicate");
+	expect_in(out, "unknown option");
+	free(out);
+	out = cli(2, "ps gadgets");
+	expect_in(out, "'gadgets' is not prog, map or link");
+	free(out);
+	detach_both(&a);
+}
+
+static const struct CMUnitTest ps_tests[] = {
+	cmocka_unit_test(ps_names_tracepoint_and_uprobe_links),
+	cmocka_unit_test(ps_json_has_pid_lists_tags_and_map_ids),
+	cmocka_unit_test(ps_filters_and_usage_errors),
+};
+WD_TEST_SET(wd_tests_ps, "doctor", ps_tests);

@@ -44,6 +44,7 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -1171,6 +1172,17 @@ int wd_agent_legacy_config(struct wa_config *c, struct wd_object *obj, char *err
 	/* the offsets map: from a BTF file when the kernel has none in /sys
 	 * ($WARDEN_BTF: a BTFHub file), fields left out otherwise */
 	o = wd_offsets_new(getenv("WARDEN_BTF"));
+	if (!o && !getenv("WARDEN_BTF")) {
+		/* a BTF file that the kernel does not expose as its own (an
+		 * emulated old kernel; a vmlinux kept in /boot) */
+		char path[PATH_MAX];
+		struct utsname u;
+		o = wd_offsets_new("/sys/kernel/btf/vmlinux");
+		if (!o && !uname(&u)) {
+			snprintf(path, sizeof(path), "/boot/vmlinux-%s", u.release);
+			o = wd_offsets_new(path);
+		}
+	}
 	if (o && m) {
 		for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++)
 			wd_offsets_add(o, specs[i]);

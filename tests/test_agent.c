@@ -136,6 +136,9 @@ static void skip_unless_agent(void)
 		WD_SKIP("needs root");
 	if (access(wd_test_obj("agent.o"), R_OK))
 		WD_SKIP("no %s", wd_test_obj("agent.o"));
+	if (wd_test_emulating())
+		WD_SKIP("emulating an old kernel (%s): the legacy object runs the process events "
+			"only (agent_legacy_process_events)", wd_emulate_current());
 }
 
 static double ms_since(const struct timespec *t0)
@@ -1053,6 +1056,56 @@ static void agent_stop_fast(void **state)
 	assert_true(r.stop_ms < 100);
 }
 
+
+/* ---- an emulated RHEL 7: the legacy object, perf buffer, process events -- */
+
+static void agent_legacy_process_events(void **state)
+{
+	struct wd_agent_opts o = default_opts();
+	struct run r;
+	(void)state;
+
+	if (geteuid() != 0)
+		WD_SKIP("needs root");
+	if (access(wd_test_obj("agent_legacy.o"), R_OK))
+		WD_SKIP("no %s", wd_test_obj("agent_legacy.o"));
+	assert_int_equal(wd_emulate("rhel7"), 0);
+	wd_probe_reset_cache();
+	int rc = run_workload(&r, &o, exec_workload, NULL);
+	wd_emulate("none");
+	wd_probe_reset_cache();
+	wd_emulate_from_env();
+	assert_int_equal(rc, 0);
+	assert_string_equal(wd_agent_transport(r.a), "perfbuf");
+	assert_string_equal(wd_agent_variant(r.a, WD_EV_EXEC), "tracepoint+offsets");
+	assert_null(wd_agent_variant(r.a, WD_EV_FILE_OPEN));
+	struct rec *e = NULL;
+	for (size_t i = 0; i < r.sink.n; i++)
+		if (r.sink.r[i].ev.kind == WD_EV_EXEC && r.sink.r[i].s[0] &&
+		    !strcmp(r.sink.r[i].s[0], "/bin/true"))
+			e = &r.sink.r[i];
+	assert_non_null(e);
+	static const char want[] = "/bin/true\0warden-test-arg1\0arg two";
+	assert_int_equal(e->len[1], sizeof(want) - 1);
+	assert_memory_equal(e->s[1], want, sizeof(want) - 1);
+	assert_string_equal(e->ev.proc.comm, "true");
+	uint32_t epid = e->ev.proc.pid;
+	struct rec *f = find(&r.sink, WD_EV_FORK, epid);
+	assert_non_null(f);
+	assert_int_equal(f->ev.parent.pid, r.child);
+	bool code3 = false, zero = false;
+	for (size_t i = 0; i < r.sink.n; i++) {
+		struct wd_event *x = &r.sink.r[i].ev;
+		if (x->kind != WD_EV_EXIT)
+			continue;
+		code3 |= x->other.exit_code == 3;
+		zero |= x->proc.pid == epid && x->other.exit_code == 0;
+	}
+	assert_true(code3);
+	assert_true(zero);
+	run_end(&r);
+}
+
 static const struct CMUnitTest agent_tests[] = {
 	cmocka_unit_test(agent_explain_table),
 	cmocka_unit_test(agent_exec_fork_exit),
@@ -1068,6 +1121,7 @@ static const struct CMUnitTest agent_tests[] = {
 	cmocka_unit_test(agent_accounting_ringbuf),
 	cmocka_unit_test(agent_accounting_perfbuf),
 	cmocka_unit_test(agent_stop_fast),
+	cmocka_unit_test_teardown(agent_legacy_process_events, wd_test_restore_emulation),
 };
 
 WD_TEST_SET(agent_set, "agent", agent_tests);

@@ -14,6 +14,7 @@
 #include "harness.h"
 #include "warden/bpf.h"
 #include "warden/link.h"
+#include "warden/testing.h"
 #include "warden/warden.h"
 
 /* The uprobe's target in this binary. */
@@ -190,9 +191,122 @@ static void ps_filters_and_usage_errors(void **state)
 	detach_both(&a);
 }
 
+
+static uint32_t map_id_of(struct wd_object *obj, const char *name)
+{
+	struct bpf_map_info info = { 0 };
+	uint32_t len = sizeof(info);
+	assert_int_equal(wd_sys_obj_info(wd_map_fd(wd_object_map(obj, name)), &info, &len), 0);
+	return info.id;
+}
+
+static struct wd_object *load_map_dump(void)
+{
+	WD_REQUIRE(wd_probe_prog_type(BPF_PROG_TYPE_TRACEPOINT), "tracepoint programs");
+	WD_REQUIRE(wd_probe_ringbuf(), "ring buffers");
+	struct wd_object *obj = wd_object_open(wd_test_obj("map_dump.o"), NULL);
+	assert_non_null(obj);
+	if (wd_object_load(obj, NULL))
+		fail_msg("load map_dump.o: %s", wd_errmsg());
+	return obj;
+}
+
+static void prog_show_and_dump_xlated_with_source_lines(void **state)
+{
+	(void)state;
+	struct wd_object *obj = load_map_dump();
+	char want[160];
+	uint32_t id = prog_id_of(wd_object_prog(obj, "map_dump_program_with_long_name"));
+	char *out = cli(0, "prog show id %u -j", id);
+	snprintf(want, sizeof(want), "{\"progs\":[{\"id\":%u,\"type\":\"tracepoint\","
+		 "\"name\":\"map_dump_program_with_long_name\",\"tag\":\"", id);
+	expect_in(out, want);
+	snprintf(want, sizeof(want), "%u", map_id_of(obj, "flows"));
+	expect_in(out, want);
+	snprintf(want, sizeof(want), "\"pids\":[{\"pid\":%d,\"comm\":\"warden-test\"}]", getpid());
+	expect_in(out, want);
+	free(out);
+
+	out = cli(0, "prog dump xlated id %u", id);
+	expect_in(out, "map_dump_program_with_long_name:\n");
+	if (wd_probe_btf() == 1)
+		expect_in(out, "; bpf_tail_call(ctx, &jumps, 2); (map_dump.bpf.c:");
+	expect_in(out, "call bpf_tail_call\n");
+	snprintf(want, sizeof(want), "r2 = map[id:%u]\n", map_id_of(obj, "jumps"));
+	expect_in(out, want);
+	expect_in(out, "exit\n");
+	free(out);
+	out = cli(0, "prog dump xlated id %u -j", id);
+	expect_in(out, "\"insns\":[{\"pc\":0,\"func\":\"map_dump_program_with_long_name\"");
+	expect_in(out, "\"insn\":\"exit\"}]}");
+	free(out);
+	wd_object_close(obj);
+}
+
+static void prog_dump_xlated_without_line_info_says_so(void **state)
+{
+	(void)state;
+	assert_int_equal(wd_emulate("no-btf"), 0);
+	struct wd_object *obj = load_map_dump();
+	uint32_t id = prog_id_of(wd_object_prog(obj, "jump_target"));
+	char *out = cli(0, "prog dump xlated %u", id);
+	expect_in(out, "    0: r0 = 0\n    1: exit\n");
+	expect_in(out, "(no source lines: the program was loaded without BTF line info)");
+	free(out);
+	wd_object_close(obj);
+}
+
+static void prog_dump_jited_hex_per_function(void **state)
+{
+	(void)state;
+	struct wd_object *obj = load_map_dump();
+	uint32_t id = prog_id_of(wd_object_prog(obj, "jump_target"));
+	struct bpf_prog_info info = { 0 };
+	uint32_t len = sizeof(info);
+	assert_int_equal(wd_sys_obj_info(wd_prog_fd(wd_object_prog(obj, "jump_target")), &info, &len), 0);
+	if (!info.jited_prog_len) {
+		char *out = cli(1, "prog dump jited %u", id);
+		expect_in(out, "not JIT-compiled");
+		free(out);
+		wd_object_close(obj);
+		WD_SKIP("this kernel runs BPF in the interpreter (bpf_jit_enable=0)");
+	}
+	char want[64];
+	char *out = cli(0, "prog dump jited %u", id);
+	snprintf(want, sizeof(want), " (%u bytes):\n  ", info.jited_prog_len);
+	expect_in(out, want);
+	free(out);
+	out = cli(0, "prog dump jited %u -j", id);
+	snprintf(want, sizeof(want), "\"offset\":0,\"size\":%u,\"hex\":\"", info.jited_prog_len);
+	expect_in(out, want);
+	free(out);
+	wd_object_close(obj);
+}
+
+static void prog_bad_input_exits_2(void **state)
+{
+	(void)state;
+	char *out = cli(2, "prog dump xlated id 4000000000");
+	expect_in(out, "no program with id 4000000000");
+	free(out);
+	out = cli(2, "prog dump disasm 1");
+	expect_in(out, "say 'xlated' or 'jited'");
+	free(out);
+	out = cli(2, "prog show name no_such_program_here");
+	expect_in(out, "no program named 'no_such_program_here'");
+	free(out);
+	out = cli(2, "prog frob");
+	expect_in(out, "unknown subcommand 'frob'");
+	free(out);
+}
+
 static const struct CMUnitTest ps_tests[] = {
 	cmocka_unit_test(ps_names_tracepoint_and_uprobe_links),
 	cmocka_unit_test(ps_json_has_pid_lists_tags_and_map_ids),
 	cmocka_unit_test(ps_filters_and_usage_errors),
+	cmocka_unit_test(prog_show_and_dump_xlated_with_source_lines),
+	cmocka_unit_test_teardown(prog_dump_xlated_without_line_info_says_so, wd_test_restore_emulation),
+	cmocka_unit_test(prog_dump_jited_hex_per_function),
+	cmocka_unit_test(prog_bad_input_exits_2),
 };
 WD_TEST_SET(wd_tests_ps, "doctor", ps_tests);

@@ -652,7 +652,9 @@ static void streaming_two_cpus_wrapping_every_record_once(void **state)
  * libbpf-compatible policy wakes for nearly every record of the same load. */
 static void check_transitions(enum wd_events_policy policy)
 {
-	struct wd_events_opts o = { .sz = sizeof(o), .policy = policy, .idle_after_us = 50000 };
+	/* quiet interval 300 ms: a loaded 2-CPU host or a TCG guest may stall
+	 * the producing thread for tens of ms, which would be a quiet period */
+	struct wd_events_opts o = { .sz = sizeof(o), .policy = policy, .idle_after_us = 300000 };
 	struct wd_events_consumer_stats st;
 	struct sworld w;
 
@@ -664,7 +666,7 @@ static void check_transitions(enum wd_events_policy policy)
 	traced_syscalls(1, 0);
 	wait_received(&w.sink, 1, 1000);
 	traced_syscalls(500, 200);
-	usleep(300000);
+	usleep(800000);
 	consumer_stop(&w);
 	sstats(&w, &st);
 	printf("  %s: %lu records, %lu wake-ups, %lu polls, %lu->streaming, %lu->idle\n",
@@ -686,7 +688,7 @@ static void check_transitions(enum wd_events_policy policy)
 	consumer_start(&w);
 	traced_syscalls(1, 0);
 	wait_received(&w.sink, 502, 1000);
-	usleep(200000);
+	usleep(800000);
 	consumer_stop(&w);
 	sstats(&w, &st);
 	assert_int_equal(st.records, 502);
@@ -735,9 +737,11 @@ static void streaming_latency_bound(void **state)
 	assert_int_equal(w.sink.received, 300);
 	assert_int_equal(st.latency_samples, 300);
 	assert_true(st.latency_p50_ns <= 5000000);
-	/* slack for a loaded 2-CPU host and TCG guests; a consumer without
-	 * its timer would hold records for the caller's 1 s */
-	assert_true(st.latency_p99_ns <= 3 * 5000000);
+	assert_true(st.period_ns <= 5000000);
+	/* slack for a loaded 2-CPU host and TCG guests (p99 16.8 ms seen at
+	 * load 14); a consumer without its timer would hold records for the
+	 * caller's 1 s */
+	assert_true(st.latency_p99_ns <= 5 * 5000000);
 	assert_true(st.latency_max_ns < 200000000);
 	assert_true(st.wakeups <= 3);
 	sworld_close(&w);
@@ -841,9 +845,10 @@ static void streaming_two_rings_one_consumer(void **state)
 	assert_true(wd_events_consume(w.ev) >= 0);
 	sched_setaffinity(0, sizeof(saved), &saved);
 	sstats(&w, &st);
-	printf("  rb %lu, rb2 %lu, lost %lu; wake-ups %lu, polls %lu\n",
+	printf("  rb %lu, rb2 %lu, lost %lu; wake-ups %lu, polls %lu, %lu->streaming\n",
 	       (unsigned long)w.sink.received, (unsigned long)w.sink2.received,
-	       (unsigned long)w.sink.lost, (unsigned long)st.wakeups, (unsigned long)st.polls);
+	       (unsigned long)w.sink.lost, (unsigned long)st.wakeups, (unsigned long)st.polls,
+	       (unsigned long)st.stream_entries);
 	assert_int_equal(w.sink.bad + w.sink2.bad, 0);
 	assert_true(w.sink.received > 0 && w.sink2.received > 0);
 	assert_int_equal(w.sink.received + w.sink2.received + w.sink.lost, 200 * 1000);

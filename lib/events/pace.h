@@ -9,7 +9,7 @@
  *            handed over at each timer poll, the ring buffer's position
  *            published one record behind (ringbuf.c), so the producer never
  *            wakes us.  The period adapts to the fill level seen at each poll
- *            (target: a quarter of the ring), between min_ns and max_ns (the
+ *            (target: an eighth of the ring), between min_ns and max_ns (the
  *            latency bound).  Back to idle after idle_after_ns without a record.
  */
 #ifndef WARDEN_EVENTS_PACE_H

@@ -244,8 +244,9 @@ static int site_semaphore(struct usdt_ctx *c, const struct wd_usdt_site *s,
 		return 0;
 	}
 	if (c->pid < 0)
-		return wd_err(-EOPNOTSUPP, "its semaphore can be counted for one process only "
-			      "on this kernel (no uprobe ref_ctr_offset before 4.20): give a pid");
+		return wd_err(-EOPNOTSUPP, "its semaphore can be counted for one process only %s: "
+			      "give a pid", c->o.sema_by_mem ? "through /proc/PID/mem (sema_by_mem)" :
+			      "on this kernel (no uprobe ref_ctr_offset before 4.20)");
 	if ((err = wd_usdt_proc_addr(c->pid, c->path, s->sema_off, false, &addr)))
 		return err;
 	if ((err = sema_add(c->pid, addr, 1)))

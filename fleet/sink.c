@@ -34,6 +34,7 @@ struct wd_fleet {
 	uint64_t sealed_rows;
 	bool closing, writer_done;
 	bool close_failed;              /* an insert failed after close began: leave the rest spooled */
+	uint64_t close_deadline;        /* monotonic ns: close sends until then, the rest waits on disk */
 	uint64_t backoff_until;         /* monotonic ns; 0 = server believed up */
 	unsigned int backoff_ms;
 	struct wd_fleet_stats st;
@@ -310,7 +311,8 @@ static bool sender_should_stop(struct wd_fleet *f, bool have_file, uint64_t *wai
 	if (f->writer_done) {
 		/* closing: one pass over what is left while the server answers;
 		 * the rest stays in the spool for the next run */
-		return !have_file || f->close_failed;
+		return !have_file || f->close_failed ||
+		       (f->close_deadline && fleet_now_ns() >= f->close_deadline);
 	}
 	if (!have_file)
 		return (*wait_ns = UINT64_MAX), false;
@@ -447,6 +449,8 @@ static void stop_threads(struct wd_fleet *f)
 {
 	pthread_mutex_lock(&f->mu);
 	f->closing = true;
+	/* a large backlog is the next run's: close stays within ~2 timeouts */
+	f->close_deadline = fleet_now_ns() + ms_ns(f->conf.timeout_ms);
 	pthread_cond_broadcast(&f->writer_cv);
 	pthread_mutex_unlock(&f->mu);
 	if (f->writer_started)

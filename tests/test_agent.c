@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -1057,6 +1058,139 @@ static void agent_stop_fast(void **state)
 }
 
 
+/* ---- filters in the kernel ---------------------------------------------- */
+
+struct filt_arg {
+	char dir[64];
+	char cg[512];
+};
+
+static void touch(const char *dir, const char *name)
+{
+	char p[256];
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	int fd = open(p, O_WRONLY | O_CREAT, 0600);
+	if (fd >= 0)
+		close(fd);
+}
+
+static int filter_workload(void *arg)
+{
+	struct filt_arg *f = arg;
+	pid_t p;
+
+	prctl(PR_SET_NAME, "wd-filter-yes");
+	touch(f->dir, "keep-comm");
+	touch(f->dir, "drop-prefix");
+	p = fork();
+	if (p == 0) {
+		prctl(PR_SET_NAME, "wd-filter-no");
+		touch(f->dir, "keep-other-comm");
+		if (setuid(65534) == 0)
+			touch("/tmp", "warden-filter-uid");
+		_exit(0);
+	}
+	waitpid(p, NULL, 0);
+	if (f->cg[0]) {
+		p = fork();
+		if (p == 0) {
+			char path[600], pid[32];
+			snprintf(path, sizeof(path), "%s/cgroup.procs", f->cg);
+			snprintf(pid, sizeof(pid), "%d", getpid());
+			int fd = open(path, O_WRONLY);
+			if (fd < 0 || write(fd, pid, strlen(pid)) < 0)
+				_exit(1);
+			close(fd);
+			touch(f->dir, "keep-in-cgroup");
+			_exit(0);
+		}
+		waitpid(p, NULL, 0);
+	}
+	return 0;
+}
+
+static size_t opens_named(struct sink *k, const char *suffix)
+{
+	size_t n = 0, sl = strlen(suffix);
+	for (size_t i = 0; i < k->n; i++) {
+		const char *s = k->r[i].s[0];
+		if (k->r[i].ev.kind == WD_EV_FILE_OPEN && s && strlen(s) >= sl && !strcmp(s + strlen(s) - sl, suffix))
+			n++;
+	}
+	return n;
+}
+
+static void agent_filters_in_kernel(void **state)
+{
+	struct wd_agent_opts o;
+	struct filt_arg f = { .dir = "/tmp/warden-filt-XXXXXX" };
+	struct wd_event_stats st;
+	struct run r;
+	char root[512], p[300];
+	(void)state;
+
+	skip_unless_agent();
+	assert_non_null(mkdtemp(f.dir));
+
+	/* kinds + comm */
+	o = default_opts();
+	o.filter.kinds = 1ull << WD_EV_FILE_OPEN;
+	o.filter.comm = "wd-filter-yes";
+	assert_int_equal(run_workload(&r, &o, filter_workload, &f), 0);
+	assert_int_equal(opens_named(&r.sink, "/keep-comm"), 1);
+	assert_int_equal(opens_named(&r.sink, "/keep-other-comm"), 0);
+	for (size_t i = 0; i < r.sink.n; i++)
+		assert_int_equal(r.sink.r[i].ev.kind, WD_EV_FILE_OPEN);
+	wd_agent_get_stats(r.a, &st);
+	assert_true(st.filtered_kernel > 0);
+	run_end(&r);
+
+	/* path prefix */
+	o = default_opts();
+	snprintf(p, sizeof(p), "%s/keep", f.dir);
+	o.filter.path_prefix = p;
+	assert_int_equal(run_workload(&r, &o, filter_workload, &f), 0);
+	assert_int_equal(opens_named(&r.sink, "/keep-comm"), 1);
+	assert_int_equal(opens_named(&r.sink, "/keep-other-comm"), 1);
+	assert_int_equal(opens_named(&r.sink, "/drop-prefix"), 0);
+	assert_int_equal(opens_named(&r.sink, "/warden-filter-uid"), 0);
+	run_end(&r);
+
+	/* uid */
+	o = default_opts();
+	o.filter.uid = 65534;
+	assert_int_equal(run_workload(&r, &o, filter_workload, &f), 0);
+	assert_int_equal(opens_named(&r.sink, "/warden-filter-uid"), 1);
+	assert_int_equal(opens_named(&r.sink, "/keep-comm"), 0);
+	for (size_t i = 0; i < r.sink.n; i++)
+		assert_int_equal(r.sink.r[i].ev.proc.uid, 65534);
+	run_end(&r);
+	unlink("/tmp/warden-filter-uid");
+
+	/* cgroup (and below) */
+	if (cgroup2_root(root, sizeof(root)) == 0) {
+		struct stat cst;
+		snprintf(f.cg, sizeof(f.cg), "%s/warden-filt-%d", root, getpid());
+		if (mkdir(f.cg, 0755) == 0 && stat(f.cg, &cst) == 0) {
+			o = default_opts();
+			o.filter.cgroup_id = cst.st_ino;
+			assert_int_equal(run_workload(&r, &o, filter_workload, &f), 0);
+			assert_int_equal(opens_named(&r.sink, "/keep-in-cgroup"), 1);
+			assert_int_equal(opens_named(&r.sink, "/keep-comm"), 0);
+			for (size_t i = 0; i < r.sink.n; i++)
+				assert_int_equal(r.sink.r[i].ev.proc.cgroup_id, cst.st_ino);
+			run_end(&r);
+			rmdir(f.cg);
+		}
+	}
+	static const char *const names[] = { "keep-comm", "drop-prefix", "keep-other-comm", "keep-in-cgroup" };
+	for (size_t i = 0; i < 4; i++) {
+		snprintf(p, sizeof(p), "%s/%s", f.dir, names[i]);
+		unlink(p);
+	}
+	rmdir(f.dir);
+}
+
 /* ---- an emulated RHEL 7: the legacy object, perf buffer, process events -- */
 
 static void agent_legacy_process_events(void **state)
@@ -1121,6 +1255,7 @@ static const struct CMUnitTest agent_tests[] = {
 	cmocka_unit_test(agent_accounting_ringbuf),
 	cmocka_unit_test(agent_accounting_perfbuf),
 	cmocka_unit_test(agent_stop_fast),
+	cmocka_unit_test(agent_filters_in_kernel),
 	cmocka_unit_test_teardown(agent_legacy_process_events, wd_test_restore_emulation),
 };
 

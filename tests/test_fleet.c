@@ -306,6 +306,8 @@ static int teardown(void **state)
 	}
 	if (w->sink)
 		wd_fleet_close(w->sink);
+	if (w->srv.pid > 0)
+		kill(w->srv.pid, SIGCONT);     /* a test may have stopped it */
 	srv_kill(w, SIGTERM);
 	nftw(w->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	free(w);
@@ -985,6 +987,50 @@ static void rejected_batches_are_set_aside_and_counted(void **state)
 	assert_true(st.spool_bytes >= 16);
 }
 
+/* A server that accepts connections and never answers (SIGSTOP): inserts
+ * time out, pushing never waits on them, and the inserts the server finishes
+ * after SIGCONT, on top of their retries, count once with FINAL. */
+static void hung_server_never_blocks_push(void **state)
+{
+	struct world *w = *state;
+	struct wd_fleet_opts o = test_opts(w);
+	struct wd_fleet_stats st;
+	uint64_t worst_ns = 0, seq = 1;
+	o.timeout_ms = 700;
+	srv_up(w, true);
+	struct wd_fleet *f = open_ok(w, &o);
+	for (int tick = 0; tick < 400; tick++) {       /* 4 s, 10 rows every 10 ms */
+		if (tick == 50)
+			kill(w->srv.pid, SIGSTOP);
+		if (tick == 300)
+			kill(w->srv.pid, SIGCONT);
+		for (int i = 0; i < 10; i++, seq++) {
+			struct timespec a, b;
+			clock_gettime(CLOCK_MONOTONIC, &a);
+			while (push_row(f, seq))
+				usleep(500);
+			clock_gettime(CLOCK_MONOTONIC, &b);
+			uint64_t ns = (uint64_t)(b.tv_sec - a.tv_sec) * 1000000000ull + (uint64_t)b.tv_nsec - (uint64_t)a.tv_nsec;
+			if (ns > worst_ns)
+				worst_ns = ns;
+		}
+		usleep(10000);
+	}
+	uint64_t pushed = seq - 1;
+	wait_drained(w, pushed, 15000);
+	close_sink(w, &st);
+	assert_true(st.batches_failed > 0);             /* the timeouts happened */
+	assert_non_null(strstr(st.last_error, "did not answer in time"));
+	assert_int_equal(st.dropped_queue_full + st.dropped_spool_full, 0);
+	/* far below one insert timeout: push never waited on the network */
+	if (worst_ns > 100000000ull)
+		fail_msg("a push took %" PRIu64 " ms while inserts timed out", worst_ns / 1000000);
+	assert_int_equal(chnum(w, "SELECT count() FROM warden_test.events FINAL"), pushed);
+	printf("# hung server: %" PRIu64 " rows, %" PRIu64 " failed inserts, %" PRIu64 " rows in ClickHouse before FINAL, "
+	       "slowest push %" PRIu64 " us\n", pushed, st.batches_failed,
+	       chnum(w, "SELECT count() FROM warden_test.events"), worst_ns / 1000);
+}
+
 static const struct CMUnitTest fleet_tests[] = {
 	cmocka_unit_test_setup_teardown(bad_urls_give_one_clear_error, setup, teardown),
 	cmocka_unit_test_setup_teardown(unreachable_server_is_an_error_or_spools, setup, teardown),
@@ -996,6 +1042,7 @@ static const struct CMUnitTest fleet_tests[] = {
 	cmocka_unit_test_setup_teardown(full_spool_counts_exactly_what_is_missing, setup, teardown),
 	cmocka_unit_test_setup_teardown(rejected_batches_are_set_aside_and_counted, setup, teardown),
 	cmocka_unit_test_setup_teardown(sigkill_loses_at_most_what_was_in_memory, setup, teardown),
+	cmocka_unit_test_setup_teardown(hung_server_never_blocks_push, setup, teardown),
 	cmocka_unit_test_setup_teardown(server_killed_for_10s_loses_nothing, setup, teardown),
 };
 

@@ -185,6 +185,56 @@ static void rm_rf(const char *dir)
 	wd_test_run(cmd, NULL);
 }
 
+/* Maps with LIBBPF_PIN_BY_NAME are pinned at /sys/fs/bpf/<map> by both
+ * loaders (and reused by the second): what appeared during one object's
+ * run is removed after it, so no object sees another's pins and nothing
+ * stays behind. */
+struct top_pins {
+	char **names;
+	int n;
+};
+
+static void top_pins_read(struct top_pins *p)
+{
+	DIR *d = opendir("/sys/fs/bpf");
+	struct dirent *e;
+	p->names = NULL;
+	p->n = 0;
+	while (d && (e = readdir(d))) {
+		char **g = realloc(p->names, (p->n + 1) * sizeof(*g));
+		if (!g)
+			break;
+		p->names = g;
+		p->names[p->n++] = strdup(e->d_name);
+	}
+	if (d)
+		closedir(d);
+}
+
+static void top_pins_free(struct top_pins *p)
+{
+	for (int i = 0; i < p->n; i++)
+		free(p->names[i]);
+	free(p->names);
+}
+
+static void remove_new_top_pins(const struct top_pins *before)
+{
+	struct top_pins now;
+	top_pins_read(&now);
+	for (int i = 0; i < now.n; i++) {
+		bool old = false;
+		for (int k = 0; k < before->n && !old; k++)
+			old = before->names[k] && now.names[i] && !strcmp(before->names[k], now.names[i]);
+		char path[512];
+		struct stat st;
+		snprintf(path, sizeof(path), "/sys/fs/bpf/%s", now.names[i] ? now.names[i] : ".");
+		if (!old && stat(path, &st) == 0 && S_ISREG(st.st_mode))
+			unlink(path);
+	}
+	top_pins_free(&now);
+}
+
 struct tally {
 	int tried, built, compared, identical, differ, libbpf_only, warden_only, both_refuse, known_gap;
 };
@@ -207,6 +257,8 @@ static int diff_one(const char *bpftool, const char *obj, const char *name, stru
 	snprintf(ldir, sizeof(ldir), "/sys/fs/bpf/wd-corpus-l-%d", getpid());
 	rm_rf(wdir);
 	rm_rf(ldir);
+	struct top_pins before;
+	top_pins_read(&before);
 	/* warden first: it mounts /sys/fs/bpf where a guest has none */
 	snprintf(cmd, sizeof(cmd), "%s load --pin %s %s", wd_test_cli(), wdir, obj);
 	rc_w = wd_test_run(cmd, &wout);
@@ -261,6 +313,8 @@ static int diff_one(const char *bpftool, const char *obj, const char *name, stru
 	free(lout);
 	rm_rf(wdir);
 	rm_rf(ldir);
+	remove_new_top_pins(&before);
+	top_pins_free(&before);
 	return result;
 }
 

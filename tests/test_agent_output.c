@@ -1268,7 +1268,7 @@ static void test_run_json_sighup_sigterm(void **state)
 		if (waitpid(pid, &status, WNOHANG) == pid) {
 			char *err = read_file(errf, NULL);
 
-			fail_msg("warden run exited early: %s", err);
+			fail_msg("warden run exited early (status 0x%x): %s", status, err);
 		}
 	}
 	n = recv(nfd, msg, sizeof(msg) - 1, MSG_DONTWAIT);
@@ -1300,6 +1300,27 @@ static void test_run_json_sighup_sigterm(void **state)
 	assert_false(file_has(moved, "b.txt"));
 	assert_false(file_has(out, "a.txt"));
 
+	/* warden stats reads the running agent's counters (rewritten every
+	 * second: the execs above show within two) */
+	snprintf(cmd, sizeof(cmd), "%s stats --file %s", wd_test_cli(), stats);
+	for (int i = 0; i < 40; i++) {
+		if (wd_test_run(cmd, &res) || !strstr(res, "(running)"))
+			fail_msg("warden stats: %s", res);
+		if (strstr(res, "exec "))
+			break;
+		free(res);
+		res = NULL;
+		usleep(100 * 1000);
+	}
+	if (!res)
+		fail_msg("warden stats never showed the exec counter");
+	free(res);
+	snprintf(cmd, sizeof(cmd), "%s stats --json --file %s | jq -e '.warden.stats.received.exec > 0'",
+		 wd_test_cli(), stats);
+	if (wd_test_run(cmd, &res))
+		fail_msg("warden stats --json: %s", res);
+	free(res);
+
 	t = mono_s();
 	assert_int_equal(kill(pid, SIGTERM), 0);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
@@ -1309,6 +1330,11 @@ static void test_run_json_sighup_sigterm(void **state)
 	assert_int_equal(WEXITSTATUS(status), 0);
 	assert_true(t < 5.0);
 	assert_true(file_has(errf, "events received"));
+	/* the agent is gone: warden stats says so, exit 1 */
+	snprintf(cmd, sizeof(cmd), "%s stats --file %s", wd_test_cli(), stats);
+	if (wd_test_run(cmd, &res) != 1 || !strstr(res, "not running"))
+		fail_msg("warden stats after the agent stopped: %s", res);
+	free(res);
 	n = recv(nfd, msg, sizeof(msg) - 1, MSG_DONTWAIT);
 	assert_true(n > 0);
 	msg[n] = '\0';

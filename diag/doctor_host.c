@@ -487,7 +487,12 @@ static int load_btf_attached(unsigned int type, unsigned int eat, const char *fu
 	static const struct bpf_insn insns[] = {
 		{ .code = BPF_ALU64 | BPF_MOV | BPF_K }, { .code = BPF_JMP | BPF_EXIT },
 	};
-	int id = wd_probe_kern_btf_func_id(func);
+	/* tp_btf attaches to the typedef btf_trace_<tracepoint>, the rest to a FUNC */
+	const struct wd_btf *vmlinux = wd_probe_kern_btf() == 1 ? wd_btf_vmlinux() : NULL;
+	int id = eat == BPF_TRACE_RAW_TP ?
+		 (vmlinux && wd_btf_find(vmlinux, func, BTF_KIND_TYPEDEF) ?
+		  (int)wd_btf_find(vmlinux, func, BTF_KIND_TYPEDEF) : -ENOENT) :
+		 wd_probe_kern_btf_func_id(func);
 	struct wd_prog_load_args a = {
 		.type = type, .expected_attach_type = eat, .insns = insns, .insn_cnt = 2,
 		.license = "GPL", .log_buf = log, .log_size = (uint32_t)log_size, .log_level = 1,
@@ -500,10 +505,37 @@ static int load_btf_attached(unsigned int type, unsigned int eat, const char *fu
 	return wd_sys_prog_load(&a);
 }
 
+/* What this host can use instead of a refused trampoline: kprobes only
+ * where it has them (the kprobe PMU or kprobe_events). */
+static const char *instead(struct host *h, char *buf, size_t size, const char *lead)
+{
+	char path[300];
+	bool kprobes = access("/sys/bus/event_source/devices/kprobe/type", F_OK) == 0;
+	if (!kprobes && h->tracefs[0]) {
+		snprintf(path, sizeof(path), "%s/kprobe_events", h->tracefs);
+		kprobes = access(path, F_OK) == 0;
+	}
+	snprintf(buf, size, "%suse %s", lead, kprobes ? "kprobes, tp_btf or raw tracepoints" :
+		 "tp_btf or raw tracepoints (no kprobes here)");
+	return buf;
+}
+
+/* EPERM before the verifier: say what is known of the cause. */
+static const char *refused_hint(struct host *h, char *buf, size_t size)
+{
+	unsigned long long eff = cap_eff();
+	bool caps = (eff >> 21 & 1) || ((eff >> 39 & 1) && (eff >> 38 & 1));
+	return instead(h, buf, size, caps ?
+		       "refused before verifying although CAP_BPF+CAP_PERFMON are held: a "
+		       "security policy (LSM, lockdown) or no trampolines here; " :
+		       "refused before verifying: this process lacks CAP_BPF+CAP_PERFMON "
+		       "(or CAP_SYS_ADMIN); or ");
+}
+
 static int check_trampoline(struct host *h, const char *name, unsigned int type,
 			    unsigned int eat, const char *func)
 {
-	char log[4096], first[200];
+	char log[4096], first[200], hint[400];
 	int fd = load_btf_attached(type, eat, func, log, sizeof(log));
 
 	if (fd >= 0) {
@@ -518,14 +550,12 @@ static int check_trampoline(struct host *h, const char *name, unsigned int type,
 	}
 	snprintf(first, sizeof(first), "%.*s", (int)strcspn(log, "\n"), log);
 	if (!log[0] && (fd == -EINVAL || fd == -E2BIG))
-		ADD(h->r, "trampoline", name, WD_CHECK_MISSING,
-		    "use kprobes or raw tracepoints on this kernel",
+		ADD(h->r, "trampoline", name, WD_CHECK_MISSING, instead(h, hint, sizeof(hint), ""),
 		    "not supported (%s, empty verifier log)", strerror(-fd));
 	else
 		ADD(h->r, "trampoline", name, WD_CHECK_WRONG,
-		    fd == -EPERM ? "the kernel refuses it before verifying (security policy, "
-		    "missing CAP_BPF/CAP_PERFMON, or no trampoline support); use kprobes or tp_btf"
-		    : NULL, "refused (%s%s%s)", fd == -EPERM ? "EPERM" : strerror(-fd),
+		    fd == -EPERM ? refused_hint(h, hint, sizeof(hint)) : NULL,
+		    "refused (%s%s%s)", fd == -EPERM ? "EPERM" : strerror(-fd),
 		    log[0] ? ": " : ", empty verifier log", log[0] ? first : "");
 	return 0;
 }
@@ -584,8 +614,16 @@ int wd_doctor_host(struct wd_report *r)
 	    (err = check_probe_kind(&h, "uprobe", "CONFIG_UPROBES", "CONFIG_UPROBE_EVENTS")) ||
 	    (err = check_prog_types(&h)) || (err = check_map_types(&h)) ||
 	    (err = check_helpers(&h)) || (err = check_features(&h)) ||
+	    /* each attach type of the tracing family on its own: a kernel may
+	     * refuse trampolines (fentry/fexit) and still run tp_btf */
+	    (err = check_trampoline(&h, "tp_btf", BPF_PROG_TYPE_TRACING, BPF_TRACE_RAW_TP,
+				    "btf_trace_sys_enter")) ||
 	    (err = check_trampoline(&h, "fentry", BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY,
 				    "bpf_fentry_test1")) ||
+	    (err = check_trampoline(&h, "fexit", BPF_PROG_TYPE_TRACING, BPF_TRACE_FEXIT,
+				    "bpf_fentry_test1")) ||
+	    (err = check_trampoline(&h, "fmod_ret", BPF_PROG_TYPE_TRACING, BPF_MODIFY_RETURN,
+				    "bpf_modify_return_test")) ||
 	    (err = check_trampoline(&h, "lsm", BPF_PROG_TYPE_LSM, BPF_LSM_MAC, "bpf_lsm_file_open")) ||
 	    (err = check_links(&h)) || (err = check_stale(&h)))
 		wd_err(err, "doctor: %s", strerror(-err));

@@ -430,37 +430,115 @@ static void check_type(struct pf *pf)
 		       r == -EPERM ? "refused (EPERM)" : wd_probe_result_str(r));
 }
 
+/* What this kernel's verifier said of one program. */
+struct verdict {
+	bool ran;               /* the program was handed to the verifier */
+	int err;                /* 0: accepted */
+	char why[400];          /* the loader's one line, without "load 'obj': " */
+};
+
+/* After "load 'obj': program 'p': ": the cause, instruction and source line. */
+static const char *cause_of(const char *msg, const char *prog)
+{
+	char head[300];
+	const char *at;
+	snprintf(head, sizeof(head), "program '%s': ", prog);
+	at = strstr(msg, head);
+	return at ? at + strlen(head) : msg;
+}
+
+/* The only way to know whether a program loads is the kernel's own
+ * verifier: load the object; when a program is rejected, keep why, leave it
+ * out and load the rest again (each program is verified at most twice).  A
+ * BTF, map or memlock failure stops it: then no program could be verified,
+ * and *objwhy says why.  Everything is unloaded by wd_object_close(). */
+static void verify_programs(struct wd_object *obj, struct verdict *v, size_t n,
+			    char *objwhy, size_t len)
+{
+	struct wd_prog *p;
+	size_t i = 0;
+
+	objwhy[0] = '\0';
+	wd_object_for_each_prog(p, obj)
+		if (!wd_prog_type(p))
+			wd_prog_set_autoload(p, false);   /* unknown section: said elsewhere */
+	for (size_t round = 0; round <= n; round++) {
+		int err = wd_object_load(obj, NULL);
+		struct wd_prog *bad = err ? wd_object_failed_prog(obj) : NULL;
+
+		if (err && !bad) {
+			snprintf(objwhy, len, "%s", wd_errmsg());
+			return;
+		}
+		i = 0;
+		wd_object_for_each_prog(p, obj) {
+			if (i < n && p == bad) {
+				v[i].ran = true;
+				v[i].err = err;
+				snprintf(v[i].why, sizeof(v[i].why), "%s",
+					 cause_of(wd_errmsg(), wd_prog_name(p)));
+				wd_prog_set_autoload(p, false);
+			} else if (i < n && !err && wd_prog_type(p) && !v[i].ran) {
+				v[i].ran = true;   /* loaded in the round that succeeded */
+			}
+			i++;
+		}
+		if (!err)
+			return;
+	}
+}
+
+static void check_verifier(struct pf *pf, const struct verdict *v, const char *not_run)
+{
+	if (v && v->ran && !v->err)
+		pf_add(pf, "verifier", WD_CHECK_OK, NULL, "accepted by this kernel's verifier");
+	else if (v && v->ran)
+		pf_add(pf, "verifier", WD_CHECK_WRONG,
+		       v->err == -EPERM || v->err == -EACCES ? NULL : "see the log: warden verify FILE.o",
+		       "%s", v->why);
+	else
+		pf_add(pf, "verifier", WD_CHECK_INFO, NULL, "not verified: %s", not_run);
+}
+
 static void preflight_prog(struct wd_report *r, struct wd_prog *p, int map_fails,
+			   const struct verdict *v, const char *not_run,
 			   const struct core_relos *core, const char *core_target)
 {
 	struct pf pf = { .r = r, .p = p };
 	struct wd_prog_image d;
-	bool assembled;
+	bool assembled, accepted = v && v->ran && !v->err;
 
 	if (!wd_prog_sec_def(p) || !wd_prog_type(p)) {
 		pf_add(&pf, "section", WD_CHECK_WRONG, NULL, "unknown section name '%s'",
 		       wd_prog_section(p));
 	} else {
-		check_type(&pf);
-		check_attach(&pf);
 		assembled = wd_prog_image(p, &d) == 0;
-		if (assembled) {
-			check_helpers(&pf, &d);
-			check_size(&pf, &d);
-		} else {
+		if (!assembled)
 			pf_add(&pf, "assembly", WD_CHECK_WRONG, NULL, "%s", wd_errmsg());
-		}
+		/* a CO-RE relocation names the cause more precisely than the
+		 * verifier's message about its poisoned instruction: first */
 		if (core)
 			check_core(&pf, core, assembled ? &d : NULL, core_target);
-		if (assembled)
+		check_verifier(&pf, v, not_run);
+		/* the verifier's word settles the type and the helpers */
+		if (!accepted)
+			check_type(&pf);
+		check_attach(&pf);
+		if (assembled) {
+			/* a refusal before verification (EPERM) says nothing of helpers */
+			if (!accepted && !(v && v->ran && v->err == -EPERM))
+				check_helpers(&pf, &d);
+			check_size(&pf, &d);
 			wd_prog_image_free(&d);
+		}
 	}
 	if (map_fails && !pf.fails++)
 		snprintf(pf.first, sizeof(pf.first), "a map of the object cannot be created");
 	if (pf.fails)
 		r->failures++;
 	wd_report_add(r, "verdict", wd_prog_name(p), pf.fails ? WD_CHECK_WRONG : WD_CHECK_OK, NULL,
-		      "%s", pf.fails ? pf.first : "will load and attach");
+		      "%s", pf.fails ? pf.first : accepted ? "loads and attaches here" :
+		      "should load and attach (not verified)");
 }
 
 static int check_maps(struct wd_report *r, const struct wd_object *obj)
@@ -492,7 +570,9 @@ int wd_doctor_object(const char *path, const struct wd_preflight_opts *opts, str
 	struct wd_object *obj;
 	struct wd_prog *p;
 	bool has_core = false;
-	char target[300];
+	char target[300], not_run[400] = "";
+	struct verdict *v;
+	size_t nprogs, i;
 	int map_fails;
 
 	if (WD_OPTS_HAS(opts, btf_path))
@@ -506,8 +586,24 @@ int wd_doctor_object(const char *path, const struct wd_preflight_opts *opts, str
 	if (has_core)
 		core_relos_load(&core, obj);
 	snprintf(target, sizeof(target), "%s", oo.btf_path ? oo.btf_path : "this kernel's BTF");
+	nprogs = 0;
 	wd_object_for_each_prog(p, obj)
-		preflight_prog(r, p, map_fails, has_core ? &core : NULL, target);
+		nprogs++;
+	v = calloc(nprogs ? nprogs : 1, sizeof(*v));
+	if (!v) {
+		wd_object_close(obj);
+		return -ENOMEM;
+	}
+	if (oo.btf_path)
+		snprintf(not_run, sizeof(not_run), "--btf names another kernel; the verifier "
+			 "checked is the one the program runs on");
+	else
+		verify_programs(obj, v, nprogs, not_run, sizeof(not_run));
+	i = 0;
+	wd_object_for_each_prog(p, obj)
+		preflight_prog(r, p, map_fails, oo.btf_path || not_run[0] ? NULL : &v[i++], not_run,
+			       has_core ? &core : NULL, target);
+	free(v);
 	if (has_core)
 		free(core.v);
 	wd_object_close(obj);

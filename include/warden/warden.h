@@ -104,6 +104,9 @@ size_t wd_prog_insn_cnt(const struct wd_prog *prog);
 /* Exclude a program from wd_object_load() (call before load). */
 int wd_prog_set_autoload(struct wd_prog *prog, bool autoload);
 int wd_prog_set_type(struct wd_prog *prog, unsigned int type, unsigned int expected_attach);
+/* The program the last failed wd_object_load() stopped at; NULL when it
+ * failed before the programs (BTF, maps) or did not fail. */
+struct wd_prog *wd_object_failed_prog(const struct wd_object *obj);
 /* Verifier log of the last failed load of this program, or NULL. */
 const char *wd_prog_log(const struct wd_prog *prog);
 /* Instruction the verifier stopped at, or -1. */

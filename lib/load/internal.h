@@ -68,6 +68,7 @@ struct wd_object {
 	int btf_fd;             /* the object's BTF in the kernel, -1 */
 	char btf_note[400];     /* why the kernel refused the BTF ("" if not) */
 	bool loaded;
+	struct wd_prog *failed_prog;  /* where the last failed load stopped, or NULL */
 	/* section instructions after CO-RE (per spec section), made at load */
 	struct bpf_insn **sec_insns;
 	struct wd_load_opts lopts;

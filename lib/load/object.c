@@ -248,8 +248,10 @@ static int load_progs(struct wd_object *obj)
 				      "(see docs/sections.md, or set the type with wd_prog_set_type)",
 				      p->name, p->sec_name);
 		if ((err = resolve_attach_btf_id(p)) || (err = wd_prog_assemble(p)) ||
-		    (err = wd_prog_load(p)))
+		    (err = wd_prog_load(p))) {
+			obj->failed_prog = p;
 			return err;
+		}
 	}
 	return 0;
 }
@@ -290,6 +292,7 @@ int wd_object_load(struct wd_object *obj, const struct wd_load_opts *opts)
 	if (obj->loaded)
 		return wd_err(-EBUSY, "object '%s' is already loaded", obj->name);
 	wd_err_clear();
+	obj->failed_prog = NULL;
 	memset(&obj->lopts, 0, sizeof(obj->lopts));
 	if (opts)
 		memcpy(&obj->lopts, opts, opts->sz < sizeof(obj->lopts) ? opts->sz : sizeof(obj->lopts));
@@ -359,6 +362,7 @@ unsigned int wd_prog_type(const struct wd_prog *p) { return p->type; }
 unsigned int wd_prog_expected_attach_type(const struct wd_prog *p) { return p->expected_attach_type; }
 size_t wd_prog_insn_cnt(const struct wd_prog *p) { return p->img.insn_cnt ? p->img.insn_cnt : p->func->cnt; }
 const char *wd_prog_log(const struct wd_prog *p) { return p->log; }
+struct wd_prog *wd_object_failed_prog(const struct wd_object *obj) { return obj->failed_prog; }
 int wd_prog_fail_insn(const struct wd_prog *p) { return p->fail_insn; }
 
 int wd_prog_set_autoload(struct wd_prog *p, bool autoload)

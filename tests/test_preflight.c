@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * `warden doctor FILE.o` asks the kernel's own verifier: its verdicts are
+ * those of real loads, with the verifier's cause and source line, and the
+ * tracing family is judged per attach type (tp_btf loads on kernels that
+ * refuse fentry, as this host and RHEL 8-era policies do).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "harness.h"
+#include "warden/warden.h"
+
+/* The line of `out` that starts with `status` and holds prog and text. */
+static bool line_has(const char *out, const char *status, const char *prog, const char *text)
+{
+	for (const char *l = out; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		size_t len = strcspn(l, "\n");
+		char line[1024];
+		snprintf(line, sizeof(line), "%.*s", (int)len, l);
+		if (!strncmp(line, status, strlen(status)) && strstr(line, prog) && strstr(line, text))
+			return true;
+	}
+	return false;
+}
+
+static bool loads_alone(const char *obj_name, const char *prog)
+{
+	struct wd_object *obj = wd_object_open(wd_test_obj(obj_name), NULL);
+	struct wd_prog *p;
+	bool ok;
+	assert_non_null(obj);
+	wd_object_for_each_prog(p, obj)
+		wd_prog_set_autoload(p, !strcmp(wd_prog_name(p), prog));
+	ok = wd_object_load(obj, NULL) == 0;
+	wd_object_close(obj);
+	return ok;
+}
+
+static char *doctor(const char *obj_name, int want_rc)
+{
+	char cmd[1024], *out = NULL;
+	snprintf(cmd, sizeof(cmd), "%s doctor %s", wd_test_cli(), wd_test_obj(obj_name));
+	int rc = wd_test_run(cmd, &out);
+	if (rc != want_rc)
+		fail_msg("'%s' exited %d, not %d:\n%s", cmd, rc, want_rc, out ? out : "");
+	return out;
+}
+
+/* tp_btf: the verdict follows a real load, whatever fentry does here. */
+static void doctor_tp_btf_verdict_is_a_real_load(void **state)
+{
+	(void)state;
+	WD_REQUIRE(wd_probe_kern_btf(), "kernel BTF");
+	bool loads = loads_alone("attach_trace.o", "btf_getpid");
+	char *out = doctor("attach_trace.o", 1);   /* lsm/fentry fail somewhere in the matrix */
+	if (loads) {
+		assert_true(line_has(out, "ok", "btf_getpid: verifier", "accepted"));
+		assert_true(line_has(out, "ok", "btf_getpid", "loads and attaches here"));
+	} else {
+		assert_true(line_has(out, "wrong", "btf_getpid", ""));
+	}
+	free(out);
+}
+
+/* A program the verifier rejects: the preflight names the verifier's cause
+ * and the source line, as `warden verify` does. */
+static void doctor_names_the_verifier_cause_and_line(void **state)
+{
+	(void)state;
+	char *out = doctor("verify_mem.o", 1);
+	assert_false(loads_alone("verify_mem.o", "bad_pointer"));
+	assert_true(line_has(out, "wrong", "bad_pointer: verifier", "invalid mem access"));
+	assert_true(line_has(out, "wrong", "bad_pointer: verifier", "verify_mem.bpf.c:"));
+	assert_true(line_has(out, "wrong", "bad_pointer", "verifier:"));
+	free(out);
+}
+
+/* The host report probes tp_btf apart from fentry, and its hints fit the
+ * host: no "use kprobes" where there are none. */
+static void doctor_host_probes_tp_btf_apart_and_hints_fit(void **state)
+{
+	char cmd[512], *out = NULL;
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "%s doctor", wd_test_cli());
+	wd_test_run(cmd, &out);
+	assert_non_null(out);
+	assert_non_null(strstr(out, "tp_btf: "));
+	assert_non_null(strstr(out, "fentry: "));
+	if (access("/sys/bus/event_source/devices/kprobe/type", F_OK) &&
+	    access("/sys/kernel/tracing/kprobe_events", F_OK) &&
+	    access("/sys/kernel/debug/tracing/kprobe_events", F_OK))
+		assert_null(strstr(out, "use kprobes"));
+	free(out);
+}
+
+static const struct CMUnitTest preflight_tests[] = {
+	cmocka_unit_test(doctor_tp_btf_verdict_is_a_real_load),
+	cmocka_unit_test(doctor_names_the_verifier_cause_and_line),
+	cmocka_unit_test(doctor_host_probes_tp_btf_apart_and_hints_fit),
+};
+WD_TEST_SET(preflight_set, "doctor", preflight_tests);

@@ -128,22 +128,20 @@ int wd_fleet_push(struct wd_fleet *f, const struct wd_fleet_row *row)
 
 /* ---- writer thread ---- */
 
-/* Files waiting for the sender past which a new batch is fsync'd at once. */
-#define SYNC_BACKLOG 4
 
 static void spool_batch(struct wd_fleet *f, const struct fbuf *batch, uint64_t rows, struct fbuf *gz)
 {
 	struct spool_file sf;
 	int r = fleet_gzip(batch->p, batch->len, f->conf.level, gz);
 	bool sync;
-	/* fsync now only when this batch is likely to wait on disk: the server
-	 * is down, or a backlog is queued before it (see spool.c) */
+	/* fsync now only when the server is down: the batch will wait on disk.
+	 * A backlog behind a slow server is synced by the sender, which waits
+	 * on the network anyway (see spool.c) */
 	pthread_mutex_lock(&f->mu);
 	sync = f->backoff_until != 0;
 	pthread_mutex_unlock(&f->mu);
 	if (!r) {
 		pthread_mutex_lock(&f->spool_mu);
-		sync = sync || f->spool.nfiles >= SYNC_BACKLOG;
 		r = fleet_spool_write(&f->spool, gz->p, gz->len, rows, sync, &sf);
 		if (!r)
 			r = fleet_spool_add(&f->spool, &sf);
@@ -226,11 +224,11 @@ static size_t spool_heads(struct wd_fleet *f, struct spool_file *heads, size_t m
 /* An insert failed: what waits in the spool must survive a power loss too.
  * Files are synced outside the lock (only the sender removes files, so the
  * names stay valid). */
-static void sync_spool(struct wd_fleet *f)
+static void sync_spool_from(struct wd_fleet *f, size_t first)
 {
 	char name[sizeof(((struct spool_file *)0)->name)];
 	bool any = false;
-	for (size_t i = 0;; i++) {
+	for (size_t i = first;; i++) {
 		pthread_mutex_lock(&f->spool_mu);
 		bool more = i < f->spool.nfiles, todo = more && !f->spool.files[i].synced;
 		if (todo)
@@ -249,6 +247,11 @@ static void sync_spool(struct wd_fleet *f)
 	}
 	if (any)
 		fleet_spool_sync_dir(&f->spool);
+}
+
+static void sync_spool(struct wd_fleet *f)
+{
+	sync_spool_from(f, 0);
 }
 
 static void account(struct wd_fleet *f, const struct spool_file *h, size_t n, enum fleet_verdict v,
@@ -366,6 +369,8 @@ static void *sender_main(void *arg)
 		}
 		pthread_mutex_unlock(&f->mu);
 
+		/* what waits behind this insert must survive a power loss too */
+		sync_spool_from(f, n);
 		enum fleet_verdict v = FLEET_RETRY;
 		if (read_files(f, heads, n, &body, &one, err, sizeof(err)))
 			v = FLEET_REJECTED;     /* a file that cannot be read never will */

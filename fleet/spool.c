@@ -5,9 +5,9 @@
  * Written as .tmp-<name> (0600) and renamed: a crash of the process leaves a
  * whole batch or a .tmp- file (removed at the next open: its rows never
  * reached the spool).  Power loss is another matter: a batch is fdatasync'd
- * (and the directory fsync'd for its name) once its insert failed, or at once
- * while the server is down or a backlog waits; a batch inserted at its first
- * try never pays for an fsync.  One process per spool: flock on .lock. */
+ * (and the directory fsync'd for its name) at once while the server is down,
+ * by the sender as soon as it waits behind another insert or its own insert
+ * failed; a batch inserted at its first try never pays for an fsync.  One process per spool: flock on .lock. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>

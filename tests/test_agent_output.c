@@ -1213,13 +1213,33 @@ static double mono_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* The sysctls a BPF agent is tempted to change: their values, joined. */
+static void sysctl_snapshot(char *buf, size_t len)
+{
+	static const char *const knobs[] = {
+		"/proc/sys/kernel/perf_event_paranoid", "/proc/sys/kernel/unprivileged_bpf_disabled",
+		"/proc/sys/kernel/bpf_stats_enabled", "/proc/sys/net/core/bpf_jit_enable",
+		"/proc/sys/net/core/bpf_jit_harden", "/proc/sys/kernel/kptr_restrict",
+		"/proc/sys/kernel/perf_event_max_sample_rate", "/proc/sys/kernel/ftrace_enabled",
+	};
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < sizeof(knobs) / sizeof(knobs[0]) && n < len; i++) {
+		char *v = read_file(knobs[i], NULL);
+
+		n += (size_t)snprintf(buf + n, len - n, "%s=%s;", knobs[i], v ? v : "-");
+		free(v);
+	}
+}
+
 /* A real agent on this test's process tree: its JSON lines all parse and
  * carry the ECS fields; the output file renamed then SIGHUP goes on in a new
  * file (0600); SIGTERM stops it with a summary. */
 static void test_run_json_sighup_sigterm(void **state)
 {
 	char *dir, out[256], moved[300], stats[256], errf[256], pid_s[16], cmd[1024];
-	char *res = NULL, msg[256];
+	char *res = NULL, msg[256], sysctls[2048], sysctls_after[2048];
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct pollfd pfd;
 	struct stat st;
@@ -1240,6 +1260,7 @@ static void test_run_json_sighup_sigterm(void **state)
 	snprintf(stats, sizeof(stats), "%s/stats.json", dir);
 	snprintf(errf, sizeof(errf), "%s/stderr.txt", dir);
 	snprintf(pid_s, sizeof(pid_s), "%d", (int)getpid());
+	sysctl_snapshot(sysctls, sizeof(sysctls));
 	/* systemd's readiness protocol: a datagram socket in NOTIFY_SOCKET */
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/notify", dir);
 	nfd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -1330,6 +1351,9 @@ static void test_run_json_sighup_sigterm(void **state)
 	assert_int_equal(WEXITSTATUS(status), 0);
 	assert_true(t < 5.0);
 	assert_true(file_has(errf, "events received"));
+	/* it never writes a sysctl */
+	sysctl_snapshot(sysctls_after, sizeof(sysctls_after));
+	assert_string_equal(sysctls, sysctls_after);
 	/* the agent is gone: warden stats says so, exit 1 */
 	snprintf(cmd, sizeof(cmd), "%s stats --file %s", wd_test_cli(), stats);
 	if (wd_test_run(cmd, &res) != 1 || !strstr(res, "not running"))

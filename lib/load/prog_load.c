@@ -55,8 +55,11 @@ static void last_error_line(const char *log, char *out, size_t size)
 		while (start > log && start[-1] != '\n')
 			start--;
 		size_t len = line_end - start;
+		/* statistics, and the state dumps printed after a verdict such as
+		 * "infinite loop detected at insn 2" (cur/old state, 5.3+) */
 		bool stats = !strncmp(start, "processed ", 10) || !strncmp(start, "verification time", 17) ||
-			     !strncmp(start, "stack depth", 11) || !strncmp(start, "max_states", 10);
+			     !strncmp(start, "stack depth", 11) || !strncmp(start, "max_states", 10) ||
+			     !strncmp(start, "old state:", 10) || !strncmp(start, "cur state:", 10);
 		bool insn = isdigit((unsigned char)start[0]) && memchr(start, ':', len);
 		if (len && !stats && !insn && start[0] != ';' && start[0] != '\n') {
 			best = start;
@@ -221,6 +224,11 @@ static int report_failure(struct wd_prog *p, int err)
 	const char *line;
 	p->fail_insn = p->log ? fail_insn_from_log(p->log) : -1;
 	last_error_line(p->log ? p->log : "", what, sizeof(what));
+	/* "infinite loop detected at insn 3": the kernel names the instruction
+	 * itself; that one is mapped to a source line, and said once */
+	char *at = strstr(what, " at insn ");
+	if (at && sscanf(at, " at insn %d", &p->fail_insn) == 1)
+		*at = '\0';
 	/* a poisoned CO-RE instruction: name the relocation, not "unknown func" */
 	wd_core_explain(p, p->fail_insn, what, sizeof(what));
 	name_unknown_helper(what, sizeof(what));

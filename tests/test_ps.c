@@ -300,6 +300,53 @@ static void prog_bad_input_exits_2(void **state)
 	free(out);
 }
 
+
+/* Every --option that `warden ps|map|prog --help` shows is in the man page
+ * (written \-\-name there), and so is each subcommand. */
+static void man_page_covers_ps_map_prog(void **state)
+{
+	(void)state;
+	static const char *const cmds[] = { "ps", "map", "prog" };
+	static const char *const words[] = { ".SS \"map dump MAP", ".SS \"map lookup MAP KEY",
+		".SS \"map update MAP KEY VALUE", ".SS \"map delete MAP KEY", ".SS \"map pin MAP PATH",
+		".SS \"map unpin PATH", ".SS \"prog dump xlated PROG", ".SS \"prog dump jited PROG",
+		"\\-\\-no\\-batch", "key\\-json", "value\\-json", "noexist" };
+	char *man = NULL;
+	if (wd_test_run("cat docs/man/warden.1", &man) != 0) {
+		free(man);
+		WD_SKIP("docs/man/warden.1 not here (run from the source tree)");
+	}
+	for (size_t w = 0; w < sizeof(words) / sizeof(words[0]); w++)
+		if (!strstr(man, words[w]))
+			fail_msg("'%s' is not in docs/man/warden.1", words[w]);
+	for (size_t c = 0; c < sizeof(cmds) / sizeof(cmds[0]); c++) {
+		char *help = cli(0, "%s --help", cmds[c]);
+		int found = 0;
+		for (char *p = strstr(help, "--"); p; p = strstr(p + 2, "--")) {
+			char name[64], roff[160];
+			size_t n = 0, r;
+			while (n < sizeof(name) - 1 && (p[2 + n] == '-' || (p[2 + n] >= 'a' && p[2 + n] <= 'z')))
+				name[n] = p[2 + n], n++;
+			name[n] = '\0';
+			if (!n)
+				continue;
+			r = (size_t)snprintf(roff, sizeof(roff), "\\-\\-");
+			for (size_t i = 0; i < n && r < sizeof(roff) - 3; i++) {
+				if (name[i] == '-')
+					roff[r++] = '\\';
+				roff[r++] = name[i];
+			}
+			roff[r] = '\0';
+			if (!strstr(man, roff))
+				fail_msg("warden %s --%s is not in docs/man/warden.1 (as %s)", cmds[c], name, roff);
+			found++;
+		}
+		assert_true(found >= 2);
+		free(help);
+	}
+	free(man);
+}
+
 static const struct CMUnitTest ps_tests[] = {
 	cmocka_unit_test(ps_names_tracepoint_and_uprobe_links),
 	cmocka_unit_test(ps_json_has_pid_lists_tags_and_map_ids),
@@ -308,5 +355,6 @@ static const struct CMUnitTest ps_tests[] = {
 	cmocka_unit_test_teardown(prog_dump_xlated_without_line_info_says_so, wd_test_restore_emulation),
 	cmocka_unit_test(prog_dump_jited_hex_per_function),
 	cmocka_unit_test(prog_bad_input_exits_2),
+	cmocka_unit_test(man_page_covers_ps_map_prog),
 };
 WD_TEST_SET(wd_tests_ps, "doctor", ps_tests);

@@ -141,7 +141,30 @@ static int stats_verdict(const struct wd_prog_load_args *a, char *buf, size_t si
 	return fd == -ENOSPC || !buf[0] ? 0 : fd;
 }
 
-static int load_with_log(struct wd_prog *p, struct wd_prog_load_args *a)
+/* The verifier gave up on a program too complex for it: after 1M processed
+ * instructions (BPF_COMPLEXITY_LIMIT_INSNS, 5.2+) do_check() returns E2BIG.
+ * Each further run takes as long again (seconds; minutes with a large log),
+ * so when the run without a log said E2BIG, one run with a log is all:
+ * 6.4+ (commit 121664093803 "bpf: switch BPF verifier log to be a rotating
+ * log by default") keeps the log's tail and so the verdict; an older kernel
+ * keeps the head, and the verdict is the E2BIG already known. */
+static int too_complex_verdict(struct wd_prog *p, const struct wd_prog_load_args *a, int first_err)
+{
+	static const char note[] = "\n... (log truncated: this kernel keeps only its head; the "
+				   "verifier gave up, E2BIG: the program is too complex, more than "
+				   "1,000,000 instructions processed)\n";
+	size_t used = strlen(p->log);
+	char *buf;
+	wd_debug("program '%s': too complex for the verifier (E2BIG): no further run", p->name);
+	if (!a->log_true_size && (buf = realloc(p->log, used + sizeof(note)))) {
+		p->log = buf;
+		memcpy(buf + used, note, sizeof(note));
+	}
+	return first_err;
+}
+
+/* first_err: the errno of the run without a log (0: there was none). */
+static int load_with_log(struct wd_prog *p, struct wd_prog_load_args *a, int first_err)
 {
 	size_t cap = p->obj->lopts.log_cap ? p->obj->lopts.log_cap : LOG_CAP_DEFAULT;
 	size_t size = LOG_START < cap ? LOG_START : cap;
@@ -162,6 +185,10 @@ static int load_with_log(struct wd_prog *p, struct wd_prog_load_args *a)
 		/* ENOSPC: the log did not fit (before 6.4 the load fails for it). */
 		if (fd != -ENOSPC)
 			break;
+		if (first_err == -E2BIG) {
+			free(stats);
+			return too_complex_verdict(p, a, first_err);
+		}
 		if (!a->log_true_size && !stats && (stats = malloc(64u << 10)))
 			verdict = stats_verdict(a, stats, 64u << 10);
 		/* Over the instruction limit: the whole log is a line per walked
@@ -277,7 +304,7 @@ int wd_prog_load(struct wd_prog *p)
 		}
 	}
 	if (fd < 0)
-		fd = load_with_log(p, &a);
+		fd = load_with_log(p, &a, fd);
 	if (fd < 0)
 		return report_failure(p, fd);
 	free(p->log);
@@ -296,7 +323,7 @@ int wd_prog_verify(struct wd_prog *p, int log_level, char **log_out)
 	fill_args(p, &a);
 	int saved = p->obj->lopts.log_level;
 	p->obj->lopts.log_level = log_level ? log_level : 1;
-	fd = load_with_log(p, &a);
+	fd = load_with_log(p, &a, 0);
 	p->obj->lopts.log_level = saved;
 	if (fd >= 0)
 		close(fd);

@@ -128,7 +128,6 @@ int wd_fleet_push(struct wd_fleet *f, const struct wd_fleet_row *row)
 
 /* ---- writer thread ---- */
 
-
 static void spool_batch(struct wd_fleet *f, const struct fbuf *batch, uint64_t rows, struct fbuf *gz)
 {
 	struct spool_file sf;

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <net/if.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -395,9 +396,18 @@ static void btf_target(uint32_t obj_id, uint32_t type_id, char *out, size_t size
 	snprintf(out, size, "btf_id %u (btf obj %u)", type_id, obj_id);
 	if (fd < 0)
 		return;
-	bi.name = wd_ptr_to_u64(name);
-	bi.name_len = sizeof(name);
+	/* bpf_btf_info.name is 5.11: ask for it only where the kernel has it
+	 * (an older kernel refuses a non-zero field it does not know) */
 	int err = wd_sys_obj_info(fd, &bi, &len);
+	if (!err && len >= offsetof(struct bpf_btf_info, kernel_btf) + sizeof(bi.kernel_btf)) {
+		memset(&bi, 0, sizeof(bi));
+		bi.name = wd_ptr_to_u64(name);
+		bi.name_len = sizeof(name);
+		len = sizeof(bi);
+		err = wd_sys_obj_info(fd, &bi, &len);
+	} else if (!err) {
+		snprintf(name, sizeof(name), "vmlinux"); /* no module BTF before 5.11 */
+	}
 	close(fd);
 	name[sizeof(name) - 1] = '\0';
 	if (err || strcmp(name, "vmlinux") || !wd_btf_vmlinux())

@@ -6,6 +6,8 @@
  * split BTF on top of vmlinux (5.11, bpf_btf_info.kernel_btf).
  */
 #include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -13,16 +15,28 @@
 #include "warden/bpf.h"
 #include "warden/warden.h"
 
+/* The kernel's answer covers as much of the struct as it knows: name and
+ * kernel_btf came in 5.11, and an older kernel refuses (E2BIG) a non-zero
+ * name pointer past its own struct, so the name is asked for only where
+ * the first call showed the kernel has it. */
 static int btf_info(int fd, struct bpf_btf_info *info, void *data, uint32_t size,
 		    char *name, uint32_t name_len)
 {
 	uint32_t len = sizeof(*info);
+	int err;
 
+	memset(info, 0, sizeof(*info));
+	if ((err = wd_sys_obj_info(fd, info, &len)) || (!data && !name))
+		return err;
+	bool has_name = len >= offsetof(struct bpf_btf_info, kernel_btf) + sizeof(info->kernel_btf);
 	memset(info, 0, sizeof(*info));
 	info->btf = wd_ptr_to_u64(data);
 	info->btf_size = size;
-	info->name = wd_ptr_to_u64(name);
-	info->name_len = name_len;
+	if (has_name && name) {
+		info->name = wd_ptr_to_u64(name);
+		info->name_len = name_len;
+	}
+	len = sizeof(*info);
 	return wd_sys_obj_info(fd, info, &len);
 }
 

@@ -285,6 +285,17 @@ static bool explain_e2big(const struct wd_map_create_args *a, char *buf, size_t 
 			 "limit for ring buffers (RINGBUF_MAX_DATA_SZ)", a->max_entries);
 		return true;
 	}
+	char how[160], want[32];
+	uint64_t bytes = charged_size(a, how, sizeof(how));
+	if (bytes >= UINT32_MAX - (uint64_t)getpagesize() && wd_memlock_charged() == 1) {
+		/* bpf_map_charge_init() (kernel/bpf/syscall.c, 5.0-5.10) refuses
+		 * any map of 4 GiB or more while memory is charged to memlock. */
+		human(want, sizeof(want), bytes);
+		snprintf(buf, size, "the map would take about %s (%s); this kernel charges maps to "
+			 "RLIMIT_MEMLOCK (before 5.11) and refuses any map of 4 GiB or more; lower "
+			 "max_entries (%u)", want, how, a->max_entries);
+		return true;
+	}
 	if (a->map_extra || a->btf_vmlinux_value_type_id) {
 		snprintf(buf, size, "this kernel does not know some attributes given "
 			 "(map_extra or btf_vmlinux_value_type_id): it refuses non-zero fields it "

@@ -26,6 +26,8 @@
 #include <unistd.h>
 #include "harness.h"
 #include "fleet/fleet.h"
+#include "agent/event.h"
+#include "agent/fleet_adapter.h"
 
 #define PASSWORD "s3cret-pw"
 
@@ -618,6 +620,76 @@ static void rows_of_each_kind_arrive_with_their_columns(void **state)
 	assert_int_equal(chnum(w, "SELECT count() FROM warden_test.events WHERE memfd = 1 AND deleted = 1"), 1);
 }
 
+/* The agent's events of every kind through its adapter (agent/fleet_adapter.c,
+ * what warden run pushes): each arrives with its kind and category, and the
+ * columns that kind fills. */
+static void every_agent_kind_arrives_through_the_adapter(void **state)
+{
+	struct world *w = *state;
+	struct wd_fleet_opts o = test_opts(w);
+	struct reply r;
+	srv_up(w, true);
+	struct wd_fleet *f = open_ok(w, &o);
+	for (int k = 0; k < WD_EV__COUNT; k++) {
+		static const char argv_[] = "sh\0-c\0id\0";
+		struct wd_event ev;
+		struct wd_fleet_row_buf rb;
+		struct wd_fleet_row row;
+		char json[128];
+		memset(&ev, 0, sizeof(ev));
+		ev.kind = (enum wd_event_kind)k;
+		ev.seq = (uint64_t)k + 1;
+		ev.time_ns = 1764400000000000000ull + (uint64_t)k;
+		ev.proc.pid = 4000 + (uint32_t)k;
+		ev.proc.ppid = 1;
+		ev.proc.uid = 1000;
+		snprintf(ev.proc.comm, sizeof(ev.proc.comm), "k%d", k);
+		ev.proc.exe = "/usr/bin/k";
+		ev.proc.container_id = "ctr";
+		ev.proc.ns[WD_NS_NET] = 4026531992u;
+		if (k == WD_EV_EXEC) {
+			ev.exec.filename = (struct wd_event_str){ .s = "/memfd:x (deleted)", .len = 18, .true_len = 18 };
+			ev.exec.args = (struct wd_event_str){ .s = argv_, .len = sizeof(argv_) - 1, .true_len = sizeof(argv_) - 1 };
+			ev.exec.argc = 3;
+			ev.exec.memfd = true;
+			ev.exec.deleted = true;
+		} else if (k >= WD_EV_FILE_OPEN && k <= WD_EV_FILE_TRUNCATE) {
+			ev.file.path = (struct wd_event_str){ .s = "/etc/shadow", .len = 11, .true_len = 11 };
+		} else if (k >= WD_EV_NET_CONNECT && k <= WD_EV_NET_UDP_SEND) {
+			ev.net.family = 2;      /* AF_INET */
+			ev.net.protocol = k == WD_EV_NET_UDP_SEND ? 17 : 6;
+			memcpy(ev.net.saddr, "\x0a\x00\x00\x02", 4);
+			memcpy(ev.net.daddr, "\xcb\x00\x71\x09", 4);
+			ev.net.sport = 40000;
+			ev.net.dport = 443;
+		} else if (k == WD_EV_STATS) {
+			ev.stats.dropped[WD_EV_EXEC] = 3;
+			ev.stats.lost_ring = 4;
+		}
+		int n = snprintf(json, sizeof(json), "{\"event\":{\"action\":\"%s\"}}", wd_event_kind_name(ev.kind));
+		wd_fleet_row_from_event(&ev, json, (size_t)n, &rb, &row);
+		assert_int_equal(wd_fleet_push(f, &row), 0);
+	}
+	close_sink(w, NULL);
+	assert_int_equal(chnum(w, "SELECT count() FROM warden_test.events FINAL"), WD_EV__COUNT);
+	for (int k = 0; k < WD_EV__COUNT; k++) {
+		char sql[256], want[128];
+		snprintf(sql, sizeof(sql), "SELECT kind, category, pid, comm, container_id, ns_net FROM warden_test.events "
+			 "WHERE seq = %d FORMAT TSV", k + 1);
+		assert_int_equal(chq(w, sql, &r), 200);
+		snprintf(want, sizeof(want), "%s\t%s\t%d\tk%d\tctr\t4026531992\n", wd_event_kind_name((enum wd_event_kind)k),
+			 wd_event_kind_category((enum wd_event_kind)k), 4000 + k, k);
+		assert_string_equal(r.text, want);
+	}
+	assert_int_equal(chq(w, "SELECT exe, args, path, memfd, deleted FROM warden_test.events WHERE kind = 'exec' FORMAT TSV", &r), 200);
+	assert_string_equal(r.text, "/usr/bin/k\tsh -c id\t/memfd:x (deleted)\t1\t1\n");
+	assert_int_equal(chq(w, "SELECT src_ip, dst_ip, src_port, dst_port, transport FROM warden_test.events WHERE kind = 'connect' FORMAT TSV", &r), 200);
+	assert_string_equal(r.text, "10.0.0.2\t203.0.113.9\t40000\t443\ttcp\n");
+	assert_int_equal(chnum(w, "SELECT count() FROM warden_test.events WHERE category = 'file' AND path = '/etc/shadow'"),
+			 WD_EV_FILE_TRUNCATE - WD_EV_FILE_OPEN + 1);
+	assert_int_equal(chnum(w, "SELECT dropped FROM warden_test.events WHERE kind = 'stats'"), 7);
+}
+
 /* ---- failures --------------------------------------------------------------- */
 
 struct stream {
@@ -1037,6 +1109,7 @@ static const struct CMUnitTest fleet_tests[] = {
 	cmocka_unit_test_setup_teardown(wrong_password_and_unknown_table_fail_at_open, setup, teardown),
 	cmocka_unit_test_setup_teardown(init_creates_the_schema_and_is_idempotent, setup, teardown),
 	cmocka_unit_test_setup_teardown(rows_of_each_kind_arrive_with_their_columns, setup, teardown),
+	cmocka_unit_test_setup_teardown(every_agent_kind_arrives_through_the_adapter, setup, teardown),
 	cmocka_unit_test_setup_teardown(queries_answer_the_fleet_questions, setup, teardown),
 	cmocka_unit_test_setup_teardown(replayed_batches_count_once, setup, teardown),
 	cmocka_unit_test_setup_teardown(full_spool_counts_exactly_what_is_missing, setup, teardown),

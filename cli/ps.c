@@ -188,6 +188,16 @@ static void link_programs(struct row *rows, size_t n, const struct host_objs *h)
 	for (size_t i = 0; i < n; i++) {
 		if (rows[i].k != OBJ_LINK)
 			continue;
+		/* 5.15-6.5 describe no perf_event link: the perf event its owner
+		 * holds (BPF_TASK_FD_QUERY) says what it is */
+		for (size_t a = 0; !rows[i].attach[0] && !strcmp(rows[i].type, "perf_event") &&
+				   a < h->nr_fd_attach; a++) {
+			const char *w = h->fd_attach[a].what, *sp = strchr(w, ' ');
+			if (h->fd_attach[a].prog_id != rows[i].prog_id || !sp)
+				continue;
+			snprintf(rows[i].type, sizeof(rows[i].type), "%.*s", (int)(sp - w), w);
+			snprintf(rows[i].attach, sizeof(rows[i].attach), "%s", sp + 1);
+		}
 		for (size_t p = 0; p < n; p++)
 			if (rows[p].k == OBJ_PROG && rows[p].id == rows[i].prog_id) {
 				snprintf(what, sizeof(what), "%s%s%s (link %u)", rows[i].type,

@@ -13,6 +13,7 @@
 #include <linux/bpf.h>
 #include "harness.h"
 #include "warden/bpf.h"
+#include "warden/features.h"
 #include "warden/link.h"
 #include "warden/testing.h"
 #include "warden/warden.h"
@@ -122,8 +123,9 @@ static void ps_names_tracepoint_and_uprobe_links(void **state)
 	expect_in(out, "map_dump_program_with_long_name");
 	snprintf(want, sizeof(want), "warden-test(%d)", getpid());
 	expect_in(out, want);
-	if (wd_test_kernel_at_least(6, 6)) {
-		/* link rows named by kind and attach point */
+	if (wd_probe_bpf_link(WD_LINK_PERF_EVENT) == 1) {
+		/* link rows named by kind and attach point (from the link on 6.6+,
+		 * from the perf event under it on 5.15-6.5) */
 		expect_in(out, "link ");
 		expect_in(out, "  tracepoint  ");
 		snprintf(want, sizeof(want), "syscalls:sys_enter_getppid (prog %u)", a.tp_prog);
@@ -153,7 +155,7 @@ static void ps_json_has_pid_lists_tags_and_map_ids(void **state)
 	expect_in(out, "\"attached\":[\"tracepoint syscalls:sys_enter_getppid (");
 	expect_in(out, "\"maps\":[],\"links\":[]}");
 	free(out);
-	if (wd_test_kernel_at_least(6, 6)) {
+	if (wd_probe_bpf_link(WD_LINK_PERF_EVENT) == 1) {
 		out = cli(0, "ps link --type uprobe -j");
 		snprintf(want, sizeof(want), "\"type\":\"uprobe\",\"name\":\"map_dump_uprobe\",\"attach\":\"%s+0x",
 			 a.exe);

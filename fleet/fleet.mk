@@ -10,5 +10,5 @@ $(O)/bench/bench_fleet: bench/fleet/bench_fleet.c $(O)/libfleet.a
 	$(CC) $(WFLAGS) $(CFLAGS) $(CPPFLAGS) -o $@ $< $(O)/libfleet.a -lz -lcurl -lpthread
 
 .PHONY: bench-fleet
-bench-fleet: $(O)/bench/bench_fleet
+bench-fleet: $(O)/bench/bench_fleet $(O)/warden
 	./bench/fleet/run.sh $(O)

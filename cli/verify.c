@@ -74,6 +74,9 @@ static void report_rejection(struct wd_prog *p, int err, const char *license, co
 	const char *line = wd_src_map_line(map, fail, src, sizeof(src));
 
 	printf("--- verifier log of '%s' (%s) ---\n", wd_prog_name(p), wd_prog_section(p));
+	if (log && strstr(log, "(log truncated"))
+		printf("   (the log was cut at its size cap: what follows is only part of it; "
+		       "the note at its end says which part)\n");
 	if (log && *log)
 		print_log(log, p, map, fail, o->color);
 	else
@@ -110,6 +113,13 @@ static int verify_one(const struct vopts *o, const char *name)
 			wd_prog_set_autoload(p, false);
 	}
 	err = wd_object_load(obj, &lo);
+	if (err && !wd_object_failed_prog(obj)) {
+		/* BTF, a map, memlock: nothing of the object loads, whichever
+		 * program is asked for; the caller says it once */
+		cli_fail("verify", "%s", wd_errmsg());
+		wd_object_close(obj);
+		return -ENOENT;
+	}
 	if (!err) {
 		printf("%s: ok (%zu insns, %s)\n", name, wd_prog_insn_cnt(target),
 		       wd_prog_type_name(wd_prog_type(target)));
@@ -126,6 +136,20 @@ static int verify_one(const struct vopts *o, const char *name)
 	return ret;
 }
 
+/* --prog NAME that the object does not have: the names it has, exit 2. */
+static int no_such_prog(const struct vopts *o, const struct wd_object *obj)
+{
+	const struct wd_prog *p;
+	char names[1024] = "";
+	size_t used = 0;
+
+	wd_object_for_each_prog(p, obj)
+		used += snprintf(names + used, used < sizeof(names) ? sizeof(names) - used : 0,
+				 "%s%s", used ? ", " : "", wd_prog_name(p));
+	return cli_usage_error("verify", "%s has no program '%s'; it has: %s", o->path, o->prog,
+			       names[0] ? names : "none");
+}
+
 static int verify_all(const struct vopts *o)
 {
 	struct wd_object *obj = wd_object_open(o->path, NULL);
@@ -134,18 +158,27 @@ static int verify_all(const struct vopts *o)
 
 	if (!obj)
 		return cli_fail("verify", "%s", wd_errmsg());
+	if (o->prog && !wd_object_prog(obj, o->prog)) {
+		int rc = no_such_prog(o, obj);
+		wd_object_close(obj);
+		return rc;
+	}
 	wd_object_for_each_prog(p, obj) {
 		int r;
 		if (o->prog && strcmp(o->prog, wd_prog_name(p)))
 			continue;
 		found++;
 		r = verify_one(o, wd_prog_name(p));
+		if (r == -ENOENT) {         /* the object itself does not load: said once */
+			wd_object_close(obj);
+			return 1;
+		}
 		rejected += r == 1;
 		broken += r < 0;
 	}
 	wd_object_close(obj);
 	if (!found)
-		return cli_fail("verify", "%s: no program named '%s'", o->path, o->prog ? o->prog : "");
+		return cli_fail("verify", "%s: no program", o->path);
 	if (rejected || broken)
 		return cli_fail("verify", "%s: %d of %d program%s rejected", o->path, rejected + broken,
 				found, found == 1 ? "" : "s");

@@ -75,6 +75,18 @@ static const struct pattern patterns[] = {
 	  "instruction limit: the verifier walked more than 1,000,000 instructions over all "
 	  "paths (too complex).  Lower loop bounds, cut branches inside loops, use bpf_loop() "
 	  "(5.17+), or split the program with tail calls." },
+	{ { "jumps is too complex" },
+	  "too complex: a path of the program has more conditional jumps than the verifier "
+	  "tracks (8192 pending branches).  Cut branches inside loops, or split the program." },
+	{ { "too many states" },
+	  "too complex: the verifier kept too many states.  Simplify the branches, or split the "
+	  "program with tail calls." },
+	{ { "the call stack of", "frames is too deep" },
+	  "too many nested bpf-to-bpf calls (8 frames at most).  Inline some functions "
+	  "(__always_inline)." },
+	{ { "loop detected" },
+	  "unbounded loop: the loop can run forever as far as the verifier can tell.  Give it a "
+	  "constant upper bound, or use bpf_loop()." },
 	{ { "infinite loop detected" },
 	  "unbounded loop: the loop can run forever as far as the verifier can tell (its state "
 	  "does not change between iterations).  Give it a constant upper bound, or use bpf_loop()." },

@@ -94,7 +94,59 @@ static void doctor_host_probes_tp_btf_apart_and_hints_fit(void **state)
 	free(out);
 }
 
+static int count(const char *hay, const char *needle)
+{
+	int n = 0;
+	for (const char *p = hay; (p = strstr(p, needle)); p++)
+		n++;
+	return n;
+}
+
+/* A map the kernel refuses: one line naming it, not one rejection per program. */
+static void verify_says_a_refused_map_once(void **state)
+{
+	char cmd[1024], *out = NULL;
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "%s verify %s", wd_test_cli(), wd_test_obj("verify_badmap.o"));
+	assert_int_equal(wd_test_run(cmd, &out), 1);
+	assert_int_equal(count(out, "map 'empty'"), 1);
+	assert_int_equal(count(out, "REJECTED"), 0);
+	free(out);
+}
+
+/* --prog with a name the object lacks: the names it has, exit 2. */
+static void verify_unknown_prog_lists_the_names(void **state)
+{
+	char cmd[1024], *out = NULL;
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "%s verify --prog nope %s", wd_test_cli(),
+		 wd_test_obj("verify_badmap.o"));
+	assert_int_equal(wd_test_run(cmd, &out), 2);
+	assert_non_null(strstr(out, "no program 'nope'"));
+	assert_non_null(strstr(out, "first, second, third"));
+	free(out);
+}
+
+/* The verdict is the kernel's own words, with its instruction. */
+static void verify_quotes_an_infinite_loop_as_the_kernel_says_it(void **state)
+{
+	char cmd[1024], *out = NULL;
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "%s verify %s", wd_test_cli(), wd_test_obj("verify_loop.o"));
+	assert_int_equal(wd_test_run(cmd, &out), 1);
+	if (!strstr(out, "infinite loop detected") && strstr(out, "back-edge"))
+		WD_SKIP("this kernel refuses every backward jump (before 5.3): %s", "back-edge");
+	assert_non_null(strstr(out, "rejected: "));
+	assert_null(strstr(strstr(out, "rejected: "), "old state"));
+	assert_non_null(strstr(out, "infinite loop detected at insn "));
+	assert_null(strstr(out, "at insn 3 at insn"));
+	free(out);
+}
+
 static const struct CMUnitTest preflight_tests[] = {
+	cmocka_unit_test(verify_says_a_refused_map_once),
+	cmocka_unit_test(verify_unknown_prog_lists_the_names),
+	cmocka_unit_test(verify_quotes_an_infinite_loop_as_the_kernel_says_it),
 	cmocka_unit_test(doctor_tp_btf_verdict_is_a_real_load),
 	cmocka_unit_test(doctor_names_the_verifier_cause_and_line),
 	cmocka_unit_test(doctor_host_probes_tp_btf_apart_and_hints_fit),

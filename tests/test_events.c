@@ -389,17 +389,21 @@ static void auto_falls_back_to_perfbuf_without_ringbuf(void **state)
 	world_close(&w);
 }
 
-/* The demo tracer: an exec made while it runs shows up, with the summary. */
+/* The demo tracer: an exec made while it runs shows up, with the summary.
+ * Execs every 250 ms for 2.5 s: in a TCG guest the tracer may take more than
+ * a second to attach (BTF parse, verifier), and an exec before that is not
+ * seen. */
 static void check_trace_exec(const char *transport)
 {
 	char cmd[1024], *out = NULL;
 	snprintf(cmd, sizeof(cmd),
-		 "(sleep 0.7; /bin/true warden-test-marker) & WARDEN_BPF_DIR=%s %s trace-exec "
-		 "--duration 1.5 --transport %s; st=$?; wait; exit $st",
+		 "(for i in 1 2 3 4 5 6 7 8 9 10; do sleep 0.25; /bin/true warden-test-marker; "
+		 "done) & WARDEN_BPF_DIR=%s %s trace-exec "
+		 "--duration 3 --transport %s; st=$?; wait; exit $st",
 		 getenv("WARDEN_OBJ_DIR") ? getenv("WARDEN_OBJ_DIR") : "build/bpf",
 		 wd_test_cli(), transport);
 	int st = wd_test_run(cmd, &out);
-	if (st)
+	if (st || !strstr(out, " /bin/true"))
 		printf("%s", out);
 	assert_int_equal(st, 0);
 	assert_non_null(strstr(out, " /bin/true"));
@@ -590,7 +594,7 @@ static void wait_received(const struct ssink *s, uint64_t n, int ms)
 		usleep(1000);
 }
 
-/* Producers on CPUs 0 and 1, a 64 KiB ring wrapping ~100 times and filling:
+/* A producer on every CPU, a 64 KiB ring wrapping many times and filling:
  * every attempt is either received (once, in order per CPU) or counted lost. */
 struct cpu_producer { struct sworld *w; int cpu; uint32_t runs, per_run; };
 
@@ -608,39 +612,45 @@ static void *cpu_producer_thread(void *arg)
 	return NULL;
 }
 
-static void streaming_two_cpus_wrapping_every_record_once(void **state)
+static void streaming_every_cpu_wrapping_every_record_once(void **state)
 {
+	enum { MAX_PRODUCERS = 64, RUNS = 100, PER_RUN = 1000 };
 	struct sworld w;
-	struct cpu_producer p[2];
-	pthread_t th[2];
+	struct cpu_producer p[MAX_PRODUCERS];
+	pthread_t th[MAX_PRODUCERS];
 	struct wd_events_consumer_stats st;
+	cpu_set_t allowed;
+	int nr = 0;
 	void *ret;
 	(void)state;
 	skip_without_ringbuf();
-	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
-		WD_SKIP("needs two online CPUs (producers on CPU 0 and 1)");
+	assert_int_equal(sched_getaffinity(0, sizeof(allowed), &allowed), 0);
+	if (CPU_COUNT(&allowed) < 2)
+		WD_SKIP("needs two CPUs (one producer on each)");
 
 	sworld_open(&w, "rb", NULL, sizeof(struct srec));
 	consumer_start(&w);
-	for (int c = 0; c < 2; c++) {
-		p[c] = (struct cpu_producer){ .w = &w, .cpu = c, .runs = 200, .per_run = 1000 };
-		assert_int_equal(pthread_create(&th[c], NULL, cpu_producer_thread, &p[c]), 0);
+	for (int c = 0; c < MAX_CPUS && nr < MAX_PRODUCERS; c++) {
+		if (!CPU_ISSET(c, &allowed))
+			continue;
+		p[nr] = (struct cpu_producer){ .w = &w, .cpu = c, .runs = RUNS, .per_run = PER_RUN };
+		assert_int_equal(pthread_create(&th[nr], NULL, cpu_producer_thread, &p[nr]), 0);
+		nr++;
 	}
-	for (int c = 0; c < 2; c++) {
-		pthread_join(th[c], &ret);
+	for (int i = 0; i < nr; i++) {
+		pthread_join(th[i], &ret);
 		assert_null(ret);
 	}
 	consumer_stop(&w);
 	assert_true(wd_events_consume(w.ev) >= 0);
 	sstats(&w, &st);
-	printf("  received %lu, lost %lu (cpu0 %lu+%lu, cpu1 %lu+%lu); wake-ups %lu, polls %lu\n",
+	printf("  %d producers: received %lu, lost %lu; wake-ups %lu, polls %lu\n", nr,
 	       (unsigned long)w.sink.received, (unsigned long)w.sink.lost,
-	       (unsigned long)w.sink.per_cpu[0], (unsigned long)w.sink.lost_cpu[0],
-	       (unsigned long)w.sink.per_cpu[1], (unsigned long)w.sink.lost_cpu[1],
 	       (unsigned long)st.wakeups, (unsigned long)st.polls);
 	assert_int_equal(w.sink.bad, 0);
-	for (int c = 0; c < 2; c++)
-		assert_int_equal(w.sink.per_cpu[c] + w.sink.lost_cpu[c], 200 * 1000);
+	for (int i = 0; i < nr; i++)
+		assert_int_equal(w.sink.per_cpu[p[i].cpu] + w.sink.lost_cpu[p[i].cpu],
+				 RUNS * PER_RUN);
 	/* 32 bytes a record: the 64 KiB ring went round many times */
 	assert_true(w.sink.received * 32 > 16 * 64 * 1024);
 	assert_true(st.stream_entries >= 1);
@@ -738,11 +748,11 @@ static void streaming_latency_bound(void **state)
 	assert_int_equal(st.latency_samples, 300);
 	assert_true(st.latency_p50_ns <= 5000000);
 	assert_true(st.period_ns <= 5000000);
-	/* slack for a loaded 2-CPU host and TCG guests (p99 16.8 ms seen at
-	 * load 14); a consumer without its timer would hold records for the
-	 * caller's 1 s */
-	assert_true(st.latency_p99_ns <= 5 * 5000000);
-	assert_true(st.latency_max_ns < 200000000);
+	/* a consumer without its timer would hold records for up to the
+	 * caller's 1 s (p50 ~500 ms); the tail gets slack for a loaded 2-CPU
+	 * host and TCG guests (p99 16.8 ms at load 14, 88 ms in a 6.1 guest) */
+	assert_true(st.latency_p99_ns < 200000000);
+	assert_true(st.latency_max_ns < 500000000);
 	assert_true(st.wakeups <= 3);
 	sworld_close(&w);
 }
@@ -890,7 +900,7 @@ static const struct CMUnitTest events_tests[] = {
 	cmocka_unit_test(ringbuf_callback_error_stops_and_keeps_the_rest),
 	cmocka_unit_test(wrong_map_type_is_a_clear_error),
 	cmocka_unit_test(auto_falls_back_to_perfbuf_without_ringbuf),
-	cmocka_unit_test(streaming_two_cpus_wrapping_every_record_once),
+	cmocka_unit_test(streaming_every_cpu_wrapping_every_record_once),
 	cmocka_unit_test(streaming_idle_streaming_idle),
 	cmocka_unit_test(immediate_policy_wakes_per_record),
 	cmocka_unit_test(streaming_latency_bound),

@@ -116,7 +116,7 @@ struct wd_object *wd_object_open_mem(const void *buf, size_t size, const struct 
 	wd_err_clear();
 	if (!buf || !size) {
 		errno = EINVAL;
-		wd_err(-EINVAL, "open: empty buffer");
+		wd_err(-EINVAL, "open '%s': empty buffer", name ? name : "obj");
 		return NULL;
 	}
 	err = wd_spec_parse(buf, size, name ? name : "obj", &spec);
@@ -131,30 +131,20 @@ struct wd_object *wd_object_open_mem(const void *buf, size_t size, const struct 
 struct wd_object *wd_object_open(const char *path, const struct wd_open_opts *opts)
 {
 	struct wd_open_opts o = { .sz = sizeof(o) };
-	struct wd_object *obj = NULL;
-	struct stat st;
-	void *buf = NULL;
-	int fd, saved;
+	struct wd_spec *spec;
+	int err;
 	if (opts)
 		memcpy(&o, opts, opts->sz < sizeof(o) ? opts->sz : sizeof(o));
 	o.sz = sizeof(o);
-	if (!o.name)
-		o.name = path;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) || !(buf = malloc(st.st_size ? st.st_size : 1)) ||
-	    read(fd, buf, st.st_size) != st.st_size) {
-		saved = errno ? errno : EIO;
-		wd_err(-saved, "open '%s': %s", path, strerror(saved));
-		goto out;
+	/* Mapped and parsed in place (no copy of the file); a FIFO, a
+	 * directory or an empty file is refused with the file named. */
+	err = wd_spec_parse_file(path, o.name ? o.name : path, &spec);
+	if (err) {
+		wd_err_prefix("open ");
+		errno = -err;
+		return NULL;
 	}
-	obj = wd_object_open_mem(buf, st.st_size, &o);
-	saved = errno;
-out:
-	if (fd >= 0)
-		close(fd);
-	free(buf);
-	errno = saved;
-	return obj;
+	return object_from_spec(spec, &o);
 }
 
 const char *wd_object_name(const struct wd_object *obj)

@@ -402,9 +402,18 @@ static int on_event(void *ctx, const struct wd_event *ev)
 
 static void flush_outputs(struct run *r)
 {
-	for (int i = 0; i < r->nouts; i++)
-		if (wd_file_output_flush(r->outs[i]))
-			r->output_errors++;
+	for (int i = 0; i < r->nouts; i++) {
+		int err = wd_file_output_flush(r->outs[i]);
+
+		if (!err)
+			continue;
+		r->output_errors++;
+		/* `warden run | head`: the reader is gone, as for any filter */
+		if (err == -EPIPE && !stop_requested) {
+			fprintf(stderr, "warden: run: the reader of the output went away (EPIPE): stopping\n");
+			stop_requested = 1;
+		}
+	}
 }
 
 static void collect_stats(struct run *r, struct wd_event *ev)

@@ -1387,6 +1387,27 @@ static void test_run_json_sighup_sigterm(void **state)
 	free(dir);
 }
 
+/* `warden run | head -n 1`: the agent stops when its reader goes away. */
+static void test_run_stops_on_epipe(void **state)
+{
+	char cmd[1024], *out = NULL;
+	int rc;
+	(void)state;
+
+	if (geteuid() != 0)
+		WD_SKIP("needs root (BPF)");
+	if (access(wd_test_cli(), X_OK) || access(wd_test_obj("agent.o"), R_OK))
+		WD_SKIP("%s or %s not built", wd_test_cli(), wd_test_obj("agent.o"));
+	/* every process of the host (pid tree 1): a line comes at once */
+	snprintf(cmd, sizeof(cmd), "bash -c 'd=%s; timeout 120 %s run --config /dev/null --pid-tree 1 "
+		 "--stats-file none --bpf-dir ${d%%/*} 2>/dev/null | head -n 1; "
+		 "echo \"status ${PIPESTATUS[0]}\"'", wd_test_obj("agent.o"), wd_test_cli());
+	rc = wd_test_run(cmd, &out);
+	if (rc || !strstr(out, "{\"@timestamp\":") || !strstr(out, "status 0\n"))
+		fail_msg("exit %d: %s", rc, out);
+	free(out);
+}
+
 /* ---- warden run into ClickHouse ----------------------------------------------- */
 
 static int free_port(void)
@@ -1643,5 +1664,6 @@ static const struct CMUnitTest agent_output_tests[] = {
 	cmocka_unit_test(test_run_clickhouse_unreachable),
 	cmocka_unit_test(test_run_json_sighup_sigterm),
 	cmocka_unit_test(test_run_into_clickhouse),
+	cmocka_unit_test(test_run_stops_on_epipe),
 };
 WD_TEST_SET(agent_output_set, "agent", agent_output_tests);

@@ -47,15 +47,23 @@ static void print_progs(const struct wd_object *obj)
 {
 	const struct wd_spec *s = wd_object_spec(obj);
 	const struct wd_prog *p;
-	printf("programs:\n");
+	int wn = 24, ws = 28;
+
+	/* columns as wide as the longest name (names past 24 characters are common) */
+	for (size_t i = 0; i < s->nr_funcs; i++)
+		wn = (int)strlen(s->funcs[i].name) > wn ? (int)strlen(s->funcs[i].name) : wn;
 	wd_object_for_each_prog(p, obj)
-		printf("  %-24s %-28s %-16s %5u insns\n", wd_prog_name(p), wd_prog_section(p),
+		ws = (int)strlen(wd_prog_section(p)) > ws ? (int)strlen(wd_prog_section(p)) : ws;
+	if (s->nr_funcs)
+		printf("programs:\n");
+	wd_object_for_each_prog(p, obj)
+		printf("  %-*s %-*s %-16s %5u insns\n", wn, wd_prog_name(p), ws, wd_prog_section(p),
 		       wd_prog_type(p) ? wd_prog_type_name(wd_prog_type(p)) : "unknown-section",
 		       wd_prog_func(p)->cnt);
 	for (size_t i = 0; i < s->nr_funcs; i++) {
 		const struct wd_func *f = &s->funcs[i];
 		if (!f->is_prog)
-			printf("  %-24s %-28s %-16s %5u insns\n", f->name, ".text",
+			printf("  %-*s %-*s %-16s %5u insns\n", wn, f->name, ws, ".text",
 			       f->global ? "subprog (global)" : "subprog", f->cnt);
 	}
 }
@@ -63,10 +71,15 @@ static void print_progs(const struct wd_object *obj)
 static void print_maps(const struct wd_object *obj)
 {
 	const struct wd_spec *s = wd_object_spec(obj);
-	printf("maps:\n");
+	int w = 24;
+
+	for (size_t i = 0; i < s->nr_maps; i++)
+		w = (int)strlen(s->maps[i].name) > w ? (int)strlen(s->maps[i].name) : w;
+	if (s->nr_maps)
+		printf("maps:\n");
 	for (size_t i = 0; i < s->nr_maps; i++) {
 		const struct wd_map_spec *m = &s->maps[i];
-		printf("  %-24s %-16s key %-4u value %-6u max %-6u flags 0x%x%s%s\n", m->name,
+		printf("  %-*s %-16s key %-4u value %-6u max %-6u flags 0x%x%s%s\n", w, m->name,
 		       wd_map_type_name(m->type), m->key_size, m->value_size, m->max_entries,
 		       m->map_flags, m->kind ? "  " : "", m->kind ? map_kind_name(m->kind) : "");
 		for (size_t k = 0; k < m->nr_init; k++)
@@ -94,16 +107,43 @@ static void print_globals(const struct wd_object *obj)
 	}
 }
 
+/* What a call or callback relocation reaches: the function at its target. */
+static const char *reloc_target(const struct wd_spec *s, const struct wd_code_sec *cs,
+				const struct wd_reloc *r)
+{
+	const struct bpf_insn *in = &cs->insns[r->insn];
+	const struct wd_func *f = NULL;
+	long target = -1;
+
+	if (r->kind == WD_RELOC_CALL)
+		target = (long)(r->sym_off / 8) + in->imm + 1;
+	else if (r->kind == WD_RELOC_FUNC_ADDR)
+		target = (long)(r->sym_off + (uint64_t)(int64_t)in->imm) / 8;
+	if (target >= 0)
+		f = wd_spec_func_containing(s, r->target_sec, (uint32_t)target);
+	if (f)
+		return f->name;
+	return r->sym_name && r->sym_name[0] ? r->sym_name : "?";
+}
+
 static void print_relocs(const struct wd_object *obj)
 {
 	const struct wd_spec *s = wd_object_spec(obj);
-	printf("relocations:\n");
+	int w = 12;
+	bool header = false;
+
+	for (size_t i = 0; i < s->nr_secs; i++)
+		if (s->secs[i].nr_relocs && (int)strlen(s->secs[i].name) > w)
+			w = (int)strlen(s->secs[i].name);
 	for (size_t i = 0; i < s->nr_secs; i++) {
 		const struct wd_code_sec *cs = &s->secs[i];
 		for (size_t k = 0; k < cs->nr_relocs; k++) {
 			const struct wd_reloc *r = &cs->relocs[k];
-			printf("  %-28s insn %-5u %-6s %s\n", cs->name, r->insn,
-			       reloc_kind_names[r->kind], r->sym_name);
+			if (!header)
+				printf("relocations:\n");
+			header = true;
+			printf("  %-*s insn %-5u %-6s %s\n", w, cs->name, r->insn,
+			       reloc_kind_names[r->kind], reloc_target(s, cs, r));
 		}
 	}
 }
@@ -134,7 +174,7 @@ static int print_core(const struct wd_object *obj, bool resolve)
 	bool header = false;
 	int err = wd_object_core_relos(obj, resolve, print_core_relo, &header);
 	if (err)
-		return cli_fail("inspect", "CO-RE: %s", wd_errmsg());
+		return cli_fail("inspect", "%s", wd_errmsg());
 	return 0;
 }
 
@@ -182,6 +222,8 @@ static int cmd_inspect(int argc, char **argv)
 	}
 	if (!path)
 		return cli_usage_error("inspect", "expected one object file");
+	if (o.btf_path && !resolve)
+		return cli_usage_error("inspect", "--btf FILE is the target of --resolve: give both");
 	obj = wd_object_open(path, &o);
 	if (!obj)
 		return cli_fail("inspect", "%s", wd_errmsg());

@@ -232,8 +232,12 @@ static int check_header(const uint8_t *data, size_t size, const struct wd_btf *b
 	const struct btf_header *h = (const void *)data;
 	if (size < sizeof(*h))
 		return wd_err(-EINVAL, "BTF: %zu bytes, too short for a header", size);
+	if (h->magic == __builtin_bswap16(BTF_MAGIC))
+		return wd_err(-EINVAL, "BTF: big-endian BTF (from another architecture) is not "
+			      "supported");
 	if (h->magic != BTF_MAGIC)
-		return wd_err(-EINVAL, "BTF: bad magic 0x%x (big-endian BTF is not supported)", h->magic);
+		return wd_err(-EINVAL, "not BTF: no BTF magic 0x%x at the start (found 0x%04x); "
+			      "give raw BTF or an ELF file with a .BTF section", BTF_MAGIC, h->magic);
 	if (h->version != BTF_VERSION)
 		return wd_err(-EINVAL, "BTF: unsupported version %u", h->version);
 	if (h->hdr_len < sizeof(*h) || h->hdr_len > size)

@@ -1061,16 +1061,21 @@ static int release_grandchild(void *arg)
 {
 	struct rel *r = arg;
 	char c;
-	close(r->wfd);  /* its copy of the write end: EOF comes when ours closes */
-	if (read(r->rfd, &c, 1) < 0)
-		c = 0;
-	_exit(0);  /* the kernel releases the links here */
+
+	/* raw system calls: no libc state (errno, sanitizer interceptors) of
+	 * the parent's thread touched from this process */
+	syscall(SYS_close, r->wfd);  /* EOF comes when our write end closes */
+	syscall(SYS_read, r->rfd, &c, 1);
+	syscall(SYS_exit, 0);        /* the kernel releases the links here */
+	return 0;
 }
 
 static int release_child(void *arg)
 {
 	struct rel *r = arg;
-	_exit(clone(release_grandchild, r->stack2, CLONE_VM | SIGCHLD, r) < 0 ? 1 : 0);
+	long rc = clone(release_grandchild, r->stack2, CLONE_VM | SIGCHLD, r) < 0 ? 1 : 0;
+	syscall(SYS_exit, rc);
+	return 0;
 }
 
 static bool close_links_detached(struct wd_agent *a)

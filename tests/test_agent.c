@@ -6,6 +6,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <execinfo.h>
 #include <fcntl.h>
 #include <linux/bpf.h>
 #include <netinet/in.h>
@@ -15,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -131,8 +134,28 @@ struct run {
 	double stop_ms;
 };
 
+/* A crash in a guest of the kernel matrix: the addresses, for addr2line
+ * on the host's binary (cmocka's own handler only names the signal). */
+static void crash_trace(int sig)
+{
+	void *frames[48];
+	int n = backtrace(frames, 48);
+	dprintf(2, "agent test: signal %d, backtrace (addr2line -e warden-test):\n", sig);
+	backtrace_symbols_fd(frames, n, 2);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void trace_crashes(void)
+{
+	signal(SIGSEGV, crash_trace);
+	signal(SIGBUS, crash_trace);
+	signal(SIGABRT, crash_trace);
+}
+
 static void skip_unless_agent(void)
 {
+	trace_crashes();
 	if (geteuid() != 0)
 		WD_SKIP("needs root");
 	if (access(wd_test_obj("agent.o"), R_OK))
@@ -544,6 +567,25 @@ struct net_arg {
 	uint16_t cport;
 };
 
+/* A network namespace of its own with lo up: the same world on the host
+ * and in a guest whose lo is down. */
+static int own_netns_lo_up(void)
+{
+	struct ifreq ifr = { .ifr_name = "lo" };
+	int fd;
+
+	if (unshare(CLONE_NEWNET))
+		return -1;
+	if ((fd = socket(AF_INET, SOCK_DGRAM, 0)) < 0)
+		return -1;
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0) {
+		ifr.ifr_flags |= IFF_UP;
+		ioctl(fd, SIOCSIFFLAGS, &ifr);
+	}
+	close(fd);
+	return 0;
+}
+
 static int net_workload(void *arg)
 {
 	struct net_arg *n = arg;
@@ -551,6 +593,11 @@ static int net_workload(void *arg)
 	socklen_t sl;
 	int ls, cs, as;
 	char buf[100] = { 0 };
+
+	if (own_netns_lo_up())
+		return 9;
+	if (n->family == AF_INET6)
+		usleep(100000);  /* ::1 needs a moment after lo comes up (DAD is off for lo, the route is not) */
 
 	ls = socket(n->family, SOCK_STREAM, 0);
 	if (n->family == AF_INET) {
@@ -819,6 +866,10 @@ static void agent_cred_ptrace(void **state)
 
 /* ---- container context -------------------------------------------------- */
 
+static char cg2_mounted[64];
+
+/* The cgroup2 mount; mounted on a temporary directory when there is none
+ * (a guest of the kernel matrix), unmounted by cgroup2_done(). */
 static int cgroup2_root(char *out, size_t len)
 {
 	FILE *f = fopen("/proc/self/mounts", "re");
@@ -833,7 +884,28 @@ static int cgroup2_root(char *out, size_t len)
 		}
 	if (f)
 		fclose(f);
-	return found;
+	if (found == 0)
+		return 0;
+	snprintf(cg2_mounted, sizeof(cg2_mounted), "/tmp/warden-cg2-XXXXXX");
+	if (!mkdtemp(cg2_mounted))
+		return -1;
+	if (mount("none", cg2_mounted, "cgroup2", 0, NULL)) {
+		rmdir(cg2_mounted);
+		cg2_mounted[0] = '\0';
+		return -1;
+	}
+	printf("(mounted cgroup2 at %s for the test)\n", cg2_mounted);
+	snprintf(out, len, "%s", cg2_mounted);
+	return 0;
+}
+
+static void cgroup2_done(void)
+{
+	if (cg2_mounted[0]) {
+		umount2(cg2_mounted, MNT_DETACH);
+		rmdir(cg2_mounted);
+		cg2_mounted[0] = '\0';
+	}
 }
 
 struct ct_arg {
@@ -891,7 +963,7 @@ static void agent_container_context(void **state)
 		WD_SKIP("no cgroup2 mount");
 	snprintf(c.cg, sizeof(c.cg), "%s/warden-agent-test-%d", root, getpid());
 	if (mkdir(c.cg, 0755) && errno != EEXIST)
-		WD_SKIP("cannot make a cgroup under %s: %s", root, strerror(errno));
+		{ int e = errno; cgroup2_done(); WD_SKIP("cannot make a cgroup under %s: %s", root, strerror(e)); }
 	assert_int_equal(stat(c.cg, &st), 0);
 	assert_int_equal(pipe(pp), 0);
 	c.pipe_w = pp[1];
@@ -902,6 +974,7 @@ static void agent_container_context(void **state)
 			break;
 	close(pp[0]);
 	rmdir(c.cg);
+	cgroup2_done();
 	if (WEXITSTATUS(r.status) == 2) {
 		run_end(&r);
 		WD_SKIP("unshare of user+mnt+pid+net namespaces refused here");
@@ -1326,6 +1399,7 @@ static void agent_filters_in_kernel(void **state)
 			run_end(&r);
 			rmdir(f.cg);
 		}
+		cgroup2_done();
 	}
 	static const char *const names[] = { "keep-comm", "drop-prefix", "keep-other-comm", "keep-in-cgroup" };
 	for (size_t i = 0; i < 4; i++) {
@@ -1343,6 +1417,7 @@ static void agent_legacy_process_events(void **state)
 	struct run r;
 	(void)state;
 
+	trace_crashes();
 	if (geteuid() != 0)
 		WD_SKIP("needs root");
 	if (access(wd_test_obj("agent_legacy.o"), R_OK))

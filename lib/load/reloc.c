@@ -60,7 +60,8 @@ static long place(struct asm_ctx *c, const struct wd_func *f)
 		c->placed = n;
 		c->cap_placed = cap;
 	}
-	memcpy(c->out + c->cnt, c->secs[f->sec] + f->off, f->cnt * sizeof(struct bpf_insn));
+	if (f->cnt) /* the spec has no empty function; c->out may still be NULL */
+		memcpy(c->out + c->cnt, c->secs[f->sec] + f->off, f->cnt * sizeof(struct bpf_insn));
 	c->placed[c->nr_placed++] = (struct wd_placed){ f, c->cnt };
 	c->cnt += f->cnt;
 	return c->placed[c->nr_placed - 1].start;

@@ -88,9 +88,15 @@ $(O)/bench/bench_agent_json: bench/agent/bench_json.c $(O)/libagent.a $(O)/libwa
 	@mkdir -p $(dir $@)
 	$(CC) $(WFLAGS) $(CFLAGS) $(CPPFLAGS) -o $@ $< $(O)/libagent.a $(O)/libwarden.a $(LDLIBS) $(APP_LDLIBS)
 
+$(O)/bench/gen_open: bench/agent/gen_open.c
+	@mkdir -p $(dir $@)
+	$(CC) $(WFLAGS) $(CFLAGS) -o $@ $<
+
+# the writer alone, then the agent end to end (root)
 .PHONY: bench-agent
-bench-agent: $(O)/bench/bench_agent_json
+bench-agent: $(O)/bench/bench_agent_json $(O)/bench/gen_open $(O)/warden $(ABPF_OBJ)
 	$(O)/bench/bench_agent_json 2000000
+	./bench/agent/run.sh $(O)
 bench: bench-agent
 
 # tests/test_agent_output.c parses the agent's lines back with jq

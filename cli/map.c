@@ -153,8 +153,12 @@ static const char *no_entries_note(uint32_t type)
 		return "a bloom filter: it answers membership, it has no entries to list";
 	case BPF_MAP_TYPE_STRUCT_OPS:
 		return "a struct_ops map: it holds a kernel ops table, not entries";
-	case BPF_MAP_TYPE_STACK_TRACE:
-		return NULL;
+	case BPF_MAP_TYPE_SK_STORAGE:
+	case 28: /* BPF_MAP_TYPE_INODE_STORAGE */
+	case 29: /* BPF_MAP_TYPE_TASK_STORAGE */
+	case 32: /* BPF_MAP_TYPE_CGRP_STORAGE */
+		return "a local storage map: its entries live with their sockets, inodes, tasks or "
+		       "cgroups and cannot be listed from user space";
 	default:
 		return NULL;
 	}

@@ -1,11 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* warden load FILE.o [-v|--log-level N] [--pin DIR] [--attach [...]] */
-#include <errno.h>
-#include <fcntl.h>
+/* warden load FILE.o [-v|--log-level N] [--pin DIR] [--attach [--duration SEC]] */
 #include <getopt.h>
-#include <net/if.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,34 +11,17 @@
 #include "warden/features.h"
 
 static const char load_usage[] =
-	"usage: warden load FILE.o [-v] [--log-level N] [--pin DIR] [--attach [--iface IFACE]\n"
-	"                   [--tc ingress|egress] [--cgroup PATH] [--keep-going] [--duration SEC]]\n"
+	"usage: warden load FILE.o [-v|--log-level N] [--pin DIR] [--attach [--duration SEC]]\n"
 	"\n"
 	"Load every program and map of FILE.o into the kernel and print one line per\n"
 	"program.  On failure, print why (with the verifier log) and exit 1.\n"
 	"\n"
-	"  -v, --verbose      on failure, the verbose verifier log (--log-level 2)\n"
-	"  -l, --log-level N  verifier log level on failure: 1 (default) or 2\n"
-	"  --pin DIR          pin programs as DIR/<prog>, maps as DIR/maps/<map> and, with\n"
-	"                     --attach, links as DIR/links/<prog>: the attachments then\n"
-	"                     outlive the command (remove them with 'warden detach DIR')\n"
-	"  --attach           attach every program by its section name; without --pin,\n"
-	"                     run until SIGINT/SIGTERM (or --duration) and detach everything\n"
-	"  --iface IFACE      attach XDP and TC programs to this network interface\n"
-	"  --tc DIR           ingress or egress, for TC programs whose section says neither\n"
-	"  --cgroup PATH      attach cgroup programs to this cgroup (v2 directory)\n"
-	"  -k, --keep-going   attach what can be attached and list the rest (exit 1 if any)\n"
+	"  -v, --log-level N  verifier log level on failure (1 default, 2 verbose)\n"
+	"  --pin DIR          pin programs as DIR/<prog> and maps as DIR/maps/<map>\n"
+	"                     (DIR on bpffs; /sys/fs/bpf is mounted when missing)\n"
+	"  --attach           attach every program by its section name, then run until\n"
+	"                     SIGINT/SIGTERM (or --duration) and detach everything\n"
 	"  --duration SEC     with --attach: detach and exit after SEC seconds\n";
-
-struct attach_opts {
-	int ifindex;             /* --iface */
-	const char *iface;
-	int tc_egress;           /* --tc: -1 unset, 0 ingress, 1 egress */
-	int cgroup_fd;           /* --cgroup, -1 unset */
-	const char *cgroup;
-	const char *pin;         /* --pin DIR: links go to DIR/links/<prog> */
-	bool keep_going;
-};
 
 static volatile sig_atomic_t stop_requested;
 
@@ -53,95 +31,26 @@ static void on_stop(int sig)
 	stop_requested = 1;
 }
 
-/* XDP, TC and cgroup programs attach where the options say; NULL with
- * *why set when the options do not say where. */
-static struct wd_link *attach_where_told(struct wd_prog *p, const struct attach_opts *o,
-					 const char **why)
-{
-	const struct wd_sec_def *def = wd_prog_sec_def(p);
-	unsigned int kind = def ? def->attach : WD_ATTACH_NONE;
-
-	*why = NULL;
-	if (kind == WD_ATTACH_XDP || kind == WD_ATTACH_TC || kind == WD_ATTACH_TCX) {
-		if (!o->ifindex) {
-			*why = "needs a network interface: --iface IFACE";
-			return NULL;
-		}
-		if (kind == WD_ATTACH_XDP) {
-			struct wd_xdp_opts xo = { .sz = sizeof(xo) };
-			return wd_prog_attach_xdp(p, o->ifindex, &xo);
-		}
-		struct wd_tc_opts to = { .sz = sizeof(to) };
-		/* tc/egress, tcx/egress name their direction; plain tc and classifier take --tc */
-		to.egress = def->expected_attach_type ? strstr(def->prefix, "egress") != NULL :
-			    o->tc_egress == 1;
-		if (!def->expected_attach_type && o->tc_egress < 0) {
-			*why = "section 'tc' names no direction: --tc ingress|egress";
-			return NULL;
-		}
-		return wd_prog_attach_tc(p, o->ifindex, &to);
-	}
-	if (kind == WD_ATTACH_CGROUP) {
-		if (o->cgroup_fd < 0) {
-			*why = "needs a cgroup: --cgroup PATH";
-			return NULL;
-		}
-		return wd_prog_attach_cgroup(p, o->cgroup_fd);
-	}
-	*why = "its section names no attach point";
-	return NULL;
-}
-
-/* --pin DIR: DIR/links/<prog>, so the attachment outlives this process. */
-static int pin_link(struct wd_link *l, const struct wd_prog *p, const struct attach_opts *o)
-{
-	char dir[4096], path[4400];
-	snprintf(dir, sizeof(dir), "%s/links", o->pin);
-	if (mkdir(dir, 0700) && errno != EEXIST)
-		return cli_fail("load", "cannot make %s: %s", dir, strerror(errno));
-	snprintf(path, sizeof(path), "%s/%s", dir, wd_prog_name(p));
-	if (wd_link_pin(l, path))
-		return cli_fail("load", "%s (only BPF links can be pinned: this kernel attached "
-				"'%s' another way)", wd_errmsg(), wd_prog_name(p));
-	printf("pinned   %-24s %s\n", wd_prog_name(p), path);
-	return 0;
-}
-
-/* Attach every program its section (and the options) place; 0, or 1 after
- * printing why.  With --keep-going every failure is listed and the rest
- * attached. */
-static int attach_all(struct wd_object *obj, const struct attach_opts *o)
+/* Attach every program its section places; 0, or 1 after printing why one
+ * failed.  Programs a section cannot place (socket, xdp, ...) are listed. */
+static int attach_all(struct wd_object *obj)
 {
 	struct wd_prog *p;
-	int n = 0, failed = 0;
+	int n = 0;
 	wd_object_for_each_prog(p, obj) {
 		struct wd_link *l;
-		const char *why = NULL;
-		if (wd_prog_can_auto_attach(p))
-			l = wd_prog_attach(p);
-		else
-			l = attach_where_told(p, o, &why);
-		if (!l && why) {
-			printf("not attached %-20s %s\n", wd_prog_name(p), why);
+		if (!wd_prog_can_auto_attach(p)) {
+			printf("not attached %-20s section '%s' names no attach point\n",
+			       wd_prog_name(p), wd_prog_section(p));
 			continue;
 		}
-		if (!l) {
-			if (!o->keep_going)
-				return cli_fail("load", "%s", wd_errmsg());
-			printf("failed   %-24s %s\n", wd_prog_name(p), wd_errmsg());
-			failed++;
-			continue;
-		}
+		if (!(l = wd_prog_attach(p)))
+			return cli_fail("load", "%s", wd_errmsg());
 		printf("attached %-24s %s\n", wd_prog_name(p), wd_link_describe(l));
-		if (o->pin && pin_link(l, p, o))
-			return 1;
 		n++;
 	}
-	if (failed)
-		return cli_fail("load", "--keep-going: %d program%s not attached", failed,
-				failed == 1 ? "" : "s");
-	return n ? 0 : cli_fail("load", "--attach: no program of this object could be attached "
-				 "(XDP/TC need --iface, cgroup programs --cgroup)");
+	return n ? 0 : cli_fail("load", "--attach: no program of this object can be attached "
+				 "by its section name alone");
 }
 
 /* Until SIGINT/SIGTERM, or `duration` seconds when > 0. */

@@ -1,6 +1,12 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* warden load FILE.o [-v|--log-level N] [--pin DIR] [--attach [--duration SEC]] */
+/* warden load FILE.o [-v|--log-level N] [--pin DIR] [--attach [...]] */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <net/if.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,19 +15,37 @@
 #include "warden/warden.h"
 #include "warden/link.h"
 #include "warden/features.h"
+#include "warden/spec.h"
 
 static const char load_usage[] =
-	"usage: warden load FILE.o [-v|--log-level N] [--pin DIR] [--attach [--duration SEC]]\n"
+	"usage: warden load FILE.o [-v] [--log-level N] [--pin DIR] [--attach [--iface IFACE]\n"
+	"                   [--tc ingress|egress] [--cgroup PATH] [--keep-going] [--duration SEC]]\n"
 	"\n"
 	"Load every program and map of FILE.o into the kernel and print one line per\n"
 	"program.  On failure, print why (with the verifier log) and exit 1.\n"
 	"\n"
-	"  -v, --log-level N  verifier log level on failure (1 default, 2 verbose)\n"
-	"  --pin DIR          pin programs as DIR/<prog> and maps as DIR/maps/<map>\n"
-	"                     (DIR on bpffs; /sys/fs/bpf is mounted when missing)\n"
-	"  --attach           attach every program by its section name, then run until\n"
-	"                     SIGINT/SIGTERM (or --duration) and detach everything\n"
+	"  -v, --verbose      on failure, the verbose verifier log (--log-level 2)\n"
+	"  -l, --log-level N  verifier log level on failure: 1 (default) or 2\n"
+	"  --pin DIR          pin programs as DIR/<prog>, maps as DIR/maps/<map> and, with\n"
+	"                     --attach, links as DIR/links/<prog>: the attachments then\n"
+	"                     outlive the command (remove them with 'warden detach DIR')\n"
+	"  --attach           attach every program by its section name; without --pin,\n"
+	"                     run until SIGINT/SIGTERM (or --duration) and detach everything\n"
+	"  --iface IFACE      attach XDP and TC programs to this network interface\n"
+	"  --tc DIR           ingress or egress, for TC programs whose section says neither\n"
+	"  --cgroup PATH      attach cgroup programs to this cgroup (v2 directory)\n"
+	"  -k, --keep-going   attach what can be attached and list the rest (exit 1 if any)\n"
 	"  --duration SEC     with --attach: detach and exit after SEC seconds\n";
+
+struct attach_opts {
+	int ifindex;             /* --iface */
+	const char *iface;
+	int tc_egress;           /* --tc: -1 unset, 0 ingress, 1 egress */
+	int cgroup_fd;           /* --cgroup, -1 unset */
+	const char *cgroup;
+	const char *pin;         /* --pin DIR: links go to DIR/links/<prog> */
+	bool keep_going;
+};
 
 static volatile sig_atomic_t stop_requested;
 
@@ -31,26 +55,109 @@ static void on_stop(int sig)
 	stop_requested = 1;
 }
 
-/* Attach every program its section places; 0, or 1 after printing why one
- * failed.  Programs a section cannot place (socket, xdp, ...) are listed. */
-static int attach_all(struct wd_object *obj)
+/* --cgroup PATH: a cgroup v2 directory (BPF attaches only there; a v1 or
+ * tmpfs directory gets EBADF from the kernel).  0, or the exit status. */
+static int open_cgroup(const char *path, int *fd)
+{
+	struct statfs fs;
+	if (statfs(path, &fs))
+		return cli_usage_error("load", "--cgroup %s: %s", path, strerror(errno));
+	if ((unsigned long)fs.f_type != 0x63677270 /* CGROUP2_SUPER_MAGIC */)
+		return cli_usage_error("load", "--cgroup %s is not a cgroup v2 directory (mount one "
+				       "with: mount -t cgroup2 none DIR)", path);
+	*fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return *fd < 0 ? cli_usage_error("load", "--cgroup %s: %s", path, strerror(errno)) : 0;
+}
+
+/* XDP, TC and cgroup programs attach where the options say; NULL with
+ * *why set when the options do not say where. */
+static struct wd_link *attach_where_told(struct wd_prog *p, const struct attach_opts *o,
+					 const char **why)
+{
+	const struct wd_sec_def *def = wd_prog_sec_def(p);
+	unsigned int kind = def ? def->attach : WD_ATTACH_NONE;
+
+	*why = NULL;
+	if (kind == WD_ATTACH_XDP || kind == WD_ATTACH_TC || kind == WD_ATTACH_TCX) {
+		if (!o->ifindex) {
+			*why = "needs a network interface: --iface IFACE";
+			return NULL;
+		}
+		if (kind == WD_ATTACH_XDP) {
+			struct wd_xdp_opts xo = { .sz = sizeof(xo) };
+			return wd_prog_attach_xdp(p, o->ifindex, &xo);
+		}
+		struct wd_tc_opts to = { .sz = sizeof(to) };
+		/* tc/egress, tcx/egress name their direction; plain tc and classifier take --tc */
+		to.egress = def->expected_attach_type ? strstr(def->prefix, "egress") != NULL :
+			    o->tc_egress == 1;
+		if (!def->expected_attach_type && o->tc_egress < 0) {
+			*why = "section 'tc' names no direction: --tc ingress|egress";
+			return NULL;
+		}
+		return wd_prog_attach_tc(p, o->ifindex, &to);
+	}
+	if (kind == WD_ATTACH_CGROUP) {
+		if (o->cgroup_fd < 0) {
+			*why = "needs a cgroup: --cgroup PATH";
+			return NULL;
+		}
+		return wd_prog_attach_cgroup(p, o->cgroup_fd);
+	}
+	*why = "its section names no attach point";
+	return NULL;
+}
+
+/* --pin DIR: DIR/links/<prog>, so the attachment outlives this process. */
+static int pin_link(struct wd_link *l, const struct wd_prog *p, const struct attach_opts *o)
+{
+	char dir[4096], path[4400];
+	snprintf(dir, sizeof(dir), "%s/links", o->pin);
+	if (mkdir(dir, 0700) && errno != EEXIST)
+		return cli_fail("load", "cannot make %s: %s", dir, strerror(errno));
+	snprintf(path, sizeof(path), "%s/%s", dir, wd_prog_name(p));
+	if (wd_link_pin(l, path))
+		return cli_fail("load", "%s (only BPF links can be pinned: this kernel attached "
+				"'%s' another way)", wd_errmsg(), wd_prog_name(p));
+	printf("pinned   %-24s %s\n", wd_prog_name(p), path);
+	return 0;
+}
+
+/* Attach every program its section (and the options) place; 0, or 1 after
+ * printing why.  With --keep-going every failure is listed and the rest
+ * attached. */
+static int attach_all(struct wd_object *obj, const struct attach_opts *o)
 {
 	struct wd_prog *p;
-	int n = 0;
+	int n = 0, failed = 0;
 	wd_object_for_each_prog(p, obj) {
 		struct wd_link *l;
-		if (!wd_prog_can_auto_attach(p)) {
-			printf("not attached %-20s section '%s' names no attach point\n",
-			       wd_prog_name(p), wd_prog_section(p));
+		const char *why = NULL;
+		if (wd_prog_can_auto_attach(p))
+			l = wd_prog_attach(p);
+		else
+			l = attach_where_told(p, o, &why);
+		if (!l && why) {
+			printf("not attached %-20s %s\n", wd_prog_name(p), why);
 			continue;
 		}
-		if (!(l = wd_prog_attach(p)))
-			return cli_fail("load", "%s", wd_errmsg());
+		if (!l) {
+			if (!o->keep_going)
+				return cli_fail("load", "%s", wd_errmsg());
+			printf("failed   %-24s %s\n", wd_prog_name(p), wd_errmsg());
+			failed++;
+			continue;
+		}
 		printf("attached %-24s %s\n", wd_prog_name(p), wd_link_describe(l));
+		if (o->pin && pin_link(l, p, o))
+			return 1;
 		n++;
 	}
-	return n ? 0 : cli_fail("load", "--attach: no program of this object can be attached "
-				 "by its section name alone");
+	if (failed)
+		return cli_fail("load", "--keep-going: %d program%s not attached", failed,
+				failed == 1 ? "" : "s");
+	return n ? 0 : cli_fail("load", "--attach: no program of this object could be attached "
+				 "(XDP/TC need --iface, cgroup programs --cgroup)");
 }
 
 /* Until SIGINT/SIGTERM, or `duration` seconds when > 0. */
@@ -94,10 +201,15 @@ static int cmd_load(int argc, char **argv)
 		{ "attach", no_argument, NULL, 'a' },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "iface", required_argument, NULL, 'i' },
+		{ "tc", required_argument, NULL, 't' },
+		{ "cgroup", required_argument, NULL, 'c' },
+		{ "keep-going", no_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct wd_load_opts lo = { .sz = sizeof(lo) };
+	struct attach_opts ao = { .tc_egress = -1, .cgroup_fd = -1 };
 	const char *pin = NULL;
 	bool attach = false;
 	double duration = 0;
@@ -106,7 +218,7 @@ static int cmd_load(int argc, char **argv)
 	const struct wd_prog *p;
 	int c, err;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "vl:p:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "vl:p:kh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'v': lo.log_level = 2; break;
 		case 'l':
@@ -122,6 +234,20 @@ static int cmd_load(int argc, char **argv)
 				return cli_usage_error("load", "--duration must be a positive number "
 						       "of seconds, not '%s'", optarg);
 			break;
+		case 'i':
+			ao.iface = optarg;
+			if (!(ao.ifindex = (int)if_nametoindex(optarg)))
+				return cli_usage_error("load", "--iface %s: no such network interface",
+						       optarg);
+			break;
+		case 't':
+			if (strcmp(optarg, "ingress") && strcmp(optarg, "egress"))
+				return cli_usage_error("load", "--tc takes ingress or egress, not '%s'",
+						       optarg);
+			ao.tc_egress = !strcmp(optarg, "egress");
+			break;
+		case 'c': ao.cgroup = optarg; break;
+		case 'k': ao.keep_going = true; break;
 		case 'h': fputs(load_usage, stdout); return 0;
 		default: return cli_usage_error("load", "unknown option");
 		}
@@ -130,6 +256,11 @@ static int cmd_load(int argc, char **argv)
 		return cli_usage_error("load", "expected one object file");
 	if (duration > 0 && !attach)
 		return cli_usage_error("load", "--duration goes with --attach");
+	if (!attach && (ao.iface || ao.cgroup || ao.tc_egress >= 0 || ao.keep_going))
+		return cli_usage_error("load", "--iface, --tc, --cgroup and --keep-going go with --attach");
+	if (ao.cgroup && (err = open_cgroup(ao.cgroup, &ao.cgroup_fd)))
+		return err;
+	ao.pin = attach ? pin : NULL;
 	obj = wd_object_open(argv[optind], NULL);
 	if (!obj)
 		return cli_fail("load", "%s", wd_errmsg());
@@ -160,13 +291,21 @@ static int cmd_load(int argc, char **argv)
 	}
 	if (pin)
 		printf("pinned under %s\n", pin);
-	if (attach && (err = attach_all(obj))) {
+	if (attach && (err = attach_all(obj, &ao))) {
 		wd_object_close(obj);
+		if (ao.cgroup_fd >= 0)
+			close(ao.cgroup_fd);
 		return err;
 	}
-	if (attach)
+	/* pinned links stay attached after the command: nothing to wait for */
+	if (attach && (!pin || duration > 0))
 		run_attached(duration);
+	else if (attach)
+		printf("attachments pinned under %s/links: 'warden detach %s' removes them\n",
+		       pin, pin);
 	wd_object_close(obj);
+	if (ao.cgroup_fd >= 0)
+		close(ao.cgroup_fd);
 	return 0;
 }
 

@@ -455,7 +455,7 @@ static void create_failures_name_the_limit_type_and_flag(void **state)
 	free(msg);
 	if (wd_probe_mmapable_array() == 1) {
 		msg = load_failure("map_fail_flag.o", 0);
-		expect_in(msg, "flag BPF_F_MMAPABLE (0x400) is refused for hash maps");
+		expect_in(msg, "flag BPF_F_MMAPABLE (0x400) does not apply to hash maps: it is for array maps");
 		free(msg);
 	}
 	msg = load_failure("map_fail_nomem.o", 0);

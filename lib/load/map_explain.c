@@ -378,6 +378,39 @@ static const char *const flag_names[] = {
 	"BPF_F_TOKEN_FD", "BPF_F_SEGV_ON_FAULT", "BPF_F_NO_USER_CONV",
 };
 
+/* Where each flag applies and since when: a small map of that type with the
+ * flag tells "this kernel lacks it" from "not for this map type". */
+static const struct flag_home {
+	uint32_t flag, type, key_size, value_size;
+	const char *types, *since;
+} flag_homes[] = {
+	{ BPF_F_NO_PREALLOC, BPF_MAP_TYPE_HASH, 4, 8, "hash, LPM trie and local storage maps", "4.6" },
+	{ BPF_F_NO_COMMON_LRU, BPF_MAP_TYPE_LRU_HASH, 4, 8, "LRU hash maps", "4.10" },
+	{ BPF_F_NUMA_NODE, BPF_MAP_TYPE_HASH, 4, 8, "most map types", "4.14" },
+	{ BPF_F_RDONLY, BPF_MAP_TYPE_HASH, 4, 8, "every map type", "4.15" },
+	{ BPF_F_WRONLY, BPF_MAP_TYPE_HASH, 4, 8, "every map type", "4.15" },
+	{ BPF_F_ZERO_SEED, BPF_MAP_TYPE_HASH, 4, 8, "hash maps", "5.0" },
+	{ BPF_F_RDONLY_PROG, BPF_MAP_TYPE_ARRAY, 4, 8, "most map types", "5.2" },
+	{ BPF_F_WRONLY_PROG, BPF_MAP_TYPE_ARRAY, 4, 8, "most map types", "5.2" },
+	{ BPF_F_MMAPABLE, BPF_MAP_TYPE_ARRAY, 4, 8, "array maps", "5.5" },
+	{ 1u << 11 /* BPF_F_PRESERVE_ELEMS */, BPF_MAP_TYPE_PERF_EVENT_ARRAY, 4, 4,
+	  "perf event arrays", "5.10" },
+	{ 1u << 12 /* BPF_F_INNER_MAP */, BPF_MAP_TYPE_ARRAY, 4, 8, "array maps used as inner maps",
+	  "5.10" },
+};
+
+/* 1: the kernel takes `flag` on its home map type, 0: it refuses it there. */
+static int flag_known(const struct flag_home *h)
+{
+	struct wd_map_create_args b = { .type = h->type, .key_size = h->key_size,
+					.value_size = h->value_size, .max_entries = 1, .flags = h->flag };
+	int fd = wd_sys_map_create(&b);
+	if (fd < 0)
+		return 0;
+	close(fd);
+	return 1;
+}
+
 /* Does the same map, without `flag`, get created?  Then that flag is the cause. */
 static bool created_without(const struct wd_map_create_args *a, uint32_t flag)
 {
@@ -408,7 +441,17 @@ static bool explain_einval(const struct wd_map_create_args *a, char *buf, size_t
 		uint32_t flag = 1u << bit;
 		if (!(a->flags & flag) || !created_without(a, flag))
 			continue;
-		if (bit < sizeof(flag_names) / sizeof(flag_names[0]))
+		const struct flag_home *home = NULL;
+		for (size_t i = 0; i < sizeof(flag_homes) / sizeof(flag_homes[0]); i++)
+			if (flag_homes[i].flag == flag)
+				home = &flag_homes[i];
+		if (home && !flag_known(home))
+			snprintf(buf, size, "this kernel lacks flag %s (0x%x, %s): even a %s map "
+				 "refuses it", flag_names[bit], flag, home->since, type_name(home->type));
+		else if (home)
+			snprintf(buf, size, "flag %s (0x%x) does not apply to %s maps: it is for %s",
+				 flag_names[bit], flag, t, home->types);
+		else if (bit < sizeof(flag_names) / sizeof(flag_names[0]))
 			snprintf(buf, size, "flag %s (0x%x) is refused for %s maps: this kernel lacks it "
 				 "or it does not apply to this map type", flag_names[bit], flag, t);
 		else

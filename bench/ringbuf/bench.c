@@ -12,7 +12,9 @@
  * (warden: its default policy, WD_EVENTS_STREAMING).  The producer object
  * is loaded by libbpf (the oracle); warden's consumer takes the map fds.
  *
- * Per phase: events/s received; drops; wake-ups per record (irq_work
+ * Per phase: events/s received; events per second of producer CPU time
+ * ("Mev/pcpu": on a host shared with other work the producer thread gets
+ * only part of CPU 0, and events/s follows that share); drops; wake-ups per record (irq_work
  * interrupts on CPU 0: how a BPF ring or perf buffer wakes its reader, each
  * charged to the traced syscall); producer ns per traced syscall (thread
  * CPU time; "+ns" above the same loop untraced); consumer CPU ns per
@@ -311,9 +313,9 @@ static double base_ns;  /* producer ns per untraced syscall */
 
 static void print_header(void)
 {
-	printf("%-15s %4s %3s %8s %6s %9s %8s %7s %10s %8s %8s %8s %7s\n", "consumer", "size",
-	       "n", "Mev/s", "drop%", "wake/rec", "prod-ns", "+ns", "cons-ns/ev", "p50-us",
-	       "p99-us", "max-us", "rec/poll");
+	printf("%-15s %4s %3s %8s %8s %6s %9s %8s %7s %10s %8s %8s %8s %7s\n", "consumer", "size",
+	       "n", "Mev/s", "Mev/pcpu", "drop%", "wake/rec", "prod-ns", "+ns", "cons-ns/ev",
+	       "p50-us", "p99-us", "max-us", "rec/poll");
 }
 
 static void print_result(const struct phase *p)
@@ -324,13 +326,13 @@ static void print_result(const struct phase *p)
 	uint64_t rounds = r->ws.polls;
 
 	if (p->kind == NONE) {
-		printf("%-15s %4s %3s %8s %6s %9s %8.0f\n", kind_names[p->kind], "-", "-", "-", "-",
-		       "-", prod_ns);
+		printf("%-15s %4s %3s %8s %8s %6s %9s %8.0f\n", kind_names[p->kind], "-", "-", "-",
+		       "-", "-", "-", prod_ns);
 		return;
 	}
-	printf("%-15s %4u %3u %8.3f %6.2f %9.5f %8.0f %7.0f %10.1f %8.1f %8.1f %8.1f ",
+	printf("%-15s %4u %3u %8.3f %8.3f %6.2f %9.5f %8.0f %7.0f %10.1f %8.1f %8.1f %8.1f ",
 	       kind_names[p->kind], p->size, p->per_call, r->received / r->secs / 1e6,
-	       r->produced ? 100.0 * r->dropped / r->produced : 0, r->irq_work / rec, prod_ns,
+	       r->received / (r->prod_cpu > 0 ? r->prod_cpu : 1) / 1e6, r->produced ? 100.0 * r->dropped / r->produced : 0, r->irq_work / rec, prod_ns,
 	       prod_ns - base_ns, r->cons_cpu * 1e9 / rec,
 	       r->lat_p50 / 1e3, r->lat_p99 / 1e3, r->lat_max / 1e3);
 	if (rounds)
@@ -417,18 +419,19 @@ static int run_config(struct phase *p, const struct config *c, struct pair *sum)
 static void print_ratios(const struct pair *sum)
 {
 	printf("\nwarden / libbpf, same producer (all rounds; latency: worst round)\n");
-	printf("%-9s %4s %3s %9s %21s %21s %19s %25s\n", "transport", "size", "n", "events/s",
-	       "wake/rec libbpf:wd", "+ns/syscall lb:wd", "cons-ns/ev lb:wd",
+	printf("%-9s %4s %3s %9s %9s %21s %21s %19s %25s\n", "transport", "size", "n", "events/s",
+	       "ev/pcpu", "wake/rec libbpf:wd", "+ns/syscall lb:wd", "cons-ns/ev lb:wd",
 	       "p50/p99/max-us wd");
 	for (size_t i = 0; i < NR_CONFIGS; i++) {
 		const struct result *a = &sum[i].a, *b = &sum[i].b;
 		double ra = a->received / a->secs, rb = b->received / b->secs;
 		double pa = a->prod_cpu * 1e9 / a->syscalls - base_ns;
 		double pw = b->prod_cpu * 1e9 / b->syscalls - base_ns;
-		printf("%-9s %4u %3u %8.2fx %10.5f:%-10.5f %10.0f:%-10.0f %9.1f:%-9.1f "
+		printf("%-9s %4u %3u %8.2fx %8.2fx %10.5f:%-10.5f %10.0f:%-10.0f %9.1f:%-9.1f "
 		       "%7.0f/%-7.0f/%-7.0f\n",
 		       configs[i].a == LIBBPF_RB ? "ringbuf" : "perfbuf", configs[i].size,
 		       configs[i].per_call, rb / ra,
+		       (b->received / b->prod_cpu) / (a->received / a->prod_cpu),
 		       a->irq_work / (double)(a->received ? a->received : 1),
 		       b->irq_work / (double)(b->received ? b->received : 1), pa, pw,
 		       a->cons_cpu * 1e9 / (a->received ? a->received : 1),

@@ -37,7 +37,7 @@ static int cmd_cleanup(int argc, char **argv)
 		switch (c) {
 		case 'n': dry_run = true; break;
 		case 'h': fputs(cleanup_usage, stdout); return 0;
-		default: return cli_usage_error("cleanup", "unknown option");
+		default: return cli_bad_option("cleanup", argv);
 		}
 	}
 	if (optind != argc)

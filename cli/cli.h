@@ -16,6 +16,8 @@ int cli_fail(const char *cmd, const char *fmt, ...) __attribute__((format(printf
 /* Exit status 2 for a usage error, with the hint to run --help. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 bool cli_is_help(const char *arg);
+/* After getopt_long() returned '?' (opterr is 0): names the option, exit 2. */
+int cli_bad_option(const char *cmd, char **argv);
 
 /* Register a subcommand (one file each): cli/main.c finds it in the
  * "wd_cli" linker section, so adding a command touches no other file. */

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* warden doctor [--json]  |  warden doctor FILE.o [--btf FILE] [--json] */
+#include <ctype.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,8 +12,8 @@
 #include "warden/warden.h"
 
 static const char doctor_usage[] =
-	"usage: warden doctor [--json]\n"
-	"       warden doctor FILE.o [--btf FILE] [--json]\n"
+	"usage: warden doctor [-j|--json]\n"
+	"       warden doctor FILE.o [--btf FILE] [-j|--json]\n"
 	"\n"
 	"Without FILE.o: report everything that decides whether BPF telemetry works on\n"
 	"this host (kernel config, BTF, JIT, lockdown, capabilities, memlock, mounts,\n"
@@ -27,7 +28,7 @@ static const char doctor_usage[] =
 	"fails the program.  Exit 1 when any program would fail.  tracefs is mounted\n"
 	"when a tracepoint must be looked up and none is mounted (said on stderr).\n"
 	"\n"
-	"  --json      one JSON document instead of text\n"
+	"  -j, --json  one JSON document instead of text (schema: docs/doctor-json.md)\n"
 	"  --btf FILE  target kernel BTF for CO-RE relocations (default: this kernel's)\n"
 	"\n"
 	"WARDEN_EMULATE=rhel7 plays a RHEL/CentOS 7 kernel through the loader's probes.\n";
@@ -48,6 +49,40 @@ static void print_text(const struct wd_report *r)
 	}
 }
 
+/* A check's value as JSON of its own type: "yes"/"no" as booleans, a whole
+ * number as a number, "a,b,c" lists (the LSM list, ...) as arrays of
+ * strings, anything else as the string.  "text" keeps the words. */
+static void json_typed(struct json *j, const char *v)
+{
+	char *end;
+	long long n;
+
+	if (!strcmp(v, "yes") || !strcmp(v, "no")) {
+		json_bool(j, v[0] == 'y');
+		return;
+	}
+	n = strtoll(v, &end, 10);
+	if (*v && !*end && (isdigit((unsigned char)v[0]) || v[0] == '-')) {
+		json_i64(j, n);
+		return;
+	}
+	if (strchr(v, ',') && !strchr(v, ' ')) {
+		char item[256];
+		json_arr_open(j);
+		for (const char *p = v; *p;) {
+			size_t len = strcspn(p, ",");
+			snprintf(item, sizeof(item), "%.*s", (int)len, p);
+			json_str(j, item);
+			p += len;
+			while (*p == ',' || *p == ' ')
+				p++;
+		}
+		json_arr_close(j);
+		return;
+	}
+	json_str(j, v);
+}
+
 static void print_json(const struct wd_report *r, const char *object)
 {
 	struct json j;
@@ -66,7 +101,10 @@ static void print_json(const struct wd_report *r, const char *object)
 		json_kv_str(&j, "section", c->section);
 		json_kv_str(&j, "name", c->name);
 		json_kv_str(&j, "status", wd_check_status_name(c->status));
-		json_kv_str(&j, "value", c->value);
+		json_kv_bool(&j, "ok", c->status == WD_CHECK_OK || c->status == WD_CHECK_INFO);
+		json_key(&j, "value");
+		json_typed(&j, c->value);
+		json_kv_str(&j, "text", c->value);
 		json_kv_str(&j, "hint", c->hint[0] ? c->hint : NULL);
 		json_obj_close(&j);
 	}
@@ -138,7 +176,7 @@ static int cmd_doctor(int argc, char **argv)
 		case 'j': json = true; break;
 		case 'b': btf = optarg; break;
 		case 'h': fputs(doctor_usage, stdout); return 0;
-		default: return cli_usage_error("doctor", "unknown option");
+		default: return cli_bad_option("doctor", argv);
 		}
 	}
 	if (argc - optind > 1)

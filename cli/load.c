@@ -249,7 +249,7 @@ static int cmd_load(int argc, char **argv)
 		case 'c': ao.cgroup = optarg; break;
 		case 'k': ao.keep_going = true; break;
 		case 'h': fputs(load_usage, stdout); return 0;
-		default: return cli_usage_error("load", "unknown option");
+		default: return cli_bad_option("load", argv);
 		}
 	}
 	if (optind != argc - 1)

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* warden: one subcommand per file, dispatched from this table. */
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,14 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 	return 2;
 }
 
+int cli_bad_option(const char *cmd, char **argv)
+{
+	const char *arg = optind > 0 ? argv[optind - 1] : "?";
+	if (optopt && arg[0] == '-' && arg[1] != '-')
+		return cli_usage_error(cmd, "unknown option or missing value: '-%c'", optopt);
+	return cli_usage_error(cmd, "unknown option or missing value: '%s'", arg);
+}
+
 bool cli_is_help(const char *arg)
 {
 	return !strcmp(arg, "--help") || !strcmp(arg, "-h");
@@ -60,6 +69,21 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
+	/* warden help [COMMAND]: the same as --help, and COMMAND --help */
+	if (!strcmp(argv[1], "help")) {
+		if (argc == 2) {
+			usage(stdout);
+			return 0;
+		}
+		char *sub[] = { argv[2], "--help", NULL };
+		for (const struct cli_cmd *const *c = __start_wd_cli; c < __stop_wd_cli; c++)
+			if (!strcmp(argv[2], (*c)->name))
+				return (*c)->run(2, sub);
+		fprintf(stderr, "warden: help: unknown command '%s' (see 'warden --help')\n", argv[2]);
+		return 2;
+	}
+	/* the commands say which option was wrong, once: getopt stays quiet */
+	opterr = 0;
 	for (const struct cli_cmd *const *c = __start_wd_cli; c < __stop_wd_cli; c++)
 		if (!strcmp(argv[1], (*c)->name))
 			return (*c)->run(argc - 1, argv + 1);

@@ -11,7 +11,7 @@
 #include "warden/tailcalls.h"
 
 static const char tailcalls_usage[] =
-	"usage: warden tailcalls [--json]\n"
+	"usage: warden tailcalls [-j|--json]\n"
 	"\n"
 	"Detect on this kernel the six known tail-call kernel bugs and print, for\n"
 	"each, its fix commit, the release of the fix and the state: fixed, not\n"
@@ -21,7 +21,7 @@ static const char tailcalls_usage[] =
 	"the version number.  No BPF program is run and no bug is triggered.\n"
 	"Needs root (CAP_BPF + CAP_PERFMON/CAP_SYS_ADMIN for the JIT image).\n"
 	"\n"
-	"  --json   one JSON document instead of the text report\n"
+	"  -j, --json   one JSON document instead of the text report\n"
 	"\n"
 	"Exit status: 0 the detection ran (whatever the states), 1 it could not\n"
 	"run, 2 usage error.\n";
@@ -88,7 +88,7 @@ static int cmd_tailcalls(int argc, char **argv)
 			fputs(tailcalls_usage, stdout);
 			return 0;
 		}
-		if (!strcmp(argv[i], "--json"))
+		if (!strcmp(argv[i], "--json") || !strcmp(argv[i], "-j"))
 			json = true;
 		else
 			return cli_usage_error("tailcalls", "unknown argument '%s'", argv[i]);

@@ -196,7 +196,7 @@ static int parse_args(int argc, char **argv, struct trace_opts *o)
 			break;
 		case 'o': o->object = optarg; break;
 		case 'h': fputs(trace_usage, stdout); return -1;
-		default: return cli_usage_error("trace-exec", "unknown option");
+		default: return cli_bad_option("trace-exec", argv);
 		}
 	}
 	if (optind != argc)

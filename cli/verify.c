@@ -208,7 +208,7 @@ static int cmd_verify(int argc, char **argv)
 				return cli_usage_error("verify", "--log-level must be 1 or 2, not '%s'", optarg);
 			break;
 		case 'h': fputs(verify_usage, stdout); return 0;
-		default: return cli_usage_error("verify", "unknown option");
+		default: return cli_bad_option("verify", argv);
 		}
 	}
 	if (optind != argc - 1)

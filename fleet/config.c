@@ -277,6 +277,7 @@ int fleet_conf_load(struct fleet_conf *c, const char *url, const struct wd_fleet
 	c->spool_max_bytes = o.spool_max_bytes ? o.spool_max_bytes : 256ull << 20;
 	c->batch_ms = o.batch_ms ? o.batch_ms : 1000;
 	c->batch_bytes = o.batch_bytes ? o.batch_bytes : 1u << 20;
+	c->queue_max_bytes = o.queue_max_bytes ? o.queue_max_bytes : 32u << 20;
 	c->timeout_ms = o.timeout_ms ? o.timeout_ms : 5000;
 	c->retry_min_ms = o.retry_min_ms ? o.retry_min_ms : 250;
 	c->retry_max_ms = o.retry_max_ms ? o.retry_max_ms : 10000;

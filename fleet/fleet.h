@@ -32,6 +32,9 @@ struct wd_fleet_opts {
 	const char *cluster;        /* wd_fleet_init: cluster of the Distributed table (default "warden_cluster") */
 	bool allow_offline_start;   /* wd_fleet_open: an unreachable server is not an error; spool until it answers */
 	int compression_level;      /* gzip level 1..9 (default 1: see docs/fleet.md for the measured trade-off) */
+	size_t queue_max_bytes;     /* sealed batches waiting in memory for the writer (gzip, spool): absorbs
+				     * bursts; what a SIGKILL can lose is this plus the open batch
+				     * (default 32 MiB) */
 };
 
 /* One event as typed columns; strings may be NULL. */

@@ -34,7 +34,7 @@ struct fleet_conf {
 	char spool_dir[512];
 	uint64_t spool_max_bytes;
 	unsigned int batch_ms, timeout_ms, retry_min_ms, retry_max_ms;
-	size_t batch_bytes;
+	size_t batch_bytes, queue_max_bytes;
 	int level;
 	bool allow_offline_start;
 };

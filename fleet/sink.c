@@ -10,10 +10,12 @@
  *           retry_max_ms) and retries the same oldest files.
  *
  * So the spool is the queue between them: a crash (SIGKILL) loses only the
- * rows in memory, the open batch and at most one sealed batch being written;
- * push drops (dropped_queue_full) when both are full.  Replays may insert a
- * batch twice (the insert landed but the answer was lost): the table is a
- * ReplacingMergeTree keyed on (host_id, boot_id, seq), so FINAL counts once. */
+ * rows in memory, the open batch and the sealed batches waiting for the
+ * writer (queue_max_bytes: at a steady rate none, in a burst up to that);
+ * push drops (dropped_queue_full) when they would pass it.  Replays may
+ * insert a batch twice (the insert landed but the answer was lost): the
+ * table is a ReplacingMergeTree keyed on (host_id, boot_id, seq), so FINAL
+ * counts once. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -21,6 +23,11 @@
 #include <string.h>
 #include <time.h>
 #include "internal.h"
+
+struct sealed {
+	struct fbuf buf;
+	uint64_t rows;
+};
 
 struct wd_fleet {
 	struct fleet_conf conf;
@@ -30,8 +37,10 @@ struct wd_fleet {
 	pthread_cond_t writer_cv, sender_cv;
 	struct fbuf open;               /* rows not yet sealed */
 	uint64_t open_rows, open_since; /* monotonic ns of the first row */
-	struct fbuf sealed;             /* handed to the writer; len 0 when free */
-	uint64_t sealed_rows;
+	struct sealed *q;               /* sealed batches for the writer, oldest first */
+	size_t q_len, q_cap;
+	size_t q_bytes;                 /* their bytes, bounded by queue_max_bytes */
+	struct fbuf spare;              /* a written batch's buffer, for the next open one */
 	bool closing, writer_done;
 	bool close_failed;              /* an insert failed after close began: leave the rest spooled */
 	uint64_t close_deadline;        /* monotonic ns: close sends until then, the rest waits on disk */
@@ -72,17 +81,26 @@ static int cond_init(pthread_cond_t *cv)
 
 /* ---- push: the caller's thread ---- */
 
-/* Move the open batch to the writer's slot; mu held.  false when the writer
- * still holds the previous one. */
+/* Move the open batch to the writer's queue; mu held.  false when the
+ * queue has no room for it (queue_max_bytes). */
 static bool seal_open(struct wd_fleet *f)
 {
-	struct fbuf t;
-	if (!f->open_rows || f->sealed.len)
+	if (!f->open_rows)
 		return false;
-	t = f->sealed;
-	f->sealed = f->open;
-	f->sealed_rows = f->open_rows;
-	f->open = t;
+	if (f->q_len && f->q_bytes + f->open.len > f->conf.queue_max_bytes)
+		return false;
+	if (f->q_len == f->q_cap) {
+		size_t cap = f->q_cap ? 2 * f->q_cap : 8;
+		struct sealed *q = realloc(f->q, cap * sizeof(*q));
+		if (!q)
+			return false;
+		f->q = q;
+		f->q_cap = cap;
+	}
+	f->q[f->q_len++] = (struct sealed){ .buf = f->open, .rows = f->open_rows };
+	f->q_bytes += f->open.len;
+	f->open = f->spare;
+	f->spare = (struct fbuf){ 0 };
 	f->open.len = 0;
 	f->open_rows = 0;
 	pthread_cond_signal(&f->writer_cv);
@@ -164,18 +182,22 @@ static void *writer_main(void *arg)
 	struct fbuf gz = { 0 };
 	pthread_mutex_lock(&f->mu);
 	for (;;) {
-		if (!f->sealed.len && f->open_rows &&
-		    (f->closing || fleet_now_ns() >= f->open_since + ms_ns(f->conf.batch_ms)))
+		if (f->open_rows && (f->closing || fleet_now_ns() >= f->open_since + ms_ns(f->conf.batch_ms)))
 			seal_open(f);
-		if (f->sealed.len) {
-			/* the slot stays taken while writing: push sees the bound */
-			struct fbuf b = f->sealed;
-			uint64_t rows = f->sealed_rows;
+		if (f->q_len) {
+			/* the batch stays queued (and counted) while written: push
+			 * sees the bound */
+			struct sealed b = f->q[0];
 			pthread_mutex_unlock(&f->mu);
-			spool_batch(f, &b, rows, &gz);
+			spool_batch(f, &b.buf, b.rows, &gz);
 			pthread_mutex_lock(&f->mu);
-			f->sealed.len = 0;
-			f->sealed_rows = 0;
+			memmove(f->q, f->q + 1, (f->q_len - 1) * sizeof(*f->q));
+			f->q_len--;
+			f->q_bytes -= b.buf.len;
+			if (!f->spare.p)
+				f->spare = b.buf;
+			else
+				fbuf_free(&b.buf);
 			continue;
 		}
 		if (f->closing && !f->open_rows)
@@ -441,7 +463,10 @@ static void free_fleet(struct wd_fleet *f)
 	fleet_spool_close(&f->spool);
 	fleet_conf_free(&f->conf);
 	fbuf_free(&f->open);
-	fbuf_free(&f->sealed);
+	for (size_t i = 0; i < f->q_len; i++)
+		fbuf_free(&f->q[i].buf);
+	free(f->q);
+	fbuf_free(&f->spare);
 	pthread_mutex_destroy(&f->mu);
 	pthread_mutex_destroy(&f->spool_mu);
 	pthread_cond_destroy(&f->writer_cv);

@@ -26,11 +26,14 @@
 #include "warden/features.h"
 
 #define ADD(...) do { int e_ = wd_report_add(__VA_ARGS__); if (e_) return e_; } while (0)
+/* The same in a function that returns nothing (a full report drops the line). */
+#define ADD_VOID(...) ((void)wd_report_add(__VA_ARGS__))
 
 struct host {
 	struct wd_report *r;
 	struct wd_kconfig *kc;
 	char tracefs[256], debugfs[256], bpffs[256], securityfs[256];
+	char lockdown[32];      /* none, integrity, confidentiality; "" unknown */
 	struct rlimit memlock;  /* the caller's RLIMIT_MEMLOCK, before the doctor raised it */
 	bool memlock_read;
 };
@@ -190,32 +193,63 @@ static int check_jit(struct host *h)
 static const char MOUNT_SECURITYFS[] =
 	"securityfs is not mounted: mount -t securityfs securityfs /sys/kernel/security";
 
+/* The lockdown level from the kernel config, when securityfs cannot tell:
+ * the level forced at build time (CONFIG_LOCK_DOWN_KERNEL_FORCE_*, 5.4+). */
+static const char *lockdown_from_config(const struct host *h)
+{
+	if (!h->kc)
+		return NULL;
+	if (!wd_kconfig_get(h->kc, "CONFIG_SECURITY_LOCKDOWN_LSM"))
+		return "none";
+	if (wd_kconfig_get(h->kc, "CONFIG_LOCK_DOWN_KERNEL_FORCE_CONFIDENTIALITY"))
+		return "confidentiality";
+	if (wd_kconfig_get(h->kc, "CONFIG_LOCK_DOWN_KERNEL_FORCE_INTEGRITY"))
+		return "integrity";
+	return "none";
+}
+
+static void add_lockdown(struct host *h, const char *level, const char *from)
+{
+	snprintf(h->lockdown, sizeof(h->lockdown), "%s", level);
+	if (!strcmp(level, "confidentiality"))
+		ADD_VOID(h->r, "security", "lockdown", WD_CHECK_WRONG,
+			 "kernel memory reads (bpf_probe_read_kernel) and bpf_probe_write_user are "
+			 "blocked: boot with lockdown=integrity", "confidentiality%s", from);
+	else if (!strcmp(level, "integrity"))
+		ADD_VOID(h->r, "security", "lockdown", WD_CHECK_OK,
+			 "bpf_probe_write_user is blocked", "integrity%s", from);
+	else
+		ADD_VOID(h->r, "security", "lockdown", WD_CHECK_OK, NULL, "%s%s", level, from);
+}
+
 static int check_lockdown(struct host *h)
 {
 	char v[256], path[300], *l, *rb;
+	const char *cfg;
 
-	if (!h->securityfs[0])
-		ADD(h->r, "security", "lockdown", WD_CHECK_MISSING, MOUNT_SECURITYFS, "cannot read");
-	snprintf(path, sizeof(path), "%s/lockdown", h->securityfs);
-	if (!h->securityfs[0])
+	if (!h->securityfs[0]) {
+		/* securityfs is not mounted: the level the kernel was built to force */
+		cfg = lockdown_from_config(h);
+		if (cfg)
+			add_lockdown(h, cfg, " (from the kernel config; securityfs is not mounted)");
+		else
+			ADD(h->r, "security", "lockdown", WD_CHECK_MISSING, MOUNT_SECURITYFS,
+			    "cannot read (no securityfs, no kernel config)");
 		return 0;
+	}
+	snprintf(path, sizeof(path), "%s/lockdown", h->securityfs);
 	if (read_line(path, v, sizeof(v)) < 0) {
-		ADD(h->r, "security", "lockdown", WD_CHECK_OK, NULL, "none (no lockdown LSM)");
+		add_lockdown(h, "none", " (no lockdown LSM)");
 		return 0;
 	}
 	l = strchr(v, '[');
 	rb = l ? strchr(l, ']') : NULL;
-	if (!l || !rb)
+	if (!l || !rb) {
 		ADD(h->r, "security", "lockdown", WD_CHECK_INFO, NULL, "%s", v);
-	else if (*rb = '\0', !strcmp(l + 1, "confidentiality"))
-		ADD(h->r, "security", "lockdown", WD_CHECK_WRONG,
-		    "kernel memory reads (bpf_probe_read_kernel) are blocked: boot with lockdown=integrity",
-		    "confidentiality");
-	else if (!strcmp(l + 1, "integrity"))
-		ADD(h->r, "security", "lockdown", WD_CHECK_OK,
-		    "bpf_probe_write_user is blocked", "integrity");
-	else
-		ADD(h->r, "security", "lockdown", WD_CHECK_OK, NULL, "%s", l + 1);
+		return 0;
+	}
+	*rb = '\0';
+	add_lockdown(h, l + 1, "");
 	return 0;
 }
 
@@ -224,7 +258,18 @@ static int check_lsm_list(struct host *h)
 	char v[512], path[300];
 
 	if (!h->securityfs[0]) {
-		ADD(h->r, "security", "bpf LSM", WD_CHECK_MISSING, MOUNT_SECURITYFS, "cannot read");
+		/* the build's default list (the lsm= boot parameter may change it) */
+		const char *cfg = h->kc ? wd_kconfig_get(h->kc, "CONFIG_LSM") : NULL;
+		if (!cfg)
+			ADD(h->r, "security", "bpf LSM", WD_CHECK_MISSING, MOUNT_SECURITYFS,
+			    "cannot read");
+		else
+			ADD(h->r, "security", "bpf LSM", strstr(cfg, "bpf") ? WD_CHECK_OK :
+			    WD_CHECK_MISSING, strstr(cfg, "bpf") ? NULL :
+			    "LSM programs need \"bpf\" in the lsm= boot parameter",
+			    "%s in the kernel config's default list (%s; lsm= may change it, "
+			    "securityfs is not mounted)", strstr(cfg, "bpf") ? "active" : "not",
+			    cfg);
 		return 0;
 	}
 	snprintf(path, sizeof(path), "%s/lsm", h->securityfs);
@@ -411,6 +456,19 @@ static int check_map_types(struct host *h)
 	return 0;
 }
 
+/* Lockdown takes helpers away (kernel/trace/bpf_trace.c asks
+ * security_locked_down): bpf_probe_write_user from integrity on
+ * (LOCKDOWN_BPF_WRITE_USER), kernel memory reads at confidentiality
+ * (LOCKDOWN_BPF_READ_KERNEL). */
+static bool lockdown_blocks(const struct host *h, unsigned int id)
+{
+	bool conf = !strcmp(h->lockdown, "confidentiality");
+	if (id == BPF_FUNC_probe_write_user)
+		return conf || !strcmp(h->lockdown, "integrity");
+	return conf && (id == BPF_FUNC_probe_read || id == BPF_FUNC_probe_read_str ||
+			id == BPF_FUNC_probe_read_kernel || id == BPF_FUNC_probe_read_kernel_str);
+}
+
 /* The helpers telemetry programs use, for kprobe programs (or the type
  * wd_probe_bpf() could load). */
 static int check_helpers(struct host *h)
@@ -435,7 +493,12 @@ static int check_helpers(struct host *h)
 	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
 		int r = wd_probe_helper(type, ids[i]);
 		snprintf(name, sizeof(name), "%s (%s)", wd_helper_name(ids[i]), wd_prog_type_name(type));
-		ADD(h->r, "helper", name, probe_status(r), probe_hint(r), "%s", wd_probe_result_str(r));
+		if (r == 0 && lockdown_blocks(h, ids[i]))
+			ADD(h->r, "helper", name, WD_CHECK_MISSING, NULL, "no: lockdown=%s blocks it "
+			    "(security/lockdown, 5.4+)", h->lockdown);
+		else
+			ADD(h->r, "helper", name, probe_status(r), probe_hint(r), "%s",
+			    wd_probe_result_str(r));
 	}
 	return 0;
 }

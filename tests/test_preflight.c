@@ -143,7 +143,27 @@ static void verify_quotes_an_infinite_loop_as_the_kernel_says_it(void **state)
 	free(out);
 }
 
+/* Without securityfs the lockdown level comes from the kernel config, and a
+ * helper lockdown takes away says so. */
+static void doctor_lockdown_from_config_and_tied_helpers(void **state)
+{
+	char cmd[512], *out = NULL;
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "%s doctor", wd_test_cli());
+	wd_test_run(cmd, &out);
+	assert_non_null(out);
+	const char *ld = strstr(out, "lockdown: ");
+	assert_non_null(ld);
+	if (access("/proc/config.gz", R_OK) == 0 || !strstr(ld, "cannot read"))
+		assert_null(strstr(ld, "cannot read"));
+	const char *pwu = strstr(out, "bpf_probe_write_user (");
+	if (pwu && (strstr(ld, "integrity") == ld + 10 || strstr(ld, "confidentiality") == ld + 10))
+		assert_true(strncmp(strchr(pwu, ':'), ": no: lockdown=", 15) == 0);
+	free(out);
+}
+
 static const struct CMUnitTest preflight_tests[] = {
+	cmocka_unit_test(doctor_lockdown_from_config_and_tied_helpers),
 	cmocka_unit_test(verify_says_a_refused_map_once),
 	cmocka_unit_test(verify_unknown_prog_lists_the_names),
 	cmocka_unit_test(verify_quotes_an_infinite_loop_as_the_kernel_says_it),

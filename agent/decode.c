@@ -162,14 +162,19 @@ static void str_set(struct wd_event_str *dst, const struct wa_str *src, const ch
 	dst->truncated = (src->flags & WA_S_TRUNC) != 0;
 }
 
-/* A path relative to the cwd made absolute while the process is there. */
-static void absolutize(struct wd_event_str *p, int32_t dirfd, uint32_t pid, char *buf, size_t len)
+/* A relative path made absolute: on the base directory BPF sent (the cwd
+ * or the dirfd's directory at the time of the call), else on the cwd of
+ * the process if it is still there. */
+static void absolutize(struct wd_event_str *p, int32_t dirfd, uint32_t pid, const char *base,
+		       char *buf, size_t len)
 {
 	char cwd[PATH_MAX];
 
-	if (!p->s || !p->len || p->s[0] == '/' || dirfd != AT_FDCWD_ || p->truncated)
+	if (!p->s || !p->len || p->s[0] == '/' || p->truncated)
 		return;
-	if (!wd_proc_cwd(pid, cwd, sizeof(cwd)))
+	if (base && *base)
+		snprintf(cwd, sizeof(cwd), "%s", base);
+	else if (dirfd != AT_FDCWD_ || !wd_proc_cwd(pid, cwd, sizeof(cwd)))
 		return;
 	int n = snprintf(buf, len, "%s%s%s", cwd, strcmp(cwd, "/") ? "/" : "", p->s);
 	if (n <= 0 || (size_t)n >= len)
@@ -348,8 +353,24 @@ int wd_decode_record(struct wd_decoder *d, const void *data, size_t size)
 		const struct wa_file *w = &r->file;
 		str_set(&f->path, &r->str[0], s[0]);
 		str_set(&f->path2, &r->str[1], s[1]);
-		absolutize(&f->path, w->dirfd, ev.proc.pid, st.abs[0], sizeof(st.abs[0]));
-		absolutize(&f->path2, w->dirfd2, ev.proc.pid, st.abs[1], sizeof(st.abs[1]));
+		const char *base = r->str[2].len && !(r->str[2].flags & WA_S_TRUNC) ? s[2] : NULL;
+		if (kind == WD_EV_FILE_SYMLINK) {
+			/* the target is the link's content, not a name here */
+			absolutize(&f->path2, w->dirfd2, ev.proc.pid, base, st.abs[1], sizeof(st.abs[1]));
+		} else {
+			absolutize(&f->path, w->dirfd, ev.proc.pid, base, st.abs[0], sizeof(st.abs[0]));
+			if (w->dirfd2 == w->dirfd)
+				absolutize(&f->path2, w->dirfd2, ev.proc.pid, base, st.abs[1],
+					   sizeof(st.abs[1]));
+		}
+		/* the kernel let relative paths through (and compared only the
+		 * first WA_PREFIX_MAX bytes of a longer prefix): decide now */
+		if (d->path_prefix && f->path.s &&
+		    (f->path.s != st.buf[0] || strlen(d->path_prefix) > WA_PREFIX_MAX) &&
+		    strncmp(f->path.s, d->path_prefix, strlen(d->path_prefix))) {
+			d->filtered++;
+			return 0;
+		}
 		f->inode = w->ino;
 		f->dev = w->dev ? encode_dev(w->dev) : 0;
 		f->flags = w->flags;

@@ -35,6 +35,8 @@ struct wd_decoder {
 	uint64_t chunks_incomplete;
 	uint64_t output_errors;
 	uint64_t bad_records;
+	const char *path_prefix;  /* file events: relative paths made absolute are checked here */
+	uint64_t filtered;        /* dropped by that check */
 	struct wd_pending pending[WD_PENDING_MAX];
 	struct wd_proc_cache *pc;
 };

@@ -108,6 +108,7 @@ struct wd_agent {
 	struct link links[MAX_LINKS];
 	unsigned int nlinks;
 	int cgroup_fd;
+	char *prefix, *comm;      /* copies of the filter's strings */
 	struct wa_config cfg;     /* as written to wa_config */
 	struct wd_decoder dec;
 	uint64_t lost_ring;
@@ -803,6 +804,14 @@ static struct wd_agent *agent_new(const struct wd_agent_opts *o, wd_agent_event_
 		free(a);
 		return NULL;
 	}
+	if (a->opts.filter.path_prefix && *a->opts.filter.path_prefix) {
+		a->prefix = strdup(a->opts.filter.path_prefix);
+		a->opts.filter.path_prefix = a->dec.path_prefix = a->prefix;
+	}
+	if (a->opts.filter.comm) {
+		a->comm = strdup(a->opts.filter.comm);
+		a->opts.filter.comm = a->comm;
+	}
 	return a;
 }
 
@@ -987,6 +996,7 @@ void wd_agent_get_stats(struct wd_agent *a, struct wd_event_stats *st)
 		st->dropped[k] = c.dropped[k];
 		st->filtered_kernel += c.filtered[k];
 	}
+	st->filtered_kernel += a->dec.filtered;  /* relative paths, decided in user space */
 	/* perf buffer losses the kernel reported: already counted per kind by
 	 * the BPF side (its output failed) */
 	st->lost_ring = a->lost_ring;
@@ -1154,6 +1164,8 @@ static void agent_free(struct wd_agent *a)
 	if (a->cgroup_fd >= 0)
 		close(a->cgroup_fd);
 	wd_decoder_free(&a->dec);
+	free(a->prefix);
+	free(a->comm);
 	free(a);
 }
 

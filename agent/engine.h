@@ -39,8 +39,13 @@ typedef int (*wd_agent_event_fn)(void *ctx, const struct wd_event *ev);
  * loads, attaches.  NULL + one-line error in err. */
 struct wd_agent *wd_agent_start(const struct wd_agent_opts *o, wd_agent_event_fn fn, void *ctx,
 				char *err, size_t errlen);
-/* Events handed to fn; returns the records handled, or -EINTR on signal. */
+/* Events handed to fn; returns the records handled, or -EINTR on signal.
+ * Sleeps at most min(timeout_ms, latency_ms): the programs skip wake-ups
+ * while the ring fills, so call it in a loop (a quiet ring is read when
+ * the poll times out). */
 int wd_agent_poll(struct wd_agent *a, int timeout_ms);
+/* For an outer event loop: readable when records may be waiting; then, and
+ * at least every latency_ms, call wd_agent_poll(a, 0). */
 int wd_agent_epoll_fd(struct wd_agent *a);
 /* The table printed by `warden run --explain`: per kind, the variant
  * chosen and why the others were not. */

@@ -553,15 +553,11 @@ static __always_inline struct sock *fd_sock(int fd)
 	return BPF_CORE_READ(sock, sk);
 }
 
+/* The arguments kept at sys_enter, or NULL: the common case (a read-only
+ * open, a filtered process) costs one hash lookup and nothing else. */
 static __always_inline struct stash *stash_take(__u32 tid)
 {
-	struct stash *st = bpf_map_lookup_elem(&wa_stash, &tid);
-	if (!st) {
-		struct wa_counters *c = counters();
-		if (c)
-			c->stash_missed++;
-	}
-	return st;
+	return bpf_map_lookup_elem(&wa_stash, &tid);
 }
 
 /* ---- process: exec ------------------------------------------------- */
@@ -1006,6 +1002,29 @@ int sys_exit_file(struct sys_exit_ctx *ctx)
 		file_inode(s, f);
 	if (p2)
 		str_user(s, 1, p2, &used);
+	/* a relative name: its base directory (cwd, or the dirfd's) as string
+	 * 2, for user space to join while the process may be gone; for
+	 * symlink() the name is the new link's, string 1 */
+	{
+		bool link2 = nr == NR_symlink || nr == NR_symlinkat;
+		__u32 at = link2 ? s->ev.str[0].len : 0;
+		int dirfd = link2 ? fe->dirfd2 : fe->dirfd;
+		if (s->ev.str[link2 ? 1 : 0].len && s->data[at & (2 * WA_STR_MAX - 1)] != '/') {
+			struct dentry *d = NULL;
+			struct vfsmount *m = NULL;
+			if (dirfd == AT_FDCWD_) {
+				struct fs_struct *fs = BPF_CORE_READ((struct task_struct *)bpf_get_current_task(), fs);
+				d = BPF_CORE_READ(fs, pwd.dentry);
+				m = BPF_CORE_READ(fs, pwd.mnt);
+			} else {
+				struct file *df = fd_file(dirfd);
+				d = BPF_CORE_READ(df, f_path.dentry);
+				m = BPF_CORE_READ(df, f_path.mnt);
+			}
+			if (d && m)
+				used = str_path(s, 2, d, m, used);
+		}
+	}
 	emit(ctx, s, used);
 	return 0;
 }

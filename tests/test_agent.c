@@ -497,6 +497,13 @@ static int file_workload(void *arg)
 		return 5;
 	if (rename(a, b) || unlink(b) || unlink(l) || unlink(sl))
 		return 6;
+	/* relative names: made absolute on the cwd BPF saw (the process is
+	 * gone when its events are read) */
+	if (chdir(d) || (fd = open("rel-created", O_WRONLY | O_CREAT, 0600)) < 0)
+		return 7;
+	close(fd);
+	if (rename("rel-created", "rel-renamed") || unlink("rel-renamed"))
+		return 8;
 	return 0;
 }
 
@@ -555,6 +562,12 @@ static void agent_file_events(void **state)
 	assert_non_null(find_path(&r.sink, WD_EV_FILE_RENAME, a, b));
 	assert_non_null(find_path(&r.sink, WD_EV_FILE_UNLINK, b, NULL));
 	assert_non_null(find_path(&r.sink, WD_EV_FILE_UNLINK, l, NULL));
+	char ra[512], rb[512];
+	snprintf(ra, sizeof(ra), "%s/rel-created", tmpdir);
+	snprintf(rb, sizeof(rb), "%s/rel-renamed", tmpdir);
+	assert_non_null(find_path(&r.sink, WD_EV_FILE_OPEN, ra, NULL));
+	assert_non_null(find_path(&r.sink, WD_EV_FILE_RENAME, ra, rb));
+	assert_non_null(find_path(&r.sink, WD_EV_FILE_UNLINK, rb, NULL));
 	run_end(&r);
 	rmdir(tmpdir);
 }

@@ -908,14 +908,56 @@ const char *wd_agent_transport(struct wd_agent *a)
 	return wd_events_transport_name(a->transport);
 }
 
+/* The hooks of a chosen variant that are attached: "sched_process_exec
+ * (raw_tp) + 4 optional" or "syscalls open openat openat2 creat". */
+static void hooks_attached(struct wd_agent *a, const struct variant *v, char *buf, size_t len)
+{
+	size_t o = 0;
+	int opt = 0;
+	bool sys = false;
+
+	buf[0] = '\0';
+	for (int h = 0; h < v->nhooks; h++) {
+		const struct hook *hk = &v->hooks[h];
+		bool on = false;
+		for (unsigned int i = 0; i < a->nlinks && !on; i++)
+			on = !strcmp(a->links[i].hook->name, hk->name) && !strcmp(a->links[i].hook->cat, hk->cat);
+		if (!on)
+			continue;
+		if (hk->req == R_OPT) {
+			opt++;
+			continue;
+		}
+		if (!strncmp(hk->name, "sys_enter_", 10))
+			continue;  /* listed through its sys_exit_ */
+		const char *name = hk->name;
+		if (!strncmp(name, "sys_exit_", 9)) {
+			if (!sys)
+				o += snprintf(buf + o, o < len ? len - o : 0, "%ssyscalls", o ? " " : "");
+			sys = true;
+			name += 9;
+		}
+		o += snprintf(buf + o, o < len ? len - o : 0, "%s%s%s%s", o ? " " : "",
+			      hk->type == H_RAW || sys ? "" : hk->cat, hk->type == H_RAW || sys ? "" : ":",
+			      name);
+	}
+	if (opt)
+		snprintf(buf + o, o < len ? len - o : 0, " (+%d optional)", opt);
+}
+
 void wd_agent_explain(struct wd_agent *a, FILE *out)
 {
+	int tracing = wd_probe_prog_type(BPF_PROG_TYPE_TRACING);
+
 	fprintf(out, "object: %s (%s)%s%s\n", a->obj_path, wd_events_transport_name(a->transport),
 		a->legacy ? "; legacy because " : "", a->legacy ? a->legacy_why : "");
-	fprintf(out, "%-16s %-20s %s\n", "KIND", "VARIANT", "OTHER VARIANTS / WHY");
+	fprintf(out, "trampolines (fentry/tp_btf/LSM): %s; kprobes: %s; no variant needs either\n",
+		wd_probe_result_str(tracing),
+		access("/sys/bus/event_source/devices/kprobe", F_OK) == 0 ? "yes" : "no PMU");
+	fprintf(out, "%-16s %-11s %-44s %s\n", "KIND", "VARIANT", "HOOKS", "OTHER VARIANTS: WHY NOT");
 	for (int k = 0; k < WD_EV__COUNT; k++) {
 		struct kind_state *ks = &a->kinds[k];
-		char others[600] = "";
+		char others[600] = "", hooks[400] = "";
 		size_t o = 0;
 
 		if (k == WD_EV_STATS)
@@ -931,12 +973,16 @@ void wd_agent_explain(struct wd_agent *a, FILE *out)
 								       : "not tried");
 		}
 		const char *chosen = !ks->wanted ? "-" : ks->chosen >= 0 ? ks->v[ks->chosen].name : "NONE";
+		if (ks->chosen >= 0)
+			hooks_attached(a, &ks->v[ks->chosen], hooks, sizeof(hooks));
 		if (!ks->wanted && !others[0])
 			snprintf(others, sizeof(others), "%s",
 				 a->legacy && k > WD_EV_EXIT ? "needs BTF (agent.o)" : "not asked for");
 		else if (!ks->wanted)
-			snprintf(others + o, sizeof(others) - o, " (not asked for)");
-		fprintf(out, "%-16s %-20s %s\n", wd_event_kind_name(k), chosen, others);
+			snprintf(others + o, o < sizeof(others) ? sizeof(others) - o : 0, " (not asked for)");
+		else if (!others[0])
+			snprintf(others, sizeof(others), "-");
+		fprintf(out, "%-16s %-11s %-44s %s\n", wd_event_kind_name(k), chosen, hooks, others);
 	}
 	fprintf(out, "links: %u\n", a->nlinks);
 }

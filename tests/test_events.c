@@ -757,6 +757,41 @@ static void streaming_latency_bound(void **state)
 	sworld_close(&w);
 }
 
+/* Idle, a poll without timeout sleeps until the first record wakes it. */
+struct forever { struct sworld *w; int n; };
+
+static void *poll_forever_thread(void *arg)
+{
+	struct forever *f = arg;
+
+	f->n = wd_events_poll(f->w->ev, -1);
+	return NULL;
+}
+
+static void idle_poll_forever_wakes_on_first_record(void **state)
+{
+	struct sworld w;
+	struct forever f = { .w = &w, .n = -1 };
+	struct wd_events_consumer_stats st;
+	pthread_t th;
+	double t0;
+	(void)state;
+	skip_without_ringbuf();
+
+	sworld_open(&w, "rb", NULL, sizeof(struct srec));
+	assert_int_equal(pthread_create(&th, NULL, poll_forever_thread, &f), 0);
+	usleep(100000);
+	t0 = wall_seconds();
+	traced_syscalls(1, 0);
+	pthread_join(th, NULL);
+	assert_int_equal(f.n, 1);
+	assert_true(wall_seconds() - t0 < 1.0);
+	sstats(&w, &st);
+	assert_int_equal(st.wakeups, 1);
+	assert_int_equal(st.streaming, 1);
+	sworld_close(&w);
+}
+
 /* The held-back record pins the ring while the consumer lives; freeing it
  * publishes the final position, and nothing is handed over twice. */
 static void ring_positions(int map_fd, uint64_t *cons, uint64_t *prod)
@@ -904,6 +939,7 @@ static const struct CMUnitTest events_tests[] = {
 	cmocka_unit_test(streaming_idle_streaming_idle),
 	cmocka_unit_test(immediate_policy_wakes_per_record),
 	cmocka_unit_test(streaming_latency_bound),
+	cmocka_unit_test(idle_poll_forever_wakes_on_first_record),
 	cmocka_unit_test(free_publishes_the_final_position),
 	cmocka_unit_test(streaming_big_and_discarded_records),
 	cmocka_unit_test(streaming_two_rings_one_consumer),

@@ -522,7 +522,7 @@ static int poll_immediate(struct wd_events *ev, int timeout_ms)
 
 static int poll_streaming(struct wd_events *ev, int timeout_ms)
 {
-	uint64_t now = wd_mono_ns(), until, due;
+	uint64_t now = wd_mono_ns(), until, due, wake;
 	int n = 0, k;
 
 	until = timeout_ms < 0 ? UINT64_MAX : now + timeout_ms * 1000000ull;
@@ -535,7 +535,8 @@ static int poll_streaming(struct wd_events *ev, int timeout_ms)
 	}
 	while (n == 0 && now < until) {
 		due = next_round(ev, now);
-		k = epoll_sleep(ev, (due < until ? due : until) - now);
+		wake = due < until ? due : until;
+		k = epoll_sleep(ev, wake == UINT64_MAX ? UINT64_MAX : wake - now);
 		if (k < 0)
 			return k;
 		now = wd_mono_ns();

@@ -142,15 +142,6 @@ static struct wd_object *open_usdt(pid_t target)
 		char msg[512];
 		snprintf(msg, sizeof(msg), "%s", wd_errmsg());
 		wd_object_close(obj);
-		if (strstr(msg, "LINUX_HAS_BPF_COOKIE"))
-			WD_SKIP("the loader does not resolve LINUX_HAS_BPF_COOKIE yet (issue 12 "
-				"item 4): %s", msg);
-		/* usdt.bpf.h's bpf_usdt_arg() is __weak __hidden: libbpf verifies
-		 * such functions as static (mark_btf_static in libbpf.c); verified
-		 * as a global function its `long *res` is mem_or_null and refused */
-		if (strstr(msg, "mem_or_null") && strstr(msg, "usdt.bpf.h"))
-			WD_SKIP("the loader verifies __hidden subprograms as global functions "
-				"(libbpf marks them static in BTF): %s", msg);
 		fail_msg("load usdt.o: %s", msg);
 	}
 	assert_int_equal(wd_map_update(wd_object_map(obj, "filter"), &zero, &tgid, 0), 0);

@@ -129,5 +129,5 @@ select_loadable
 tried=$(wc -l <"$CACHE/sources.list")
 built=$(compgen -G "$OUT/*.o" | wc -l)
 kept=$(compgen -G "$DEST/*.o" | wc -l)
-echo "tried $tried built $built kept $kept" >"$DEST/summary"
+echo "tried $tried built $built kept $kept kernel $(uname -r)" >"$DEST/summary"
 say "tried $tried, built $built, kept $kept (libbpf loads whole on $(uname -r)) in $(($(date +%s) - start)) s"

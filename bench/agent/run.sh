@@ -5,9 +5,8 @@
 # the generator's events in the output and those dropped (from the agent's
 # own summary: written + dropped must equal generated), the agent's CPU time
 # per event, and the cost the agent adds to each open (the loop without and
-# with it).  The path prefix filter passes relative paths of other processes
-# too (the kernel side cannot resolve them): only the generator's path is
-# counted.
+# with it).  Only lines with the generator's path are counted, whatever else
+# the prefix filter lets through.
 set -uo pipefail
 O=${1:-build}
 SECS=${BENCH_SECS:-5}

@@ -135,6 +135,7 @@ clang-check:
 
 # Per-folder additions (rules, tests, benches) live beside the code.
 -include $(wildcard agent/*.mk fleet/*.mk diag/*.mk tests/*.mk)
+-include fuzz/*.mk
 
 matrix: all
 	./vm/matrix.sh

@@ -245,8 +245,16 @@ static int check_header(const uint8_t *data, size_t size, const struct wd_btf *b
 	uint64_t avail = size - h->hdr_len;
 	if ((uint64_t)h->type_off + h->type_len > avail || (uint64_t)h->str_off + h->str_len > avail)
 		return wd_err(-EINVAL, "BTF: type or string section past the end (%zu bytes)", size);
-	if (h->type_off % 4)
-		return wd_err(-EINVAL, "BTF: type section not 4-byte aligned");
+	/* the kernel refuses overlapping sections too (btf_check_sec_info) */
+	if ((uint64_t)h->type_off < (uint64_t)h->str_off + h->str_len &&
+	    (uint64_t)h->str_off < (uint64_t)h->type_off + h->type_len)
+		return wd_err(-EINVAL, "BTF: type section (%u+%u) and string section (%u+%u) overlap",
+			      h->type_off, h->type_len, h->str_off, h->str_len);
+	/* records are read in place as u32s: the header's own length counts
+	 * toward their alignment too */
+	if ((h->hdr_len + (uint64_t)h->type_off) % 4)
+		return wd_err(-EINVAL, "BTF: type section not 4-byte aligned (header %u + offset %u "
+			      "bytes)", h->hdr_len, h->type_off);
 	const char *strs = (const char *)data + h->hdr_len + h->str_off;
 	if (h->str_len == 0 && !base)
 		return wd_err(-EINVAL, "BTF: empty string section");
@@ -516,9 +524,10 @@ int64_t wd_btf_size(const struct wd_btf *btf, uint32_t id)
 		case BTF_KIND_INT: case BTF_KIND_STRUCT: case BTF_KIND_UNION:
 		case BTF_KIND_ENUM: case BTF_KIND_ENUM64: case BTF_KIND_DATASEC:
 		case BTF_KIND_FLOAT:
-			return mult * t->size;
+			/* an array of 2^31 structs of 2^32 bytes: no int64 overflow */
+			return t->size && mult > INT64_MAX / t->size ? -E2BIG : mult * t->size;
 		case BTF_KIND_PTR:
-			return mult * 8;
+			return mult > INT64_MAX / 8 ? -E2BIG : mult * 8;
 		case BTF_KIND_VAR:
 			id = t->type;
 			break;
@@ -647,7 +656,8 @@ static size_t sanitize_type(const struct btf_type *t, const struct wd_btf_suppor
 void *wd_btf_sanitized(const struct wd_btf *btf, const struct wd_btf_support *sup, size_t *size)
 {
 	const struct btf_header *h = btf->hdr;
-	uint8_t *out = malloc(btf->size), *types;
+	/* sanitized records are never longer than the originals */
+	uint8_t *out = malloc((size_t)h->hdr_len + h->type_len + btf->str_len), *types;
 	size_t off = 0;
 	if (!out)
 		return NULL;

@@ -12,6 +12,7 @@
 #include "btfval.h"
 #include "cli.h"
 #include "json.h"
+#include "objinfo.h"
 #include "warden/bpf.h"
 #include "warden/btf.h"
 #include "warden/features.h"
@@ -43,6 +44,7 @@ static const char map_usage[] =
 	"  --no-batch    dump one key at a time even where BPF_MAP_LOOKUP_BATCH exists\n"
 	"  -h, --help    this text\n"
 	"\n"
+	"show adds the types of key and value, owners as comm(pid) and pin paths.\n"
 	"Prog arrays and map-in-map print the program / map ids they hold; ring\n"
 	"buffers, perf event arrays and other maps without entries say what they\n"
 	"are.  Exit 0 on success, 1 when the kernel refuses, 2 on bad input (unknown\n"
@@ -889,7 +891,44 @@ static const char *type_name_of(const struct map *m, uint32_t id, char *buf, siz
 	return buf;
 }
 
-static void show_one(const struct map *m, struct json *j)
+/* Owners as comm(pid) and pin paths of a map. */
+static void show_owners(const struct map *m, const struct host_objs *h, struct json *j)
+{
+	if (j) {
+		json_key(j, "pids");
+		json_arr_open(j);
+	}
+	for (size_t i = 0; i < h->nr_owners; i++) {
+		const struct owner *o = &h->owners[i];
+		if (o->kind != OBJ_MAP || o->id != m->info.id)
+			continue;
+		if (j) {
+			json_obj_open(j);
+			json_kv_i64(j, "pid", o->pid);
+			json_kv_str(j, "comm", o->comm);
+			json_obj_close(j);
+		} else {
+			printf("\tpid %s(%d)\n", o->comm, o->pid);
+		}
+	}
+	if (j) {
+		json_arr_close(j);
+		json_key(j, "pinned");
+		json_arr_open(j);
+	}
+	for (size_t i = 0; i < h->nr_pins; i++) {
+		if (h->pins[i].kind != OBJ_MAP || h->pins[i].id != m->info.id)
+			continue;
+		if (j)
+			json_str(j, h->pins[i].path);
+		else
+			printf("\tpinned %s\n", h->pins[i].path);
+	}
+	if (j)
+		json_arr_close(j);
+}
+
+static void show_one(const struct map *m, const struct host_objs *h, struct json *j)
 {
 	char kt[128], vt[128];
 	const char *kn = type_name_of(m, m->key_type, kt, sizeof(kt));
@@ -909,6 +948,7 @@ static void show_one(const struct map *m, struct json *j)
 			json_kv_str(j, "note", no_entries_note(m->info.type));
 		if (ids)
 			show_held_ids(m, j);
+		show_owners(m, h, j);
 		json_obj_close(j);
 		return;
 	}
@@ -925,12 +965,14 @@ static void show_one(const struct map *m, struct json *j)
 		printf("\t%s\n", no_entries_note(m->info.type));
 	if (ids)
 		show_held_ids(m, NULL);
+	show_owners(m, h, NULL);
 }
 
 static int cmd_show(int argc, char **argv)
 {
 	struct json j;
 	struct map m;
+	struct host_objs h;
 	uint32_t id = 0;
 	int i = 0, rc, shown = 0;
 
@@ -941,17 +983,19 @@ static int cmd_show(int argc, char **argv)
 			map_close(&m);
 			return bad("show: unexpected '%s'", argv[i]);
 		}
+		host_objs_scan(&h, true);
 		if (opt_json) {
 			json_begin(&j, stdout);
 			json_key(&j, "maps");
 			json_arr_open(&j);
 		}
-		show_one(&m, opt_json ? &j : NULL);
+		show_one(&m, &h, opt_json ? &j : NULL);
 		if (opt_json) {
 			json_arr_close(&j);
 			json_end(&j);
 		}
 		map_close(&m);
+		host_objs_free(&h);
 		return 0;
 	}
 	const char *name = argc >= 2 ? argv[1] : NULL;
@@ -959,6 +1003,7 @@ static int cmd_show(int argc, char **argv)
 		return bad("'name' needs an argument");
 	if (argc > 2)
 		return bad("show: unexpected '%s'", argv[2]);
+	host_objs_scan(&h, true);
 	if (opt_json) {
 		json_begin(&j, stdout);
 		json_key(&j, "maps");
@@ -970,7 +1015,7 @@ static int cmd_show(int argc, char **argv)
 			continue;
 		if (map_from_fd(fd, &m) == 0 &&
 		    (!name || !strncmp(m.info.name, name, sizeof(m.info.name) - 1))) {
-			show_one(&m, opt_json ? &j : NULL);
+			show_one(&m, &h, opt_json ? &j : NULL);
 			shown++;
 		}
 		map_close(&m);
@@ -979,6 +1024,7 @@ static int cmd_show(int argc, char **argv)
 		json_arr_close(&j);
 		json_end(&j);
 	}
+	host_objs_free(&h);
 	if (rc != -ENOENT)
 		return fail("cannot list maps: %s%s", strerror(-rc),
 			    rc == -EPERM ? " (needs CAP_SYS_ADMIN)" : "");

@@ -392,6 +392,15 @@ static void pin_show_pinned_and_unpin(void **state)
 	char want[64];
 	snprintf(want, sizeof(want), "{\"maps\":[{\"id\":%u,\"name\":\"counters\"", id);
 	expect_in(out, want);
+	/* owners as comm(pid) and the pin itself */
+	char pinned[200];
+	snprintf(pinned, sizeof(pinned), "\"pids\":[{\"pid\":%d,\"comm\":\"warden-test\"}],"
+		 "\"pinned\":[\"%s\"]", getpid(), path);
+	expect_in(out, pinned);
+	free(out);
+	out = map_cli(0, "show id %u", id);
+	snprintf(pinned, sizeof(pinned), "\tpid warden-test(%d)\n\tpinned %s\n", getpid(), path);
+	expect_in(out, pinned);
 	free(out);
 	out = map_cli(1, "pin id %u %s", id, path);
 	expect_in(out, "something is pinned there already");

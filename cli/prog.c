@@ -410,7 +410,9 @@ static int disasm(const struct bpf_insn *in, size_t left, struct ksyms *ks, char
 			snprintf(buf, size, "exit");
 		} else if (op == BPF_CALL) {
 			if (in->src_reg == BPF_PSEUDO_CALL) {
-				snprintf(buf, size, "call pc%+d", in->imm);
+				/* after the JIT the kernel keeps the offset in off and the
+				 * subprogram index in imm (kernel/bpf/verifier.c jit_subprogs) */
+				snprintf(buf, size, "call pc%+d", in->off ? in->off : in->imm);
 			} else if (in->src_reg == 2 /* BPF_PSEUDO_KFUNC_CALL */) {
 				snprintf(buf, size, "call kfunc btf_id %d", in->imm);
 			} else {
@@ -615,6 +617,14 @@ static int dump_xlated(int fd, const char *label)
 			li++;
 		}
 		int slots = disasm(&d.insns[pc], n - pc, &ks, text, sizeof(text));
+		/* a bpf-to-bpf call names the function it calls (func_info) */
+		if (d.insns[pc].code == (BPF_JMP | BPF_CALL) && d.insns[pc].src_reg == BPF_PSEUDO_CALL) {
+			int32_t rel = d.insns[pc].off ? d.insns[pc].off : d.insns[pc].imm;
+			const char *callee = func_name_at(&d, (uint32_t)((int64_t)pc + 1 + rel));
+			size_t tl = strlen(text);
+			if (callee)
+				snprintf(text + tl, sizeof(text) - tl, " <%s>", callee);
+		}
 		if (opt_json) {
 			json_obj_open(&j);
 			json_kv_u64(&j, "pc", pc);

@@ -349,6 +349,27 @@ static void man_page_covers_ps_map_prog(void **state)
 	free(man);
 }
 
+
+/* bpf-to-bpf calls name the function they call (xlated keeps the offset in
+ * off after the JIT, in imm before). */
+static void prog_dump_xlated_names_called_functions(void **state)
+{
+	(void)state;
+	WD_REQUIRE(wd_probe_prog_type(BPF_PROG_TYPE_XDP), "XDP programs");
+	WD_REQUIRE(wd_probe_btf_kind(WD_BTF_FUNC_GLOBAL), "global functions in BTF");
+	struct wd_object *obj = wd_object_open(wd_test_obj("calls.o"), NULL);
+	assert_non_null(obj);
+	if (wd_object_load(obj, NULL))
+		fail_msg("load calls.o: %s", wd_errmsg());
+	char *out = cli(0, "prog dump xlated id %u", prog_id_of(wd_object_prog(obj, "call_one")));
+	expect_in(out, "call_one:\n");
+	expect_in(out, " <twice>\n");
+	expect_in(out, "\ntwice:\n");
+	expect_in(out, " <add>\n");
+	free(out);
+	wd_object_close(obj);
+}
+
 static const struct CMUnitTest ps_tests[] = {
 	cmocka_unit_test(ps_names_tracepoint_and_uprobe_links),
 	cmocka_unit_test(ps_json_has_pid_lists_tags_and_map_ids),
@@ -356,6 +377,7 @@ static const struct CMUnitTest ps_tests[] = {
 	cmocka_unit_test(prog_show_and_dump_xlated_with_source_lines),
 	cmocka_unit_test_teardown(prog_dump_xlated_without_line_info_says_so, wd_test_restore_emulation),
 	cmocka_unit_test(prog_dump_jited_hex_per_function),
+	cmocka_unit_test(prog_dump_xlated_names_called_functions),
 	cmocka_unit_test(prog_bad_input_exits_2),
 	cmocka_unit_test(man_page_covers_ps_map_prog),
 };

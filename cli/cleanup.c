@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* warden cleanup [--dry-run]: remove what crashed warden processes left. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include "caps.h"
 #include "cli.h"
 #include "warden/warden.h"
 #include "warden/link.h"
@@ -43,8 +45,12 @@ static int cmd_cleanup(int argc, char **argv)
 	if (optind != argc)
 		return cli_usage_error("cleanup", "unexpected argument '%s'", argv[optind]);
 	n = wd_cleanup_stale_report(dry_run, print_entry, NULL);
-	if (n < 0)
+	if (n < 0) {
+		char why[256];
+		if ((n == -EACCES || n == -EPERM) && cli_missing_caps(CLI_NEED_CLEANUP, why, sizeof(why)))
+			return cli_fail("cleanup", "%s; %s", wd_errmsg(), why);
 		return cli_fail("cleanup", "%s", wd_errmsg());
+	}
 	if (dry_run)
 		printf("%d stale entr%s found (dry run: nothing removed)\n", n, n == 1 ? "y" : "ies");
 	else

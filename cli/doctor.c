@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include "caps.h"
 #include "cli.h"
 #include "json.h"
 #include "warden/doctor.h"
@@ -149,6 +150,9 @@ static int run_object(const char *path, const char *btf, bool json)
 	}
 	json ? print_json(&r, path) : print_text(&r);
 	wd_report_free(&r);
+	char why[256];
+	if (failures && cli_missing_caps(CLI_NEED_BPF, why, sizeof(why)))
+		return cli_fail("doctor", "%s: nothing could be decided: %s", path, why);
 	if (failures)
 		return cli_fail("doctor", "%s: %d program%s would fail on this kernel", path,
 				failures, failures == 1 ? "" : "s");

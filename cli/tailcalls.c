@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/utsname.h>
+#include "caps.h"
 #include "cli.h"
 #include "json.h"
 #include "warden/tailcalls.h"
@@ -102,6 +103,15 @@ static int cmd_tailcalls(int argc, char **argv)
 		print_json(&u, res);
 	else
 		print_text(&u, res);
+	int undecided = 0;
+	for (int i = 0; i < WD_TC__COUNT; i++)
+		undecided += res[i].state == WD_TC_CANNOT_DETECT;
+	if (undecided == WD_TC__COUNT) {
+		char why[256];
+		return cli_fail("tailcalls", "nothing could be decided: %s",
+				cli_missing_caps(CLI_NEED_BPF, why, sizeof(why)) ? why :
+				"every probe was refused (see the evidence above)");
+	}
 	return 0;
 }
 

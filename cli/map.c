@@ -839,7 +839,7 @@ out:
 /* Ids a prog array / map-in-map holds: "2:prog 45 'x'" per filled slot. */
 static void show_held_ids(const struct map *m, struct json *j)
 {
-	uint32_t ks = m->info.key_size, n = 0;
+	uint32_t ks = m->info.key_size, n = 0, filled = 0;
 	uint8_t key[64], next[64];
 	uint32_t val;
 	bool first = true;
@@ -858,6 +858,7 @@ static void show_held_ids(const struct map *m, struct json *j)
 		n++;
 		if (wd_sys_map_lookup(m->fd, key, &val, 0))
 			continue;
+		filled++;
 		if (j) {
 			json_obj_open(j);
 			json_key(j, "key");
@@ -875,7 +876,7 @@ static void show_held_ids(const struct map *m, struct json *j)
 	if (j)
 		json_arr_close(j);
 	else
-		fputc('\n', stdout);
+		fputs(filled ? "\n" : " nothing (every slot empty)\n", stdout);
 }
 
 static const char *type_name_of(const struct map *m, uint32_t id, char *buf, size_t size)

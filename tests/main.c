@@ -6,6 +6,7 @@
  * plays an old kernel through the syscall seam for the whole run.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
@@ -20,7 +21,10 @@ extern const struct wd_test_set *const __stop_wd_tests[];
 int wd_test_skipped;
 const char *wd_test_current = "?";
 
-static const char *const all_groups[] = { "loader", "core", "attach", "consumers", "doctor", "agent" };
+/* The default run: these groups in this order, then any other group a test
+ * set registers (so no set is left out by forgetting this list). */
+static const char *const all_groups[] = { "loader", "core", "attach", "consumers", "doctor",
+					   "agent", "fleet" };
 #define NR_GROUPS (sizeof(all_groups) / sizeof(all_groups[0]))
 
 const char *wd_test_obj(const char *name)
@@ -131,7 +135,7 @@ static void run_group(const char *group, const char *filter, struct totals *all)
 
 int main(int argc, char **argv)
 {
-	const char *groups[NR_GROUPS + 1];
+	const char *groups[NR_GROUPS + 16];
 	const char *filter = NULL;
 	size_t ng = 0;
 	struct totals all = { 0 };
@@ -151,9 +155,17 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	setenv("CMOCKA_MESSAGE_OUTPUT", "stdout", 0);
-	if (!ng)
+	if (!ng) {
 		for (size_t i = 0; i < NR_GROUPS; i++)
 			groups[ng++] = all_groups[i];
+		for (const struct wd_test_set *const *s = __start_wd_tests; s < __stop_wd_tests; s++) {
+			bool listed = false;
+			for (size_t i = 0; i < ng && !listed; i++)
+				listed = !strcmp(groups[i], (*s)->group);
+			if (!listed && ng < sizeof(groups) / sizeof(groups[0]))
+				groups[ng++] = (*s)->group;
+		}
+	}
 	for (size_t i = 0; i < ng; i++)
 		run_group(groups[i], filter, &all);
 	if (ng == 1) /* the matrix parses "GROUP: N passed, ..." as the closing line */

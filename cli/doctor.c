@@ -11,10 +11,11 @@
 #include "warden/features.h"
 #include "warden/testing.h"
 #include "warden/warden.h"
+#include "diag/lint.h"
 
 static const char doctor_usage[] =
 	"usage: warden doctor [-j|--json]\n"
-	"       warden doctor FILE.o [--btf FILE] [-j|--json]\n"
+	"       warden doctor FILE.o [--btf FILE] [--kernel-btf FILE]... [-j|--json]\n"
 	"\n"
 	"Without FILE.o: report everything that decides whether BPF telemetry works on\n"
 	"this host (kernel config, BTF, JIT, lockdown, capabilities, memlock, mounts,\n"
@@ -26,11 +27,21 @@ static const char doctor_usage[] =
 	"kernel (program type, map types, helpers, attach target, instruction count,\n"
 	"CO-RE relocations resolved against the target BTF)?  A poisoned relocation\n"
 	"guarded by bpf_core_field_exists() and friends is only info; an unguarded one\n"
-	"fails the program.  Exit 1 when any program would fail.  tracefs is mounted\n"
-	"when a tracepoint must be looked up and none is mounted (said on stderr).\n"
+	"fails the program.  Then the lint (section \"lint\"): per program, a kprobe,\n"
+	"uprobe or tracepoint program that can return non-zero, a kprobe target that\n"
+	"was renamed (foo.isra.0), inlined or wrapped (__x64_sys_*), syscall arguments\n"
+	"read past the wrapper, stack near 512 bytes across calls, prog array slots never\n"
+	"filled, and the oldest kernel each program needs; each finding an error,\n"
+	"warning or info with its source line and the fix.  Exit 1 when any program\n"
+	"would fail or the lint finds an error.  tracefs is mounted when a tracepoint\n"
+	"must be looked up and none is mounted (said on stderr).\n"
 	"\n"
 	"  -j, --json  one JSON document instead of text (schema: docs/doctor-json.md)\n"
 	"  --btf FILE  target kernel BTF for CO-RE relocations (default: this kernel's)\n"
+	"  --kernel-btf FILE  (repeatable) another kernel's BTF (/sys/kernel/btf/vmlinux\n"
+	"              of that kernel, a vmlinux, a BTFHub file): each program's CO-RE\n"
+	"              relocations, attach target, helpers, map and program types are\n"
+	"              checked against it, one line per program and kernel: ok / would fail\n"
 	"\n"
 	"WARDEN_EMULATE=rhel7 plays a RHEL/CentOS 7 kernel through the loader's probes.\n";
 
@@ -44,7 +55,10 @@ static void print_text(const struct wd_report *r)
 			section = c->section;
 			printf("%s== %s ==\n", i ? "\n" : "", section);
 		}
-		printf("%-8s %s: %s\n", wd_check_status_name(c->status), c->name, c->value);
+		bool lint = !strcmp(c->section, "lint");
+		printf("%-8s %s: %s%s%s\n", lint ? wd_lint_severity(c->status) :
+		       wd_check_status_name(c->status), c->name, c->source, c->source[0] ? ": " : "",
+		       c->value);
 		if (c->hint[0] && c->status != WD_CHECK_OK)
 			printf("         -> %s\n", c->hint);
 	}
@@ -84,6 +98,15 @@ static void json_typed(struct json *j, const char *v)
 	json_str(j, v);
 }
 
+static int lint_errors(const struct wd_report *r)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < r->nr_checks; i++)
+		n += !strcmp(r->checks[i].section, "lint") && r->checks[i].status == WD_CHECK_WRONG;
+	return n;
+}
+
 static void print_json(const struct wd_report *r, const char *object)
 {
 	struct json j;
@@ -107,6 +130,10 @@ static void print_json(const struct wd_report *r, const char *object)
 		json_typed(&j, c->value);
 		json_kv_str(&j, "text", c->value);
 		json_kv_str(&j, "hint", c->hint[0] ? c->hint : NULL);
+		if (!strcmp(c->section, "lint")) {
+			json_kv_str(&j, "severity", wd_lint_severity(c->status));
+			json_kv_str(&j, "source", c->source[0] ? c->source : NULL);
+		}
 		json_obj_close(&j);
 	}
 	json_arr_close(&j);
@@ -114,8 +141,10 @@ static void print_json(const struct wd_report *r, const char *object)
 	json_obj_open(&j);
 	for (int s = 0; s < 4; s++)
 		json_kv_u64(&j, wd_check_status_name((enum wd_check_status)s), count[s]);
-	if (object)
+	if (object) {
 		json_kv_i64(&j, "failing_programs", r->failures);
+		json_kv_i64(&j, "lint_errors", lint_errors(r));
+	}
 	json_obj_close(&j);
 	json_end(&j);
 }
@@ -138,11 +167,13 @@ static int run_host(bool json)
 	return 0;
 }
 
-static int run_object(const char *path, const char *btf, bool json)
+static int run_object(const char *path, const char *btf, const char *const *kbtfs, size_t nkbtfs,
+		      bool json)
 {
-	struct wd_preflight_opts po = { .sz = sizeof(po), .btf_path = btf };
+	struct wd_preflight_opts po = { .sz = sizeof(po), .btf_path = btf, .kernel_btfs = kbtfs,
+					.nr_kernel_btfs = nkbtfs };
 	struct wd_report r = { 0 };
-	int err = wd_doctor_object(path, &po, &r), failures = r.failures;
+	int err = wd_doctor_object(path, &po, &r), failures = r.failures, lint = lint_errors(&r);
 
 	if (err) {
 		wd_report_free(&r);
@@ -156,6 +187,9 @@ static int run_object(const char *path, const char *btf, bool json)
 	if (failures)
 		return cli_fail("doctor", "%s: %d program%s would fail on this kernel", path,
 				failures, failures == 1 ? "" : "s");
+	if (lint)
+		return cli_fail("doctor", "%s: the lint found %d error%s", path, lint,
+				lint == 1 ? "" : "s");
 	return 0;
 }
 
@@ -164,10 +198,12 @@ static int cmd_doctor(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "btf", required_argument, NULL, 'b' },
+		{ "kernel-btf", required_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	const char *btf = NULL;
+	const char *btf = NULL, *kbtfs[16];
+	size_t nkbtfs = 0;
 	bool json = false;
 	int c;
 
@@ -175,10 +211,16 @@ static int cmd_doctor(int argc, char **argv)
 		return cli_usage_error("doctor", "unknown WARDEN_EMULATE profile '%s'",
 				       getenv("WARDEN_EMULATE"));
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "jb:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "jb:k:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j': json = true; break;
 		case 'b': btf = optarg; break;
+		case 'k':
+			if (nkbtfs == sizeof(kbtfs) / sizeof(kbtfs[0]))
+				return cli_usage_error("doctor", "at most %zu --kernel-btf files",
+						       nkbtfs);
+			kbtfs[nkbtfs++] = optarg;
+			break;
 		case 'h': fputs(doctor_usage, stdout); return 0;
 		default: return cli_bad_option("doctor", argv);
 		}
@@ -186,11 +228,12 @@ static int cmd_doctor(int argc, char **argv)
 	if (argc - optind > 1)
 		return cli_usage_error("doctor", "expected at most one object file");
 	if (optind == argc) {
-		if (btf)
-			return cli_usage_error("doctor", "--btf needs an object file");
+		if (btf || nkbtfs)
+			return cli_usage_error("doctor", "--%s needs an object file",
+					       btf ? "btf" : "kernel-btf");
 		return run_host(json);
 	}
-	return run_object(argv[optind], btf, json);
+	return run_object(argv[optind], btf, kbtfs, nkbtfs, json);
 }
 
 WD_CLI_COMMAND("doctor", cmd_doctor, "what this kernel can do for BPF, and will FILE.o load here");

@@ -10,6 +10,7 @@
 #include "warden/features.h"
 #include "warden/testing.h"
 #include "warden/warden.h"
+#include "diag/lint.h"
 
 static const char verify_usage[] =
 	"usage: warden verify FILE.o [--prog NAME] [--log-level 1|2]\n"
@@ -17,7 +18,10 @@ static const char verify_usage[] =
 	"Load each program of FILE.o (or only NAME) on its own.  For a program the\n"
 	"verifier rejects, print its log with every instruction mapped back to its\n"
 	"source line (BTF line info), the failing instruction marked '>>', and a\n"
-	"plain explanation of the common causes.  Exit 1 when a program is rejected.\n"
+	"plain explanation of the common causes.  Then the lint of each program (see\n"
+	"'warden help doctor'): lines 'lint: error|warning|info PROG: ...' with the\n"
+	"source line and the fix.  Exit 1 when a program is rejected or the lint finds\n"
+	"an error.\n"
 	"\n"
 	"  --prog NAME        verify only this program\n"
 	"  -l, --log-level N  verifier log level: 1 (default) or 2 (every state)\n";
@@ -214,7 +218,10 @@ static int cmd_verify(int argc, char **argv)
 	if (optind != argc - 1)
 		return cli_usage_error("verify", "expected one object file");
 	o.path = argv[optind];
-	return verify_all(&o);
+	int rc = verify_all(&o);
+	/* issue 18: the lint's findings after the verifier's; errors exit 1 */
+	int lint = wd_lint_file(o.path, o.prog, stdout);
+	return rc ? rc : lint > 0;
 }
 
 WD_CLI_COMMAND("verify", cmd_verify, "show why the verifier rejects a program, line by line");

@@ -19,6 +19,7 @@
 #include "warden/features.h"
 #include "warden/spec.h"
 #include "warden/warden.h"
+#include "lint.h"
 
 struct pf {
 	struct wd_report *r;
@@ -606,6 +607,14 @@ int wd_doctor_object(const char *path, const struct wd_preflight_opts *opts, str
 	free(v);
 	if (has_core)
 		free(core.v);
+	/* issue 18: the lint's findings, section "lint" (errors count apart) */
+	struct wd_lint_opts lo = { .sz = sizeof(lo), .obj_path = path };
+	if (WD_OPTS_HAS(opts, nr_kernel_btfs)) {
+		lo.kernel_btfs = opts->kernel_btfs;
+		lo.nr_kernel_btfs = opts->nr_kernel_btfs;
+	}
+	wd_object_for_each_prog(p, obj)
+		wd_lint_prog(r, obj, p, &lo);
 	wd_object_close(obj);
 	return 0;
 }

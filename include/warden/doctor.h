@@ -29,6 +29,7 @@ struct wd_check {
 	enum wd_check_status status;
 	char value[256];          /* what was found: "yes", "6.18.0", "refused (EPERM, ...)" */
 	char hint[256];           /* what to do about it, "" when nothing */
+	char source[64];          /* "prog.bpf.c:12" where one applies (lint), else "" */
 };
 
 struct wd_report {
@@ -43,6 +44,9 @@ int wd_doctor_host(struct wd_report *r);
 struct wd_preflight_opts {
 	size_t sz;                /* sizeof(struct wd_preflight_opts) */
 	const char *btf_path;     /* CO-RE target BTF (default: the running kernel's) */
+	/* lint: other kernels' BTF for the fleet table (program x kernel) */
+	const char *const *kernel_btfs;
+	size_t nr_kernel_btfs;
 };
 /* Will each program of the object at `path` load and attach on this kernel?
  * Fills r (r->failures = programs that would fail); 0, or -errno when the

@@ -232,7 +232,7 @@ static void kernel_reason(const void *raw, size_t size, char *out, size_t out_si
 	snprintf(out, out_size, "no reason given");
 	if (!log)
 		return;
-	log[0] = '\0';
+	memset(log, 0, 1 << 16); /* filled by a failing bpf(2): see prog_load.c */
 	/* The kernel may accept the BTF this time (a transient failure, or an
 	 * injected one): the run is for the log only, so close what it made. */
 	int fd = wd_sys_btf_load(raw, size, log, 1 << 16, 1);

@@ -129,7 +129,7 @@ static int stats_verdict(const struct wd_prog_load_args *a, char *buf, size_t si
 	struct wd_prog_load_args s = *a;
 	int fd;
 
-	buf[0] = '\0';
+	memset(buf, 0, size); /* see load_with_log() */
 	s.log_level = WD_LOG_STATS;
 	s.log_buf = buf;
 	s.log_size = size;
@@ -178,7 +178,11 @@ static int load_with_log(struct wd_prog *p, struct wd_prog_load_args *a, int fir
 			return -ENOMEM;
 		}
 		p->log = buf;
-		buf[0] = '\0';
+		/* Zeroed, not just NUL-first: a failing bpf(2) fills the log, and
+		 * valgrind marks it written only when the call succeeds, so every
+		 * read of a refused program's log was an "uninitialised" error.
+		 * A memset costs little next to the verifier run that fills it. */
+		memset(buf, 0, size);
 		a->log_buf = buf;
 		a->log_size = size;
 		fd = wd_sys_prog_load(a);

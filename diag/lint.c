@@ -1036,7 +1036,7 @@ static void lint_reach(struct lint *l)
 /* ---- 4b. against other kernels' BTF ---------------------------------------- */
 
 static bool enum_has(const struct wd_btf *btf, const char *enum_name, const char *prefix,
-		     const char *name, bool *known)
+		     const char *name, bool upper, bool *known)
 {
 	uint32_t id = wd_btf_find(btf, enum_name, BTF_KIND_ENUM);
 	const struct btf_type *t = id ? wd_btf_type(btf, id) : NULL;
@@ -1046,7 +1046,8 @@ static bool enum_has(const struct wd_btf *btf, const char *enum_name, const char
 	if (!t)
 		return false;
 	snprintf(want, sizeof(want), "%s%s", prefix, name);
-	for (char *c = want; *c; c++)
+	/* BPF_PROG_TYPE_KPROBE, BPF_MAP_TYPE_HASH, but BPF_FUNC_map_lookup_elem */
+	for (char *c = want + strlen(prefix); upper && *c; c++)
 		*c = (char)toupper((unsigned char)*c);
 	for (int i = 0; i < btf_vlen_of(t); i++) {
 		const struct btf_enum *e = (const struct btf_enum *)btf_extra(t) + i;
@@ -1133,7 +1134,7 @@ static void fleet_why(struct lint *l, const struct wd_btf *btf, char *why, size_
 	bool known;
 
 	why[0] = '\0';
-	if (tn && !enum_has(btf, "bpf_prog_type", "BPF_PROG_TYPE_", tn, &known) && known) {
+	if (tn && !enum_has(btf, "bpf_prog_type", "BPF_PROG_TYPE_", tn, true, &known) && known) {
 		snprintf(why, size, "no %s programs", tn);
 		return;
 	}
@@ -1141,14 +1142,14 @@ static void fleet_why(struct lint *l, const struct wd_btf *btf, char *why, size_
 		const struct bpf_insn *in = &l->img.insns[i];
 		if (in->code == (BPF_JMP | BPF_CALL) && in->src_reg == 0) {
 			const char *h = wd_helper_name((unsigned int)in->imm);
-			if (h && !enum_has(btf, "bpf_func_id", "BPF_FUNC_", h + 4, &known) && known) {
+			if (h && !enum_has(btf, "bpf_func_id", "BPF_FUNC_", h + 4, false, &known) && known) {
 				snprintf(why, size, "no helper %s", h);
 				return;
 			}
 		}
 		if (l->map_at[i] >= 0 && l->spec->maps[l->map_at[i]].kind == WD_MAP_USER) {
 			const char *mn = wd_map_type_name(l->spec->maps[l->map_at[i]].type);
-			if (mn && !enum_has(btf, "bpf_map_type", "BPF_MAP_TYPE_", mn, &known) && known) {
+			if (mn && !enum_has(btf, "bpf_map_type", "BPF_MAP_TYPE_", mn, true, &known) && known) {
 				snprintf(why, size, "no %s maps", mn);
 				return;
 			}
@@ -1218,9 +1219,10 @@ static void lint_fleet(struct lint *l, const struct wd_lint_opts *o)
 	for (size_t k = 0; k < o->nr_kernel_btfs; k++) {
 		const char *path = o->kernel_btfs[k];
 		struct wd_btf *btf = wd_btf_load_file(path, NULL);
-		char what[96], why[256];
+		char what[96], why[256], name[200];
 
 		snprintf(what, sizeof(what), "fleet %s", base_name(path));
+		snprintf(name, sizeof(name), "%s: %s", wd_prog_name(l->p), what);
 		if (!btf) {
 			lint_add(l, WD_CHECK_WRONG, what, -1, "give a vmlinux, a raw BTF file or a BTFHub file",
 				 "cannot read %s: %s", path, wd_errmsg());
@@ -1232,7 +1234,7 @@ static void lint_fleet(struct lint *l, const struct wd_lint_opts *o)
 		if (why[0])
 			lint_add(l, WD_CHECK_WRONG, what, -1, NULL, "would fail: %s", why);
 		else
-			wd_report_add(l->r, "lint", what, WD_CHECK_OK, NULL, "ok");
+			wd_report_add(l->r, "lint", name, WD_CHECK_OK, NULL, "ok");
 	}
 }
 

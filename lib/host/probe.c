@@ -261,7 +261,7 @@ static int close_ok(int fd)
 
 static int probe_prog_type(unsigned int type)
 {
-	char log[LOG_SIZE];
+	char log[LOG_SIZE] = ""; /* zeroed: see probe_helper() */
 	int ret = load_minimal(type, ret0_insns, ARRAY_SIZE(ret0_insns), NULL, log, sizeof(log));
 
 	if (ret >= 0)
@@ -346,7 +346,8 @@ static bool log_says_unknown_helper(const char *log)
 static int probe_helper(unsigned int type, unsigned int id)
 {
 	const struct bpf_insn insns[] = { CALL_HELPER((int32_t)id), MOV64_IMM(0, 0), EXIT_INSN() };
-	char log[LOG_SIZE];
+	/* zeroed: valgrind does not see a failing bpf(2) fill the log */
+	char log[LOG_SIZE] = "";
 	int r = wd_probe_prog_type(type);
 
 	if (r <= 0)

@@ -169,7 +169,7 @@ static void check_attach(struct pf *pf)
 	case WD_ATTACH_KPROBE: case WD_ATTACH_KRETPROBE:
 		check_kprobe(pf, target, false);
 		break;
-	case WD_ATTACH_UPROBE: case WD_ATTACH_URETPROBE:
+	case WD_ATTACH_UPROBE: case WD_ATTACH_URETPROBE: case WD_ATTACH_USDT:
 		check_kprobe(pf, target, true);
 		break;
 	case WD_ATTACH_KPROBE_MULTI: case WD_ATTACH_KRETPROBE_MULTI:

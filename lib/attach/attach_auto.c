@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * wd_prog_attach(): attach by section name.  The section table
- * (lib/section.c) gives the attach kind; the text after "prefix/" is the
- * target (usdt/... rows share the uprobe kind and are told apart by
- * prefix).  Families that need something a section cannot say (an
- * interface, a cgroup, a perf event) fail with the API to call instead.
+ * (spec/section.c) gives each section its attach kind; the family table
+ * below gives each kind its attach function and when the section alone
+ * says where (the text after "prefix/" is the target).  Families that need
+ * something a section cannot say (an interface, a cgroup, a perf event)
+ * fail with the API to call instead.
+ *
+ * A new attach family: its row in the section table, its row in
+ * `families` below, and its own file lib/attach/attach_<family>.c.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -85,11 +89,6 @@ static struct wd_link *auto_uprobe(struct wd_prog *prog, const char *target, boo
 	return wd_prog_attach_uprobe(prog, path, &o);
 }
 
-static bool is_usdt(const struct wd_prog *prog)
-{
-	return !strcmp(prog->def->prefix, "usdt") || !strcmp(prog->def->prefix, "usdt.s");
-}
-
 /* "<path>:<provider>:<name>", every process (the path may hold ':': the
  * last two separate provider and name). */
 static struct wd_link *auto_usdt(struct wd_prog *prog, const char *target)
@@ -115,66 +114,84 @@ static struct wd_link *needs_api(struct wd_prog *prog, const char *what, const c
 				     prog->name, prog->sec_name, what, api));
 }
 
+static struct wd_link *auto_kprobe_entry(struct wd_prog *p, const char *t) { return auto_kprobe(p, t, false); }
+static struct wd_link *auto_kretprobe(struct wd_prog *p, const char *t) { return auto_kprobe(p, t, true); }
+static struct wd_link *auto_uprobe_entry(struct wd_prog *p, const char *t) { return auto_uprobe(p, t, false); }
+static struct wd_link *auto_uretprobe(struct wd_prog *p, const char *t) { return auto_uprobe(p, t, true); }
+static struct wd_link *auto_trace(struct wd_prog *p, const char *t) { (void)t; return wd_prog_attach_trace(p); }
+
+/* When does the section name alone say where to attach? */
+enum where {
+	WHERE_NEVER,            /* the caller must say: an interface, a cgroup, ... */
+	WHERE_ALWAYS,           /* the target is in the kernel's BTF: fentry/lsm/iter */
+	WHERE_TARGET,           /* a non-empty target after "prefix/" */
+	WHERE_PATH,             /* "<path>:<...>" */
+};
+
+static const struct family {
+	struct wd_link *(*attach)(struct wd_prog *prog, const char *target);
+	enum where where;
+	const char *needs, *api;        /* WHERE_NEVER: what is missing, and the API to call */
+} families[WD_ATTACH__COUNT] = {
+	[WD_ATTACH_KPROBE]          = { auto_kprobe_entry, WHERE_TARGET },
+	[WD_ATTACH_KRETPROBE]       = { auto_kretprobe, WHERE_TARGET },
+	[WD_ATTACH_KPROBE_MULTI]    = { wd_attach_kprobe_multi, WHERE_TARGET },
+	[WD_ATTACH_KRETPROBE_MULTI] = { wd_attach_kprobe_multi, WHERE_TARGET },
+	[WD_ATTACH_UPROBE]          = { auto_uprobe_entry, WHERE_PATH },
+	[WD_ATTACH_URETPROBE]       = { auto_uretprobe, WHERE_PATH },
+	[WD_ATTACH_USDT]            = { auto_usdt, WHERE_PATH },
+	[WD_ATTACH_TRACEPOINT]      = { auto_tracepoint, WHERE_TARGET },
+	[WD_ATTACH_RAW_TP]          = { wd_prog_attach_raw_tracepoint, WHERE_TARGET },
+	[WD_ATTACH_TRACING]         = { auto_trace, WHERE_ALWAYS },
+	[WD_ATTACH_LSM]             = { auto_trace, WHERE_ALWAYS },
+	[WD_ATTACH_ITER]            = { auto_trace, WHERE_ALWAYS },
+	[WD_ATTACH_XDP]             = { NULL, WHERE_NEVER, "a network interface",
+					"wd_prog_attach_xdp(prog, ifindex, opts)" },
+	[WD_ATTACH_TC]              = { NULL, WHERE_NEVER, "a network interface",
+					"wd_prog_attach_tc(prog, ifindex, opts)" },
+	[WD_ATTACH_TCX]             = { NULL, WHERE_NEVER, "a network interface",
+					"wd_prog_attach_tc(prog, ifindex, opts)" },
+	[WD_ATTACH_CGROUP]          = { NULL, WHERE_NEVER, "a cgroup",
+					"wd_prog_attach_cgroup(prog, cgroup_fd)" },
+	[WD_ATTACH_PERF_EVENT]      = { NULL, WHERE_NEVER, "a perf event of your choosing",
+					"perf_event_open() and PERF_EVENT_IOC_SET_BPF" },
+};
+
+static const struct family *family_of(const struct wd_prog *prog)
+{
+	unsigned int k = prog && prog->def ? (unsigned int)prog->def->attach : WD_ATTACH_NONE;
+	return k < WD_ATTACH__COUNT && (families[k].attach || families[k].needs) ? &families[k] : NULL;
+}
+
 struct wd_link *wd_prog_attach(struct wd_prog *prog)
 {
-	const char *t;
+	const struct family *f;
 	int err;
 	if ((err = wd_attach_check(prog, "by section")))
 		return wd_attach_fail(err);
 	if (!prog->def)
 		return wd_attach_fail(wd_err(-EINVAL, "attach '%s': unknown section '%s'",
 					     prog->name, prog->sec_name));
-	t = wd_sec_target(prog->def, prog->sec_name);
-	switch (prog->def->attach) {
-	case WD_ATTACH_KPROBE:         return auto_kprobe(prog, t, false);
-	case WD_ATTACH_KRETPROBE:      return auto_kprobe(prog, t, true);
-	case WD_ATTACH_KPROBE_MULTI:
-	case WD_ATTACH_KRETPROBE_MULTI: return wd_attach_kprobe_multi(prog, t);
-	case WD_ATTACH_UPROBE:
-		return is_usdt(prog) ? auto_usdt(prog, t) : auto_uprobe(prog, t, false);
-	case WD_ATTACH_URETPROBE:      return auto_uprobe(prog, t, true);
-	case WD_ATTACH_TRACEPOINT:     return auto_tracepoint(prog, t);
-	case WD_ATTACH_RAW_TP:         return wd_prog_attach_raw_tracepoint(prog, t);
-	case WD_ATTACH_TRACING:
-	case WD_ATTACH_LSM:
-	case WD_ATTACH_ITER:           return wd_prog_attach_trace(prog);
-	case WD_ATTACH_XDP:
-		return needs_api(prog, "a network interface", "wd_prog_attach_xdp(prog, ifindex, opts)");
-	case WD_ATTACH_TC:
-	case WD_ATTACH_TCX:
-		return needs_api(prog, "a network interface", "wd_prog_attach_tc(prog, ifindex, opts)");
-	case WD_ATTACH_CGROUP:
-		return needs_api(prog, "a cgroup", "wd_prog_attach_cgroup(prog, cgroup_fd)");
-	case WD_ATTACH_PERF_EVENT:
-		return needs_api(prog, "a perf event of your choosing",
-				 "perf_event_open() and PERF_EVENT_IOC_SET_BPF");
-	case WD_ATTACH_NONE:
-	default:
+	if (!(f = family_of(prog)))
 		return wd_attach_fail(wd_err(-EOPNOTSUPP, "attach '%s': section '%s' has no "
 					     "automatic attachment", prog->name, prog->sec_name));
-	}
+	if (!f->attach)
+		return needs_api(prog, f->needs, f->api);
+	return f->attach(prog, wd_sec_target(prog->def, prog->sec_name));
 }
 
 bool wd_prog_can_auto_attach(const struct wd_prog *prog)
 {
-	if (!prog || !prog->def)
+	const struct family *f = family_of(prog);
+	const char *t;
+	if (!f)
 		return false;
-	switch (prog->def->attach) {
-	case WD_ATTACH_TRACING:
-	case WD_ATTACH_LSM:
-	case WD_ATTACH_ITER:
-		return true;
-	case WD_ATTACH_KPROBE:
-	case WD_ATTACH_KRETPROBE:
-	case WD_ATTACH_KPROBE_MULTI:
-	case WD_ATTACH_KRETPROBE_MULTI:
-	case WD_ATTACH_TRACEPOINT:
-	case WD_ATTACH_RAW_TP:
-		return *wd_sec_target(prog->def, prog->sec_name) != '\0';
-	case WD_ATTACH_UPROBE:
-	case WD_ATTACH_URETPROBE:
-		return strchr(wd_sec_target(prog->def, prog->sec_name), ':') != NULL;
-	default:
-		return false;
+	t = wd_sec_target(prog->def, prog->sec_name);
+	switch (f->where) {
+	case WHERE_ALWAYS: return true;
+	case WHERE_TARGET: return *t != '\0';
+	case WHERE_PATH:   return strchr(t, ':') != NULL;
+	case WHERE_NEVER:  break;
 	}
+	return false;
 }

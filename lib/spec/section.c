@@ -28,10 +28,9 @@ static const struct wd_sec_def sec_defs[] = {
 	T("uretprobe.s",       KPROBE, 0, URETPROBE, WD_SEC_SLEEPABLE),
 	T("uprobe",            KPROBE, 0, UPROBE, 0),
 	T("uretprobe",         KPROBE, 0, URETPROBE, 0),
-	/* USDT: uprobes on <sys/sdt.h> probes (lib/attach/usdt.c); the attach
-	 * kind is UPROBE, attach_auto.c tells them apart by prefix */
-	T("usdt.s",            KPROBE, 0, UPROBE, WD_SEC_SLEEPABLE),
-	T("usdt",              KPROBE, 0, UPROBE, 0),
+	/* USDT: uprobes on <sys/sdt.h> probes (lib/attach/usdt.c) */
+	T("usdt.s",            KPROBE, 0, USDT, WD_SEC_SLEEPABLE),
+	T("usdt",              KPROBE, 0, USDT, 0),
 	T("tc/ingress",        SCHED_CLS, WD_BPF_TCX_INGRESS, TCX, WD_SEC_EXACT),
 	T("tc/egress",         SCHED_CLS, WD_BPF_TCX_EGRESS, TCX, WD_SEC_EXACT),
 	T("tcx/ingress",       SCHED_CLS, WD_BPF_TCX_INGRESS, TCX, WD_SEC_EXACT),

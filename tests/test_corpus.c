@@ -337,7 +337,7 @@ static void read_build_counts(const char *dir, struct tally *t, char *kernel, si
 }
 
 /* Every object on the kernel the corpus was selected on.  In the guests
- * (TCG: 2-3 s an object, 309 objects took 15 min on 5.10) every 5th, and no
+ * (TCG: 2-3 s an object, all took 15 min on 5.10) every 5th, and no
  * new object after GUEST_BUDGET_S seconds, so that make check stays short
  * and the group ends before its timeout; WARDEN_CORPUS_ALL=1 runs them all. */
 #define GUEST_STRIDE 5

@@ -105,11 +105,15 @@ select_loadable() {
 		grep -q "^$name " "$verdicts" && continue
 		# a fresh directory each time (bpffs refuses names with a dot)
 		dir=/sys/fs/bpf/wd-corpus-select-$$-$((n++))
-		if loadall "$o" "$dir"; then
-			echo "$name loads" >>"$verdicts"
-		else
+		if ! loadall "$o" "$dir"; then
 			# libbpf's reason: its first "libbpf: ... failed" style line
 			echo "$name refused $(grep -m1 -iE 'error|failed|invalid' "$CACHE/loadall.out" | tr -s ' ' | cut -c1-160)" >>"$verdicts"
+		elif [ -z "$(ls -A "$dir" 2>/dev/null)" ]; then
+			# no program to compare (type-only CO-RE fixtures, btf_dump
+			# cases); `warden load` refuses such an object on purpose
+			echo "$name noprog" >>"$verdicts"
+		else
+			echo "$name loads" >>"$verdicts"
 		fi
 		rm -rf "$dir" 2>/dev/null
 	done

@@ -103,6 +103,15 @@ const char *wd_memlock_hint(void);
  * (-ENOENT: no such function or no kernel BTF).  Cached file read. */
 int wd_probe_kern_btf_func_id(const char *name);
 
+/* ---- CPUs -------------------------------------------------------------- */
+
+/* Possible CPUs: how many (the values one per-CPU map lookup returns), and
+ * the highest id + 1 (the entries a map indexed by CPU id needs, such as a
+ * perf event array).  They differ when the list has holes: "0,2-5" is 5
+ * and 6. */
+int wd_cpu_possible_count(void);
+int wd_cpu_possible_bound(void);
+
 /* ---- tracing directory ------------------------------------------------ */
 
 /* The tracing directory ("/sys/kernel/tracing" or "/sys/kernel/debug/tracing"),

@@ -15,7 +15,7 @@
 #include <sys/epoll.h>
 #include <time.h>
 #include <unistd.h>
-#include "cpus.h"
+#include "host/cpus.h"
 #include "latency.h"
 #include "pace.h"
 #include "ring.h"
@@ -216,7 +216,8 @@ static int lost_setup(struct wd_events *ev, struct wd_map *lost)
 	if (info.type != BPF_MAP_TYPE_PERCPU_ARRAY || info.value_size != 8 || info.key_size != 4)
 		return wd_err(-EINVAL, "events: lost map '%s' must be a percpu_array of u64 "
 			      "(u32 key)", lost->name);
-	ev->nr_cpus = wd_possible_cpus();
+	/* one value per possible CPU, in id order (a count, not an id bound) */
+	ev->nr_cpus = wd_cpu_possible_count();
 	ev->lost_vals = calloc(ev->nr_cpus, sizeof(uint64_t));
 	ev->lost_seen = calloc(ev->nr_cpus, sizeof(uint64_t));
 	if (!ev->lost_vals || !ev->lost_seen)

@@ -23,7 +23,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
-#include "cpus.h"
+#include "host/cpus.h"
 #include "ring.h"
 #include "sys/error.h"
 #include "sys/sys.h"

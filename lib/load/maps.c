@@ -8,40 +8,12 @@
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
+#include "host/cpus.h"
 #include "internal.h"
 #include "map_explain.h"
 
 #define BPF_FS_MAGIC 0xcafe4a11
 #define DEFAULT_PIN_ROOT "/sys/fs/bpf"
-
-static int nr_possible_cpus(void)
-{
-	static int n;
-	FILE *f;
-	int a, b;
-	char sep;
-	if (n)
-		return n;
-	/* "0-3" or "0,2-5": count every id named. */
-	f = fopen("/sys/devices/system/cpu/possible", "r");
-	if (!f)
-		return n = sysconf(_SC_NPROCESSORS_CONF);
-	int total = 0;
-	while (fscanf(f, "%d", &a) == 1) {
-		b = a;
-		if (fscanf(f, "%c", &sep) == 1 && sep == '-') {
-			if (fscanf(f, "%d", &b) != 1)
-				break;
-			if (fscanf(f, "%c", &sep) != 1)
-				sep = '\n';
-		}
-		total += b - a + 1;
-		if (sep != ',')
-			break;
-	}
-	fclose(f);
-	return n = total > 0 ? total : 1;
-}
 
 static uint32_t ringbuf_size(uint32_t want)
 {
@@ -68,7 +40,7 @@ static void fill_create_args(const struct wd_map *m, struct wd_map_create_args *
 	a->name = m->name;
 	/* Kernel 4.x perf event arrays want one slot per CPU: 0 means "all". */
 	if (s->type == BPF_MAP_TYPE_PERF_EVENT_ARRAY && !a->max_entries)
-		a->max_entries = nr_possible_cpus();
+		a->max_entries = wd_cpu_possible_bound();   /* indexed by CPU id */
 	/* Ring buffers keep no key/value (the kernel rejects both), and their
 	 * size must be a power-of-2 multiple of the page size: rounded up, as
 	 * libbpf does (adjust_ringbuf_sz()), so "256 * 1024" and "1000" work. */

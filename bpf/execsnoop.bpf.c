@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * The demo exec tracer (`warden trace-exec`): one record per successful
- * exec, from the sched:sched_process_exec tracepoint (every kernel with
- * tracepoint programs, 4.7+), through the ring buffer or the perf buffer as
- * the loader decides.  The record is what the event needs (~300 bytes),
- * not a worst case: a smaller record means fewer drops.
+ * A small exec tracer for the libwarden example (examples/exec_count.c, run
+ * against an installed tree by tests/test_install.c): one record per
+ * successful exec, from the sched:sched_process_exec tracepoint (every
+ * kernel with tracepoint programs, 4.7+), through the ring buffer or the
+ * perf buffer as the loader decides.  The record is what the event needs (~300 bytes),
+ * not a worst case: a smaller record means fewer drops.  `warden trace-exec`
+ * does not use it: it runs the agent's exec tracer (bpf/agent.bpf.c).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>

@@ -6,9 +6,7 @@
 # bury the demo's events, while the script execs a few programs, writes,
 # renames and removes a file and connects to 127.0.0.1; then stops the agent
 # with SIGINT, which prints the summary (events received and dropped per
-# kind).  Where the agent is not built (no bpf/agent.o), it falls back to the
-# bundled exec tracer (`warden trace-exec`).  Needs root (or CAP_BPF +
-# CAP_PERFMON).
+# kind).  Needs root (or CAP_BPF + CAP_PERFMON).
 set -uo pipefail
 O=${1:-build}
 cd "$(dirname "$0")/.."
@@ -105,38 +103,8 @@ agent_demo() {
 	return $status
 }
 
-trace_exec_demo() {
-	echo "demo: the agent is not built ($O/bpf/agent.o); the exec tracer instead"
-	echo "demo: tracing every exec on this machine for ${DURATION}s (warden trace-exec)"
-	echo "demo: a background loop runs /bin/true, ls and uname once per 0.3 s"
-	echo
-	(
-		sleep 0.5
-		end=$((SECONDS + DURATION - 1))
-		while [ $SECONDS -lt $end ]; do
-			/bin/true
-			ls / >/dev/null
-			uname -r >/dev/null
-			sleep 0.3
-		done
-	) &
-	local gen=$!
-	"$WARDEN" trace-exec --duration "$DURATION"
-	local status=$?
-	kill "$gen" 2>/dev/null
-	wait "$gen" 2>/dev/null
-	return $status
-}
-
-# a build without the agent engine says so (and --explain shows the variant
-# table where it has one)
-explain=$("$WARDEN" run --config /dev/null --explain 2>&1 >/dev/null)
-if [ -f "$O/bpf/agent.o" ] && [[ $explain != *"no agent engine"* ]] && [[ $explain != *"unknown command"* ]]; then
-	agent_demo
-else
-	if [ ! -f "$O/bpf/execsnoop.o" ]; then
-		echo "demo: $O/bpf/execsnoop.o missing: run 'make O=$O all' first" >&2
-		exit 1
-	fi
-	trace_exec_demo
+if [ ! -f "$O/bpf/agent.o" ]; then
+	echo "demo: $O/bpf/agent.o missing: run 'make O=$O all' first" >&2
+	exit 1
 fi
+agent_demo

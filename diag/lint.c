@@ -102,6 +102,8 @@ struct lint {
 	struct astate *st;       /* per instruction: the state before it */
 	size_t *todo;
 	bool *queued;
+	struct aval *ret;        /* per placed function: r0 at its exits, joined */
+	bool *ret_done;
 	int64_t parm1_off;       /* ctx offset of the first argument register, -1 */
 	int errors, findings;
 	/* facts */
@@ -261,6 +263,8 @@ static void step_alu(const struct bpf_insn *in, size_t i, struct astate *s)
 		*d = val(V_UNK, 0, (int32_t)i);
 }
 
+static int placed_at(const struct lint *l, long insn);
+
 static void clobber_call(struct astate *s, size_t i)
 {
 	for (int k = 0; k <= 5; k++)
@@ -311,8 +315,15 @@ static size_t step(const struct lint *l, size_t i, struct astate *s)
 		}
 		return 1;
 	case BPF_JMP: case BPF_JMP32:
-		if (BPF_OP(in->code) == BPF_CALL)
+		if (BPF_OP(in->code) == BPF_CALL) {
+			/* a bpf-to-bpf call returns what its function's exits hold
+			 * (r6-r9 are callee-saved, r1-r5 scratched) */
+			int callee = in->src_reg == BPF_PSEUDO_CALL ?
+				     placed_at(l, (long)i + 1 + in->imm) : -1;
 			clobber_call(s, i);
+			if (callee > 0 && l->ret_done[callee])
+				s->r[0] = l->ret[callee];
+		}
 		return 1;
 	default:
 		return 1;
@@ -335,6 +346,22 @@ static bool same(const struct aval *a, const struct aval *b)
 	return true;
 }
 
+/* a := a join b; true when a changed. */
+static bool join_reg(struct aval *a, const struct aval *b)
+{
+	if (same(a, b) || a->kind == V_UNK)
+		return false;
+	if (a->kind == V_CONST && b->kind == V_CONST) {
+		bool fits = true;
+		for (int j = 0; j < b->n && fits; j++)
+			fits = set_add(a, b->c[j], b->def[j]);
+		if (fits)
+			return true;
+	}
+	*a = val(V_UNK, 0, -1);
+	return true;
+}
+
 /* Join `in` into the state of instruction `to`; true when it changed. */
 static bool join(struct lint *l, size_t to, const struct astate *in)
 {
@@ -346,21 +373,8 @@ static bool join(struct lint *l, size_t to, const struct astate *in)
 		s->reached = true;
 		return true;
 	}
-	for (int k = 0; k <= 10; k++) {
-		struct aval *a = &s->r[k];
-		const struct aval *b = &in->r[k];
-		if (same(a, b) || a->kind == V_UNK)
-			continue;
-		changed = true;
-		if (a->kind == V_CONST && b->kind == V_CONST) {
-			bool fits = true;
-			for (int j = 0; j < b->n && fits; j++)
-				fits = set_add(a, b->c[j], b->def[j]);
-			if (fits)
-				continue;
-		}
-		*a = val(V_UNK, 0, -1);
-	}
+	for (int k = 0; k <= 10; k++)
+		changed |= join_reg(&s->r[k], &in->r[k]);
 	return changed;
 }
 
@@ -437,6 +451,34 @@ static void interpret(struct lint *l, size_t k)
 		if (i + len < hi)
 			push(l, &n, i + len, &s);
 	}
+}
+
+/* r0 at every exit of function k, joined: what a call to it returns. */
+static void summarize_return(struct lint *l, size_t k)
+{
+	struct astate acc = { .reached = false };
+	bool any = false;
+
+	for (size_t i = l->img.placed[k].start; i < func_end(l, k); i++) {
+		const struct bpf_insn *in = &l->img.insns[i];
+		if (l->st[i].reached && (BPF_CLASS(in->code) == BPF_JMP) && BPF_OP(in->code) == BPF_EXIT) {
+			if (!any) {
+				acc.r[0] = l->st[i].r[0];
+				any = true;
+			} else {
+				struct astate one = { .reached = true };
+				one.r[0] = l->st[i].r[0];
+				acc.reached = true;
+				join_reg(&acc.r[0], &one.r[0]);
+			}
+		}
+		if (is_ld_imm64(in))
+			i++;
+	}
+	l->ret[k] = any ? acc.r[0] : val(V_UNK, 0, -1);
+	if (l->ret[k].kind != V_CONST)
+		l->ret[k] = val(V_UNK, 0, -1);   /* pointers do not cross frames */
+	l->ret_done[k] = true;
 }
 
 static bool is_probe_read(int32_t id)
@@ -1247,6 +1289,8 @@ static void lint_free(struct lint *l)
 	free(l->st);
 	free(l->todo);
 	free(l->queued);
+	free(l->ret);
+	free(l->ret_done);
 	free(l->reads);
 	free(l->tails);
 	free(l->frame);
@@ -1263,11 +1307,18 @@ static int lint_prepare(struct lint *l)
 	l->todo = calloc(n, sizeof(*l->todo));
 	l->queued = calloc(n, sizeof(*l->queued));
 	l->frame = calloc(l->img.nr_placed ? l->img.nr_placed : 1, sizeof(*l->frame));
-	if (!l->map_at || !l->st || !l->todo || !l->queued || !l->frame)
+	l->ret = calloc(l->img.nr_placed ? l->img.nr_placed : 1, sizeof(*l->ret));
+	l->ret_done = calloc(l->img.nr_placed ? l->img.nr_placed : 1, sizeof(*l->ret_done));
+	if (!l->map_at || !l->st || !l->todo || !l->queued || !l->frame || !l->ret || !l->ret_done)
 		return -ENOMEM;
 	find_map_refs(l);
-	for (size_t k = 0; k < l->img.nr_placed; k++) {
+	/* subprograms are placed depth first after their callers: the last
+	 * placed first, so a callee's return values are known at its calls
+	 * (a callee not yet summed up, as in a cycle the verifier refuses
+	 * anyway, returns unknown) */
+	for (size_t k = l->img.nr_placed; k-- > 0;) {
 		interpret(l, k);
+		summarize_return(l, k);
 		if (collect_facts(l, k))
 			return -ENOMEM;
 	}

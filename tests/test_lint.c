@@ -141,6 +141,9 @@ static void lint_return_values_and_the_records_they_add(void **state)
 
 	EXPECT_LINT(out, "warning", "tp_ret_one: return value", "lint_ret.bpf.c:10: can return 1");
 	EXPECT_LINT(out, "warning", "up_ret_branch: return value", "can return 2");
+	/* through a bpf-to-bpf call: the line is in the callee (pick) */
+	EXPECT_LINT(out, "warning", "tp_ret_sub: return value", "can return 3");
+	EXPECT_LINT(out, "warning", "tp_ret_sub: return value", "lint_ret.bpf.c:4");
 	EXPECT_LINT(out, "info", "tp_ret_computed: return value", "returns a computed value");
 	EXPECT_NO_LINT(out, "warning", "tp_ret_zero: return value");
 	EXPECT_NO_LINT(out, "info", "tp_ret_zero: return value");
@@ -157,10 +160,12 @@ static void lint_return_values_and_the_records_they_add(void **state)
 	assert_int_equal(wd_object_load(obj, NULL), 0);
 	/* the kernel's side: 1 records every hit, 0 none */
 	int64_t one = tp_records(obj, "tp_ret_one", id), zero = tp_records(obj, "tp_ret_zero", id);
+	int64_t sub = tp_records(obj, "tp_ret_sub", id);
 	wd_object_close(obj);
-	if (one < 20 || zero != 0)
-		fail_msg("records: return 1 -> %lld (want >= 20), return 0 -> %lld (want 0)",
-			 (long long)one, (long long)zero);
+	if (one < 20 || zero != 0 || sub < 20)
+		fail_msg("records: return 1 -> %lld (want >= 20), return 0 -> %lld (want 0), "
+			 "return pick() = 3 -> %lld (want >= 20)", (long long)one, (long long)zero,
+			 (long long)sub);
 }
 
 static int64_t kprobe_records(struct wd_object *obj, const char *prog, const char *func)

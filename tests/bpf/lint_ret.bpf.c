@@ -31,4 +31,18 @@ int up_ret_branch(void *ctx)
 	return 2;
 }
 
+/* the value comes from a bpf-to-bpf call: the callee's exits decide */
+static __attribute__((noinline)) int pick(__u32 cpu)
+{
+	if (cpu > 100000)
+		return 0;
+	return 3;
+}
+
+SEC("tracepoint/syscalls/sys_enter_getppid")
+int tp_ret_sub(void *ctx)
+{
+	return pick(bpf_get_smp_processor_id());
+}
+
 char LICENSE[] SEC("license") = "GPL";

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "file_output.h"
+#include "text.h"
 
 #define FLUSH_BYTES (64 * 1024)
 

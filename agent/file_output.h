@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * The agent's local outputs (struct wd_output_ops of agent/output.h):
- * JSON lines or text lines to stdout or to a file, and the text line of an
- * event for a terminal.
+ * JSON lines or text lines (text.h) to stdout or to a file.
  */
 #ifndef WARDEN_AGENT_FILE_OUTPUT_H
 #define WARDEN_AGENT_FILE_OUTPUT_H
@@ -11,6 +10,7 @@
 #include <stdint.h>
 #include "json.h"
 #include "output.h"
+#include "text.h"   /* wd_text_event: the text lines it writes */
 
 struct wd_file_output_opts {
 	const char *path;           /* NULL or "-": standard output */
@@ -26,13 +26,5 @@ struct wd_output *wd_file_output_open(const struct wd_file_output_opts *o, char 
 int wd_file_output_flush(struct wd_output *out);
 /* The file output's ops (to tell a struct wd_output apart). */
 extern const struct wd_output_ops wd_file_output_ops;
-
-/* One text line for a terminal, with '\n', appended to b:
- * "21:15:36.123 exec         bash(1234) ppid 1200 uid 0  /usr/bin/ls ls -l".
- * Control characters, backslashes and bytes that are not UTF-8 are written
- * \xNN, so a hostile file name cannot drive the terminal. */
-void wd_text_event(struct wd_jbuf *b, const struct wd_event *ev);
-/* The text form of a string (as above), appended to b. */
-void wd_text_put_str(struct wd_jbuf *b, const char *s, size_t len);
 
 #endif

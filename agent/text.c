@@ -7,7 +7,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
-#include "file_output.h"
+#include "text.h"
 
 static void put(struct wd_jbuf *b, const char *s, size_t n)
 {

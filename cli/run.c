@@ -24,7 +24,7 @@
 #include <unistd.h>
 #include "cli.h"
 #include "agent/config.h"
-#include "agent/fleet_adapter.h"
+#include "fleet/agent_rows.h"
 #include "agent/engine.h"
 #include "agent/file_output.h"
 #include "agent/json.h"

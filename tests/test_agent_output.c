@@ -24,7 +24,7 @@
 #include "harness.h"
 #include "agent/config.h"
 #include "agent/file_output.h"
-#include "agent/fleet_adapter.h"
+#include "fleet/agent_rows.h"
 #include "agent/json.h"
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -1507,7 +1507,7 @@ static void ch_stop(pid_t pid)
 }
 
 /* Events of a real agent reach a ClickHouse table through the fleet sink
- * (cli/run.c -> agent/fleet_adapter.c -> fleet/), with their columns. */
+ * (cli/run.c -> fleet/agent_rows.c -> fleet/), with their columns. */
 static void test_run_into_clickhouse(void **state)
 {
 	char *dir, conf[256], stats[256], errf[256], url[128], cmd[1024], pid_s[16], bpf_dir[256];

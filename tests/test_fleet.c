@@ -27,7 +27,7 @@
 #include "harness.h"
 #include "fleet/fleet.h"
 #include "agent/event.h"
-#include "agent/fleet_adapter.h"
+#include "fleet/agent_rows.h"
 
 #define PASSWORD "s3cret-pw"
 
@@ -620,7 +620,7 @@ static void rows_of_each_kind_arrive_with_their_columns(void **state)
 	assert_int_equal(chnum(w, "SELECT count() FROM warden_test.events WHERE memfd = 1 AND deleted = 1"), 1);
 }
 
-/* The agent's events of every kind through its adapter (agent/fleet_adapter.c,
+/* The agent's events of every kind through its adapter (fleet/agent_rows.c,
  * what warden run pushes): each arrives with its kind and category, and the
  * columns that kind fills. */
 static void every_agent_kind_arrives_through_the_adapter(void **state)

@@ -1,15 +1,15 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * The agent's event (agent/event.h) as the fleet sink's typed row
- * (fleet/fleet.h): only fills a struct, calls nothing of fleet/, so the
- * agent and the sink stay independent of each other.
+ * (fleet/fleet.h).  The fleet layer sits on the agent's event model; the
+ * agent knows nothing of the fleet.
  */
-#ifndef WARDEN_AGENT_FLEET_ADAPTER_H
-#define WARDEN_AGENT_FLEET_ADAPTER_H
+#ifndef WARDEN_FLEET_AGENT_ROWS_H
+#define WARDEN_FLEET_AGENT_ROWS_H
 
 #include <stddef.h>
-#include "event.h"
-#include "fleet/fleet.h"
+#include "agent/event.h"
+#include "fleet.h"
 
 /* Storage for the row's strings that the event does not hold as such. */
 struct wd_fleet_row_buf {

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* struct wd_event -> struct wd_fleet_row (agent/fleet_adapter.h). */
+/* struct wd_event -> struct wd_fleet_row (agent_rows.h). */
 #include <arpa/inet.h>
 #include <string.h>
 #include <sys/socket.h>
-#include "fleet_adapter.h"
+#include "agent_rows.h"
 
 static void ip_text(uint8_t family, const uint8_t *addr, char *buf, size_t len)
 {
@@ -26,6 +26,9 @@ void wd_fleet_row_from_event(const struct wd_event *ev, const char *json, size_t
 	row->pid = ev->proc.pid;
 	row->tid = ev->proc.tid;
 	row->ppid = ev->proc.ppid;
+	/* (pid, start) names a process across pid reuse: exec trees join on it */
+	row->start_ns = ev->proc.start_ns;
+	row->parent_start_ns = ev->parent.start_ns;
 	row->uid = ev->proc.uid;
 	row->gid = ev->proc.gid;
 	row->euid = ev->proc.euid;

@@ -45,6 +45,52 @@ static const char doctor_usage[] =
 	"\n"
 	"WARDEN_EMULATE=rhel7 plays a RHEL/CentOS 7 kernel through the loader's probes.\n";
 
+/* The --kernel-btf lint lines ("PROG: fleet FILE") as one table, program x
+ * kernel; the why of each "would fail" is on its lint line above. */
+static void print_fleet_table(const struct wd_report *r)
+{
+	char progs[64][96], kernels[16][96];
+	size_t np = 0, nk = 0, i, k;
+
+	for (i = 0; i < r->nr_checks; i++) {
+		const struct wd_check *c = &r->checks[i];
+		const char *at = strstr(c->name, ": fleet ");
+		char prog[96];
+		if (strcmp(c->section, "lint") || !at)
+			continue;
+		snprintf(prog, sizeof(prog), "%.*s", (int)(at - c->name), c->name);
+		for (k = 0; k < np && strcmp(progs[k], prog); k++)
+			;
+		if (k == np && np < 64)
+			snprintf(progs[np++], sizeof(progs[0]), "%s", prog);
+		for (k = 0; k < nk && strcmp(kernels[k], at + 8); k++)
+			;
+		if (k == nk && nk < 16)
+			snprintf(kernels[nk++], sizeof(kernels[0]), "%s", at + 8);
+	}
+	if (!nk)
+		return;
+	printf("\n== fleet ==\n%-24s", "program");
+	for (k = 0; k < nk; k++)
+		printf(" %-20.20s", kernels[k]);
+	printf("\n");
+	for (size_t p = 0; p < np; p++) {
+		printf("%-24.24s", progs[p]);
+		for (k = 0; k < nk; k++) {
+			char name[200];
+			const char *cell = "-";
+			snprintf(name, sizeof(name), "%s: fleet %s", progs[p], kernels[k]);
+			for (i = 0; i < r->nr_checks; i++)
+				if (!strcmp(r->checks[i].section, "lint") && !strcmp(r->checks[i].name, name))
+					cell = r->checks[i].status == WD_CHECK_OK ? "ok" :
+					       !strncmp(r->checks[i].value, "would fail", 10) ?
+					       "would fail" : "not checked";
+			printf(" %-20s", cell);
+		}
+		printf("\n");
+	}
+}
+
 static void print_text(const struct wd_report *r)
 {
 	const char *section = NULL;
@@ -62,6 +108,7 @@ static void print_text(const struct wd_report *r)
 		if (c->hint[0] && c->status != WD_CHECK_OK)
 			printf("         -> %s\n", c->hint);
 	}
+	print_fleet_table(r);
 }
 
 /* A check's value as JSON of its own type: "yes"/"no" as booleans, a whole

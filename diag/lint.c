@@ -99,6 +99,7 @@ struct lint {
 	const char *target;
 	struct wd_prog_image img;
 	int *map_at;             /* per instruction: spec map of an ld_imm64, -1 */
+	int *ext_at;             /* per instruction: spec extern (kfunc, __ksym), -1 */
 	struct astate *st;       /* per instruction: the state before it */
 	size_t *todo;
 	bool *queued;
@@ -151,7 +152,7 @@ static size_t func_end(const struct lint *l, size_t k)
 static void find_map_refs(struct lint *l)
 {
 	for (size_t i = 0; i < l->img.insn_cnt; i++)
-		l->map_at[i] = -1;
+		l->map_at[i] = l->ext_at[i] = -1;
 	for (size_t k = 0; k < l->img.nr_placed; k++) {
 		const struct wd_func *f = l->img.placed[k].func;
 		const struct wd_code_sec *cs = &l->spec->secs[f->sec];
@@ -162,6 +163,8 @@ static void find_map_refs(struct lint *l)
 				continue;
 			if (rl->kind == WD_RELOC_MAP || rl->kind == WD_RELOC_DATA)
 				l->map_at[at] = rl->map;
+			else if (rl->kind == WD_RELOC_EXTERN)
+				l->ext_at[at] = rl->ext;
 		}
 	}
 }
@@ -1189,6 +1192,14 @@ static void fleet_why(struct lint *l, const struct wd_btf *btf, char *why, size_
 				return;
 			}
 		}
+		if (in->code == (BPF_JMP | BPF_CALL) && in->src_reg == BPF_PSEUDO_KFUNC_CALL &&
+		    l->ext_at[i] >= 0) {
+			const struct wd_extern *e = &l->spec->externs[l->ext_at[i]];
+			if (!e->weak && !wd_btf_find(btf, e->name, BTF_KIND_FUNC)) {
+				snprintf(why, size, "no kfunc %s in its BTF", e->name);
+				return;
+			}
+		}
 		if (l->map_at[i] >= 0 && l->spec->maps[l->map_at[i]].kind == WD_MAP_USER) {
 			const char *mn = wd_map_type_name(l->spec->maps[l->map_at[i]].type);
 			if (mn && !enum_has(btf, "bpf_map_type", "BPF_MAP_TYPE_", mn, true, &known) && known) {
@@ -1286,6 +1297,7 @@ static void lint_free(struct lint *l)
 {
 	wd_prog_image_free(&l->img);
 	free(l->map_at);
+	free(l->ext_at);
 	free(l->st);
 	free(l->todo);
 	free(l->queued);
@@ -1301,6 +1313,7 @@ static int lint_prepare(struct lint *l)
 	size_t n = l->img.insn_cnt ? l->img.insn_cnt : 1;
 
 	l->map_at = calloc(n, sizeof(*l->map_at));
+	l->ext_at = calloc(n, sizeof(*l->ext_at));
 	l->st = calloc(n, sizeof(*l->st));
 	/* each instruction is pushed at most once per change of its state:
 	 * bounded by 11 registers x 2 steps down the lattice, + 1 */
@@ -1309,7 +1322,7 @@ static int lint_prepare(struct lint *l)
 	l->frame = calloc(l->img.nr_placed ? l->img.nr_placed : 1, sizeof(*l->frame));
 	l->ret = calloc(l->img.nr_placed ? l->img.nr_placed : 1, sizeof(*l->ret));
 	l->ret_done = calloc(l->img.nr_placed ? l->img.nr_placed : 1, sizeof(*l->ret_done));
-	if (!l->map_at || !l->st || !l->todo || !l->queued || !l->frame || !l->ret || !l->ret_done)
+	if (!l->map_at || !l->ext_at || !l->st || !l->todo || !l->queued || !l->frame || !l->ret || !l->ret_done)
 		return -ENOMEM;
 	find_map_refs(l);
 	/* subprograms are placed depth first after their callers: the last

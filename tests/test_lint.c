@@ -510,6 +510,10 @@ static void lint_fleet_table_against_real_loads(void **state)
 		else
 			EXPECT_LINT(out, "error", vm, "would fail");
 	}
+	/* the table: one row per program, one column per kernel */
+	assert_non_null(strstr(out, "== fleet =="));
+	assert_true(strstr(out, "pf_unguarded             ok                   would fail") ||
+		    strstr(out, "pf_unguarded             would fail           ok"));
 	/* pf_unguarded reads tgid unguarded: it must be the failing one */
 	assert_false(loads_alone("preflight_core.o", "pf_unguarded", btf));
 	assert_int_equal(rc, 1);

@@ -389,25 +389,29 @@ static void auto_falls_back_to_perfbuf_without_ringbuf(void **state)
 	world_close(&w);
 }
 
-/* The demo tracer: an exec made while it runs shows up, with the summary.
- * Execs every 250 ms for 2.5 s: in a TCG guest the tracer may take more than
- * a second to attach (BTF parse, verifier), and an exec before that is not
- * seen. */
+/* trace-exec (the agent's exec tracer) over each transport: an exec made
+ * once it is attached shows up, with the summary.  It says "attached" on
+ * stderr: in a TCG guest loading and verifying its programs takes seconds,
+ * and an exec before that is not seen. */
 static void check_trace_exec(const char *transport)
 {
 	char cmd[1024], *out = NULL;
 	snprintf(cmd, sizeof(cmd),
-		 "(for i in 1 2 3 4 5 6 7 8 9 10; do sleep 0.25; /bin/true warden-test-marker; "
-		 "done) & WARDEN_BPF_DIR=%s %s trace-exec "
-		 "--duration 3 --transport %s; st=$?; wait; exit $st",
+		 "log=$(mktemp /tmp/wd-trace.XXXXXX) || exit 99; "
+		 "WARDEN_BPF_DIR=%s %s trace-exec --transport %s >$log 2>&1 & tr=$!; "
+		 "i=0; while [ $i -lt 1200 ] && kill -0 $tr 2>/dev/null && "
+		 "! grep -q 'trace-exec: attached' $log; do sleep 0.1; i=$((i+1)); done; "
+		 "/bin/true warden-test-marker; sleep 0.5; "
+		 "kill -INT $tr 2>/dev/null; wait $tr; st=$?; cat $log; rm -f $log; exit $st",
 		 getenv("WARDEN_OBJ_DIR") ? getenv("WARDEN_OBJ_DIR") : "build/bpf",
 		 wd_test_cli(), transport);
 	int st = wd_test_run(cmd, &out);
 	if (st || !strstr(out, " /bin/true"))
 		printf("%s", out);
 	assert_int_equal(st, 0);
-	assert_non_null(strstr(out, " /bin/true"));
+	assert_non_null(strstr(out, " /bin/true warden-test-marker"));
 	assert_non_null(strstr(out, " lost ("));
+	assert_non_null(strstr(out, transport));
 	free(out);
 }
 

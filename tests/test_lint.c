@@ -227,18 +227,33 @@ static bool in_kallsyms(const char *sym)
 	return found;
 }
 
-/* A function of this kernel known only by a renamed variant: *variant gets
- * "foo.isra.0", base "foo". */
+/* A function of this kernel known only by a renamed variant: variant gets
+ * "foo.isra.0", base "foo".  From available_filter_functions where it is
+ * readable (an ftrace-able function takes a kprobe; a random one may sit in
+ * a noinstr section the kprobe blacklist refuses), else /proc/kallsyms. */
 static bool find_renamed(char *base, size_t bsize, char *variant, size_t vsize)
 {
 	static const char *const suffixes[] = { ".isra.", ".constprop.", ".part." };
-	FILE *f = fopen("/proc/kallsyms", "re");
-	char line[512], name[256], type;
+	const char *dir = NULL;
+	char path[512], line[512], name[256], type;
 	unsigned long long addr;
-	bool found = false;
+	bool found = false, ftrace;
+	FILE *f = NULL;
 
+	if (wd_tracefs_dir(&dir) == 0) {
+		snprintf(path, sizeof(path), "%s/available_filter_functions", dir);
+		f = fopen(path, "re");
+	}
+	ftrace = f && fgets(line, sizeof(line), f);   /* EPERM shows at the first read */
+	if (f && !ftrace)
+		fclose(f);
+	if (ftrace)
+		rewind(f);
+	else
+		f = fopen("/proc/kallsyms", "re");
 	while (f && !found && fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%llx %c %255s", &addr, &type, name) != 3 || (type != 't' && type != 'T'))
+		if (ftrace ? sscanf(line, "%255s", name) != 1 :
+		    sscanf(line, "%llx %c %255s", &addr, &type, name) != 3 || (type != 't' && type != 'T'))
 			continue;
 		for (size_t i = 0; i < 3 && !found; i++) {
 			char *dot = strstr(name, suffixes[i]);
@@ -247,7 +262,7 @@ static bool find_renamed(char *base, size_t bsize, char *variant, size_t vsize)
 				continue;
 			snprintf(base, bsize, "%.*s", (int)(dot - name), name);
 			snprintf(variant, vsize, "%s", name);
-			found = !in_kallsyms(base);
+			found = !in_kallsyms(base) && in_kallsyms(variant);
 		}
 	}
 	if (f)

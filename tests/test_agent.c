@@ -1470,7 +1470,10 @@ static void agent_legacy_process_events(void **state)
 	wd_probe_reset_cache();
 	wd_emulate_from_env();
 	assert_int_equal(rc, 0);
+	if (!wd_agent_variant(r.a, WD_EV_EXEC))
+		wd_agent_explain(r.a, stdout);  /* why, for the log */
 	assert_string_equal(wd_agent_transport(r.a), "perfbuf");
+	assert_non_null(wd_agent_variant(r.a, WD_EV_EXEC));
 	assert_string_equal(wd_agent_variant(r.a, WD_EV_EXEC), "tracepoint+offsets");
 	assert_null(wd_agent_variant(r.a, WD_EV_FILE_OPEN));
 	struct rec *e = NULL;

@@ -696,17 +696,23 @@ static int listed_in(const char *path, const char *sym)
 {
 	FILE *f = fopen(path, "re");
 	char line[512];
-	size_t n = strlen(sym);
+	size_t n = strlen(sym), lines = 0;
 	int found = 0;
 
 	if (!f)
 		return -errno;
 	while (!found && fgets(line, sizeof(line), f)) {
 		const char *name = line;
+		lines++;
 		/* kprobes/blacklist lines are "0xstart-0xend\tname" */
 		if (!strncmp(line, "0x", 2) && strchr(line, '\t'))
 			name = strchr(line, '\t') + 1;
 		found = !strncmp(name, sym, n) && (isspace((unsigned char)name[n]) || !name[n]);
+	}
+	/* a read refused half-way, or an empty list (no dynamic ftrace): no answer */
+	if (!found && (ferror(f) || !lines)) {
+		fclose(f);
+		return -EIO;
 	}
 	fclose(f);
 	return found;
@@ -747,9 +753,16 @@ static void lint_kprobe_target(struct lint *l, struct sym_scan *sc)
 				 "%s is in the kprobe blacklist (NOKPROBE_SYMBOL): attaching fails with "
 				 "EINVAL", sc->sym);
 		else if (sc->filter_readable && !sc->in_filter)
-			lint_add(l, WD_CHECK_INFO, "target", -1, NULL,
-				 "%s is notrace (not in available_filter_functions): the kprobe is "
-				 "placed with a breakpoint, not ftrace, and costs more per hit", sc->sym);
+			/* trace_kprobe refuses what ftrace cannot trace: "Could not
+			 * probe notrace function" (kernel/trace/trace_kprobe.c,
+			 * within_notrace_func(), "tracing: kprobes: Prohibit probing
+			 * on notrace function", 2018) unless the kernel is built with
+			 * CONFIG_KPROBE_EVENTS_ON_NOTRACE */
+			lint_add(l, WD_CHECK_WRONG, "target", -1,
+				 "probe a traceable caller or a tracepoint instead",
+				 "%s is notrace (in /proc/kallsyms, not in available_filter_functions): "
+				 "kprobe events refuse it with EINVAL ('Could not probe notrace "
+				 "function') unless CONFIG_KPROBE_EVENTS_ON_NOTRACE", sc->sym);
 		return;
 	}
 	if (sc->wrapped[0] && !strncmp(sc->sym, "sys_", 4)) {

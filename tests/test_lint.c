@@ -351,6 +351,69 @@ static void lint_kprobe_targets_renamed_wrapped_absent(void **state)
 		fail_msg("a kprobe on sys_getppid opened on a kernel with only __x64_sys_getppid");
 }
 
+/* A function in kallsyms that ftrace cannot trace (notrace), or false when
+ * available_filter_functions cannot be read here. */
+static bool find_notrace(char *sym, size_t size)
+{
+	const char *dir = NULL;
+	char path[512], line[512], name[256], type, *list = NULL;
+	unsigned long long addr;
+	size_t len = 0;
+	bool found = false;
+	FILE *f, *k;
+
+	if (wd_tracefs_dir(&dir))
+		return false;
+	snprintf(path, sizeof(path), "%s/available_filter_functions", dir);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	/* the whole list, one name a line, for strstr */
+	FILE *m = open_memstream(&list, &len);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%255s", name) == 1)
+			fprintf(m, "\n%s\n", name);
+	fclose(f);
+	fclose(m);
+	k = len ? fopen("/proc/kallsyms", "re") : NULL;
+	while (k && !found && fgets(line, sizeof(line), k)) {
+		char needle[300];
+		if (sscanf(line, "%llx %c %255s", &addr, &type, name) != 3 || type != 'T' ||
+		    strchr(name, '.') || !strncmp(name, "__pfx_", 6) || strlen(name) >= 70)
+			continue;
+		snprintf(needle, sizeof(needle), "\n%s\n", name);
+		if (!strstr(list, needle)) {
+			snprintf(sym, size, "%s", name);
+			found = true;
+		}
+	}
+	if (k)
+		fclose(k);
+	free(list);
+	return found;
+}
+
+static void lint_kprobe_on_a_notrace_function(void **state)
+{
+	char sym[128], *path, *out;
+	int rc;
+	(void)state;
+
+	if (!find_notrace(sym, sizeof(sym)))
+		WD_SKIP("available_filter_functions cannot be read here (or lists every function)");
+	path = object_with_target(sym);
+	out = doctor(path, &rc);
+	unlink(path);
+	EXPECT_LINT(out, "error", "kp_renamed: target", "is notrace");
+	free(out);
+	if (!has_kprobes())
+		WD_SKIP("this kernel has no kprobe PMU: the probe on %s is opened in the guests", sym);
+	/* the kernel's side: kprobe events refuse it */
+	rc = kprobe_opens(sym);
+	if (rc == 0)
+		fail_msg("a kprobe on notrace %s opened (CONFIG_KPROBE_EVENTS_ON_NOTRACE?)", sym);
+}
+
 /* ---- 3. syscall arguments through the wrapper ------------------------------- */
 
 static void lint_syscall_arguments_past_the_wrapper(void **state)
@@ -571,6 +634,7 @@ static const struct CMUnitTest lint_tests[] = {
 	cmocka_unit_test(lint_return_values_and_the_records_they_add),
 	cmocka_unit_test(lint_kprobe_return_one_writes_to_the_trace_buffer),
 	cmocka_unit_test(lint_kprobe_targets_renamed_wrapped_absent),
+	cmocka_unit_test(lint_kprobe_on_a_notrace_function),
 	cmocka_unit_test(lint_syscall_arguments_past_the_wrapper),
 	cmocka_unit_test(lint_stack_across_calls_against_the_verifier),
 	cmocka_unit_test(lint_tail_call_slots_never_filled),

@@ -311,6 +311,8 @@ static int exec_workload(void *arg)
 static void agent_exec_fork_exit(void **state)
 {
 	struct wd_agent_opts o = default_opts();
+	/* only the kinds it needs: fewer programs to verify (minutes under TCG) */
+	o.filter.kinds = (1ull << WD_EV_EXEC) | (1ull << WD_EV_FORK) | (1ull << WD_EV_EXIT);
 	struct run r;
 	struct stat st;
 	char cwd[4096];
@@ -549,6 +551,8 @@ static struct rec *find_path(struct sink *k, enum wd_event_kind kind, const char
 static void agent_file_events(void **state)
 {
 	struct wd_agent_opts o = default_opts();
+	/* only the kinds it needs: fewer programs to verify (minutes under TCG) */
+	o.filter.kinds = ((1ull << (WD_EV_FILE_TRUNCATE + 1)) - 1) & ~((1ull << WD_EV_FILE_OPEN) - 1);
 	char a[512], b[512], l[512], sl[512];
 	struct run r;
 	struct stat st;
@@ -689,6 +693,8 @@ static bool addr_is_loopback(const struct wd_event_net *n, int family)
 static void check_net(int family)
 {
 	struct wd_agent_opts o = default_opts();
+	/* only the kinds it needs: fewer programs to verify (minutes under TCG) */
+	o.filter.kinds = (1ull << WD_EV_NET_CONNECT) | (1ull << WD_EV_NET_ACCEPT) | (1ull << WD_EV_NET_CLOSE) | (1ull << WD_EV_NET_LISTEN) | (1ull << WD_EV_NET_BIND) | (1ull << WD_EV_NET_UDP_SEND);
 	struct net_arg arg = { .family = family };
 	struct run r;
 
@@ -806,6 +812,8 @@ static int sys_workload(void *arg)
 static void agent_system_events(void **state)
 {
 	struct wd_agent_opts o = default_opts();
+	/* only the kinds it needs: fewer programs to verify (minutes under TCG) */
+	o.filter.kinds = (1ull << WD_EV_MEMFD) | (1ull << WD_EV_MOUNT) | (1ull << WD_EV_UMOUNT) | (1ull << WD_EV_BPF_PROG) | (1ull << WD_EV_BPF_MAP) | (1ull << WD_EV_NAMESPACE);
 	struct run r;
 	char d[] = "/tmp/warden-mnt-XXXXXX";
 	(void)state;
@@ -878,6 +886,8 @@ static int cred_workload(void *arg)
 static void agent_cred_ptrace(void **state)
 {
 	struct wd_agent_opts o = default_opts();
+	/* only the kinds it needs: fewer programs to verify (minutes under TCG) */
+	o.filter.kinds = (1ull << WD_EV_CRED) | (1ull << WD_EV_PTRACE);
 	struct run r;
 	(void)state;
 
@@ -991,6 +1001,8 @@ static int container_workload(void *arg)
 static void agent_container_context(void **state)
 {
 	struct wd_agent_opts o = default_opts();
+	/* only the kinds it needs: fewer programs to verify (minutes under TCG) */
+	o.filter.kinds = (1ull << WD_EV_EXEC);
 	struct ct_arg c;
 	struct run r;
 	struct stat st;
@@ -1118,6 +1130,8 @@ static int bigargs_workload(void *arg)
 static void check_bigargs(size_t bytes, bool deep_path)
 {
 	struct wd_agent_opts o = default_opts();
+	/* only the kinds it needs: fewer programs to verify (minutes under TCG) */
+	o.filter.kinds = (1ull << WD_EV_EXEC) | (1ull << WD_EV_FILE_OPEN);
 	struct big_arg b = { .arg_bytes = bytes };
 	char base[] = "/tmp/warden-long-XXXXXX";
 	struct run r;

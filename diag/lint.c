@@ -35,6 +35,7 @@
 #define MAX_STACK 512          /* MAX_BPF_STACK, include/linux/filter.h */
 #define STACK_NEAR 448
 #define OLD_MAXINSNS 4096      /* BPF_MAXINSNS: the limit of every program before 5.2 */
+#define MAX_LINT_INSNS 131072
 
 #ifndef BPF_JMP32
 #define BPF_JMP32 0x06
@@ -857,48 +858,70 @@ static int frame_bytes(const struct lint *l, size_t k, int align)
 	return (d + align - 1) / align * align;
 }
 
-/* Deepest chain from function k: total bytes; path[] gets the functions. */
-static int deepest_chain(const struct lint *l, size_t k, int level, int align, int *path,
-			 int *len)
+/* Deepest chain from function k, in bytes; next[k] the callee on it (-1).
+ * Memoized per function (memo[k] >= 0): a program's call graph has no
+ * cycle the verifier accepts, and `busy` cuts one if the object has it. */
+static int chain_from(const struct lint *l, size_t k, int align, int *memo, int *next, bool *busy)
 {
-	int best = 0, best_path[8], best_len = 0;
+	int best = 0;
 
-	if (level >= 8)
+	if (memo[k] >= 0)
+		return memo[k];
+	if (busy[k])
 		return 0;
+	busy[k] = true;
+	next[k] = -1;
 	for (size_t i = l->img.placed[k].start; i < func_end(l, k); i++) {
 		const struct bpf_insn *in = &l->img.insns[i];
-		int callee = -1, sub[8], sublen = 0, bytes;
-		if (in->code == (BPF_JMP | BPF_CALL) && in->src_reg == BPF_PSEUDO_CALL)
-			callee = placed_at(l, (long)i + 1 + in->imm);
-		else if (is_ld_imm64(in) && in->src_reg == BPF_PSEUDO_FUNC)
+		int callee = -1, bytes;
+		if ((in->code == (BPF_JMP | BPF_CALL) && in->src_reg == BPF_PSEUDO_CALL) ||
+		    (is_ld_imm64(in) && in->src_reg == BPF_PSEUDO_FUNC))
 			callee = placed_at(l, (long)i + 1 + in->imm);
 		if (is_ld_imm64(in))
 			i++;
 		if (callee < 0 || (size_t)callee == k)
 			continue;
-		bytes = deepest_chain(l, (size_t)callee, level + 1, align, sub, &sublen);
+		bytes = chain_from(l, (size_t)callee, align, memo, next, busy);
 		if (bytes > best) {
 			best = bytes;
-			memcpy(best_path, sub, sizeof(int) * (size_t)sublen);
-			best_len = sublen;
+			next[k] = callee;
 		}
 	}
-	path[0] = (int)k;
-	memcpy(path + 1, best_path, sizeof(int) * (size_t)(best_len < 7 ? best_len : 7));
-	*len = 1 + (best_len < 7 ? best_len : 7);
-	return frame_bytes(l, k, align) + best;
+	busy[k] = false;
+	memo[k] = frame_bytes(l, k, align) + best;
+	return memo[k];
+}
+
+/* Deepest chain from the program: total bytes; path[] (up to 8) the functions. */
+static int deepest_chain(const struct lint *l, int align, int *path, int *len)
+{
+	size_t n = l->img.nr_placed;
+	int *memo = malloc(n * sizeof(*memo)), *next = malloc(n * sizeof(*next)), total = 0;
+	bool *busy = calloc(n, sizeof(*busy));
+
+	*len = 0;
+	if (memo && next && busy) {
+		for (size_t k = 0; k < n; k++)
+			memo[k] = -1;
+		total = chain_from(l, 0, align, memo, next, busy);
+		for (int k = 0; k >= 0 && *len < 8; k = next[k])
+			path[(*len)++] = k;
+	}
+	free(memo);
+	free(next);
+	free(busy);
+	return total;
 }
 
 static void lint_stack(struct lint *l)
 {
-	int path[8], len = 0, total = deepest_chain(l, 0, 0, 32, path, &len);
-	int total16 = deepest_chain(l, 0, 0, 16, path, &len);
+	int path[8], len = 0, total16 = deepest_chain(l, 16, path, &len);
+	int total = deepest_chain(l, 32, path, &len);
 	char chain[200] = "";
 	size_t used = 0;
 
 	if (total < STACK_NEAR)
 		return;
-	deepest_chain(l, 0, 0, 32, path, &len);
 	for (int i = 0; i < len; i++)
 		used += snprintf(chain + used, used < sizeof(chain) ? sizeof(chain) - used : 0,
 				 "%s%s (%d)", i ? " -> " : "", l->img.placed[path[i]].func->name,
@@ -1017,6 +1040,10 @@ static void gather_needs(const struct lint *l, struct needs *ns)
 	bool loop = false, data = false, kfunc = false, calls = false, cb = false, core = false;
 
 	need(ns, wd_lint_prog_type_since(tn), "%s programs", tn ? tn : "?");
+	/* kprobe-type programs on uprobes: "tracing, perf: Implement BPF
+	 * programs attached to uprobes" (4.3) */
+	if (l->def->attach == WD_ATTACH_UPROBE || l->def->attach == WD_ATTACH_URETPROBE)
+		need(ns, "4.3", "uprobe attach");
 	if (wd_prog_expected_attach_type(l->p) || wd_prog_type(l->p) == BPF_PROG_TYPE_TRACING)
 		need(ns, wd_lint_attach_type_since(an), "%s attach", an ? an : "?");
 	for (size_t i = 0; i < l->img.insn_cnt; i++) {
@@ -1373,6 +1400,14 @@ int wd_lint_prog(struct wd_report *r, const struct wd_object *obj, struct wd_pro
 			l.parm1_off = wrap->off[0];
 	}
 	err = wd_prog_image(p, &l.img);
+	if (!err && l.img.insn_cnt > MAX_LINT_INSNS) {
+		/* the per-instruction states would take ~700 bytes each */
+		wd_report_add(r, "lint", wd_prog_name(p), WD_CHECK_INFO, NULL,
+			      "not linted: %zu instructions, over the lint's %d", l.img.insn_cnt,
+			      MAX_LINT_INSNS);
+		lint_free(&l);
+		return 0;
+	}
 	if (!err)
 		err = lint_prepare(&l);
 	if (err) {

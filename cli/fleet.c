@@ -35,7 +35,7 @@ static int fleet_init_cmd(int argc, char **argv)
 		case 'p': fo.password_file = optarg; break;
 		case 'c': fo.cluster = optarg; break;
 		case 'h': fputs(fleet_usage, stdout); return 0;
-		default: return cli_usage_error("fleet", "unknown option");
+		default: return cli_bad_option("fleet", argv);
 		}
 	}
 	if (optind + 1 != argc)

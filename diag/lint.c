@@ -113,6 +113,7 @@ struct lint {
 	int exit_unknown_insn;
 	struct ctx_read *reads;  size_t nr_reads;
 	bool parm1_loaded, parm1_deref;  size_t parm1_insn;
+	bool parm1_value;  size_t parm1_value_insn;   /* PARM1 stored or passed as a value */
 	struct tail_call *tails; size_t nr_tails;
 	int *frame;              /* per placed function: deepest r10 access, bytes */
 };
@@ -537,7 +538,14 @@ static int collect_facts(struct lint *l, size_t k)
 				}
 			}
 		} else if (cls == BPF_ST || cls == BPF_STX) {
-			note_stack(l, k, &s->r[in->dst_reg & 15], in->off, 0);
+			const struct aval *base = &s->r[in->dst_reg & 15];
+			note_stack(l, k, base, in->off, 0);
+			/* PARM1 written anywhere but the stack (a spill) is used as a value */
+			if (cls == BPF_STX && s->r[in->src_reg & 15].kind == V_PARM1 &&
+			    base->kind != V_FP && !l->parm1_value) {
+				l->parm1_value = true;
+				l->parm1_value_insn = i;
+			}
 		} else if ((cls == BPF_ALU64) && s->r[in->dst_reg & 15].kind == V_FP &&
 			   BPF_SRC(in->code) == BPF_K && (op == BPF_ADD || op == BPF_SUB)) {
 			struct aval after = s->r[in->dst_reg & 15];
@@ -546,6 +554,11 @@ static int collect_facts(struct lint *l, size_t k)
 		} else if (cls == BPF_JMP && op == BPF_CALL && in->src_reg == 0) {
 			if (is_probe_read(in->imm) && s->r[3].kind == V_PARM1)
 				l->parm1_deref = true;
+			for (int a = 1; a <= 5 && !is_probe_read(in->imm) && !l->parm1_value; a++)
+				if (s->r[a].kind == V_PARM1) {
+					l->parm1_value = true;
+					l->parm1_value_insn = i;
+				}
 			if (in->imm == H_TAIL_CALL) {
 				if (grow((void **)&l->tails, l->nr_tails, sizeof(*l->tails)))
 					return -ENOMEM;
@@ -831,8 +844,10 @@ static void lint_syscall_args(struct lint *l, const struct arch_regs *a, const c
 			return;
 		}
 	}
-	if (l->parm1_loaded && !l->parm1_deref)
-		lint_add(l, WD_CHECK_WRONG, "syscall args", (int)l->parm1_insn, hint,
+	/* only a PARM1 seen stored or handed to a helper as a value counts: a
+	 * pointer spilled to the stack and read back is not followed */
+	if (l->parm1_value)
+		lint_add(l, WD_CHECK_WRONG, "syscall args", (int)l->parm1_value_insn, hint,
 			 "uses PARM1 (ctx->%s, insn %zu) as the first argument: on %s it is the "
 			 "pointer to the user's pt_regs, not the argument", a->names[0],
 			 l->parm1_insn, sym);

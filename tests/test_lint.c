@@ -421,15 +421,16 @@ static void lint_syscall_arguments_past_the_wrapper(void **state)
 	int rc, fd;
 	char *out = doctor(wd_test_obj("lint_syscall.o"), &rc);
 	struct wd_object *obj;
-	struct wd_link *outer, *inner;
+	struct wd_link *outer, *inner, *arg1;
 	const struct wd_map *m, *bss = NULL;
-	uint64_t v[4] = { 0 };
+	uint64_t v[5] = { 0 };
 	uint32_t key = 0;
 	(void)state;
 
 	EXPECT_LINT(out, "error", "args_outer: syscall args", "ctx->si");
 	EXPECT_LINT(out, "error", "args_outer: syscall args", "lint_syscall.bpf.c:");
 	EXPECT_NO_LINT(out, "error", "args_inner: syscall args");
+	EXPECT_LINT(out, "error", "arg1_outer: syscall args", "uses PARM1 (ctx->di");
 	assert_int_equal(rc, 1);
 	free(out);
 	if (!has_kprobes())
@@ -442,7 +443,9 @@ static void lint_syscall_arguments_past_the_wrapper(void **state)
 	outer = wd_prog_attach(wd_object_prog(obj, "args_outer"));
 	inner = wd_prog_attach(wd_object_prog(obj, "args_inner"));
 	assert_non_null(outer);
+	arg1 = wd_prog_attach(wd_object_prog(obj, "arg1_outer"));
 	assert_non_null(inner);
+	assert_non_null(arg1);
 	fd = dup2(2, 117);
 	assert_int_equal(fd, 117);
 	close(fd);
@@ -453,6 +456,7 @@ static void lint_syscall_arguments_past_the_wrapper(void **state)
 	assert_int_equal(wd_map_lookup(bss, &key, v), 0);
 	wd_link_detach(outer);
 	wd_link_detach(inner);
+	wd_link_detach(arg1);
 	wd_object_close(obj);
 	/* through PARM1: (2, 117); from the outer regs: not the arguments */
 	if (v[2] != 2 || v[3] != 117)
@@ -460,6 +464,10 @@ static void lint_syscall_arguments_past_the_wrapper(void **state)
 			 (unsigned long long)v[3]);
 	if (v[1] == 117)
 		fail_msg("the outer regs held the second argument: the wrapper finding is wrong here");
+	/* PARM1 of the wrapper: the address of the user's regs, not fd 117 */
+	if (v[4] == 117 || v[4] < 0xffff000000000000ull)
+		fail_msg("PARM1 of __x64_sys_close was %#llx, not a kernel address",
+			 (unsigned long long)v[4]);
 }
 
 /* ---- 5. stack and tail calls -------------------------------------------------- */

@@ -604,13 +604,15 @@ static bool perf_event_run(const struct lint *l)
  * (kernel/trace/trace_kprobe.c, trace_uprobe.c) and
  * perf_trace_run_bpf_submit() (kernel/events/core.c) go on to write the
  * event to the perf buffer when trace_call_bpf() returns non-zero, an
- * extra record per hit nobody reads. */
+ * extra record per hit nobody reads (kretprobe_perf_func() likewise). */
 static void lint_return(struct lint *l)
 {
 	const char *where = l->def->attach == WD_ATTACH_TRACEPOINT ?
 		"perf_trace_run_bpf_submit(), kernel/events/core.c" :
 		l->def->attach == WD_ATTACH_UPROBE || l->def->attach == WD_ATTACH_URETPROBE ?
 		"__uprobe_perf_func(), kernel/trace/trace_uprobe.c" :
+		l->def->attach == WD_ATTACH_KRETPROBE ?
+		"kretprobe_perf_func(), kernel/trace/trace_kprobe.c" :
 		"kprobe_perf_func(), kernel/trace/trace_kprobe.c";
 
 	if (!perf_event_run(l))

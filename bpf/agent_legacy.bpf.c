@@ -31,7 +31,7 @@ struct scratch {
 	struct wa_event ev;
 	char data[WA_NSTR * WA_STR_MAX];
 	struct wa_chunk ch;
-	char chdata[WA_CHUNK];
+	char chdata[2 * WA_CHUNK];  /* the verifier's view of a chunk: up to the mask */
 	__u64 next_id;
 };
 
@@ -210,10 +210,13 @@ int exec_legacy(void *ctx)
 	for (int i = 0; i < LEGACY_CHUNKS; i++) {
 		if (sent < total) {
 			__u64 len = total - sent;
-			asm volatile("" : "+r"(len));
 			if (len > WA_CHUNK)
 				len = WA_CHUNK;
+			/* a mask every verifier reads as [0, 8191] (5.10 refused the
+			 * clamp alone: "R2 min value is negative"); the barrier
+			 * keeps clang from dropping it as a no-op */
 			asm volatile("" : "+r"(len));
+			len &= 2 * WA_CHUNK - 1;
 			if (bpf_probe_read(s->chdata, len, (void *)(start + sent)) == 0) {
 				s->ch.index = i;
 				s->ch.len = len;

@@ -3,6 +3,7 @@
  * empty headings, --btf only with --resolve, a file that is not BTF says so. */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "harness.h"
 
 static char *inspect(const char *args, int want_rc)
@@ -52,10 +53,15 @@ static void inspect_btf_needs_resolve(void **state)
 
 static void inspect_says_a_text_file_is_not_btf(void **state)
 {
-	char args[512];
+	char args[512], text[] = "/tmp/wd-not-btf-XXXXXX";
+	int fd = mkstemp(text);
 	(void)state;
-	snprintf(args, sizeof(args), "--resolve --btf /etc/passwd %s", wd_test_obj("core_fields.o"));
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "root:x:0:0:root:/root:/bin/sh\n", 30), 30);
+	close(fd);
+	snprintf(args, sizeof(args), "--resolve --btf %s %s", text, wd_test_obj("core_fields.o"));
 	char *out = inspect(args, 1);
+	unlink(text);
 	assert_non_null(strstr(out, "not BTF"));
 	assert_null(strstr(out, "big-endian"));
 	assert_null(strstr(out, "CO-RE: CO-RE"));

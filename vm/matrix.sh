@@ -5,10 +5,10 @@
 set -uo pipefail
 
 # ---- settings ---------------------------------------------------------------
-TEST_GROUPS=(loader core attach consumers doctor corpus)   # runner groups, table columns
+TEST_GROUPS=(loader core attach consumers doctor corpus agent)   # runner groups, table columns
 EMULATED_LABEL="RHEL7 (emulated)"                   # host run with WARDEN_EMULATE=rhel7
 EMULATED_ENV=rhel7
-EMULATED_GROUPS=(loader doctor)
+EMULATED_GROUPS=(loader doctor agent)
 # Suites read through a private apt state (host apt config stays untouched).
 APT_SUITES=("debian bullseye" "debian-security bullseye-security"
             "debian bookworm" "debian-security bookworm-security")

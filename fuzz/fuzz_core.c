@@ -36,9 +36,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (size_t k = 0; k < spec->secs[i].nr_core_relos; k++) {
 			struct wd_core_res res;
 			wd_err_clear();
-			if (wd_core_resolve(spec->btf, &spec->secs[i].core_relos[k], &targets, &res,
-					    desc, sizeof(desc)) < 0)
+			int err = wd_core_resolve(spec->btf, &spec->secs[i].core_relos[k], &targets,
+						  &res, desc, sizeof(desc));
+			if (err < 0) {
+				fprintf(stderr, "core: %s: %d\n", desc, err);
 				fuzz_check_errmsg("core");
+			}
 		}
 	wd_spec_free(spec);
 	return 0;

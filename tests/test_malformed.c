@@ -17,6 +17,7 @@
 #include "harness.h"
 #include "spec/btf.h"
 #include "spec/spec.h"
+#include "load/core.h"
 #include "sys/error.h"
 #include "warden/warden.h"
 
@@ -400,6 +401,35 @@ static int feed_elf(const uint8_t *b, size_t n)
 	return 0;
 }
 
+/* fuzz_core's findings: every CO-RE relocation resolved against this
+ * kernel's BTF; a failure must still give one line. */
+static int feed_core(const uint8_t *b, size_t n)
+{
+	struct wd_core_targets t;
+	struct wd_spec *spec = NULL;
+	char desc[512];
+	if (feed_elf(b, n) || wd_spec_parse(b, n, "regress.o", &spec))
+		return 0;
+	if (!spec->btf || access("/sys/kernel/btf/vmlinux", R_OK) ||
+	    wd_core_targets_init(&t, "/sys/kernel/btf/vmlinux")) {
+		wd_spec_free(spec);
+		return 0;
+	}
+	t.modules = false;
+	for (size_t i = 0; i < spec->nr_secs; i++)
+		for (size_t k = 0; k < spec->secs[i].nr_core_relos; k++) {
+			struct wd_core_res res;
+			if (wd_core_resolve(spec->btf, &spec->secs[i].core_relos[k], &t, &res, desc,
+					    sizeof(desc)) < 0) {
+				assert_one_line(wd_errmsg());
+				assert_string_not_equal(wd_errmsg(), "no error"); /* a cause */
+			}
+		}
+	wd_core_targets_free(&t);
+	wd_spec_free(spec);
+	return 0;
+}
+
 static int feed_btf(const uint8_t *b, size_t n)
 {
 	struct wd_btf_support none = { 0 };
@@ -429,7 +459,7 @@ static void fuzz_findings_replay(void **state)
 	snprintf(dir, sizeof(dir), "%s/fuzz/regress/elf", src ? src : ".");
 	n += replay_dir(dir, feed_elf);
 	snprintf(dir, sizeof(dir), "%s/fuzz/regress/core", src ? src : ".");
-	n += replay_dir(dir, feed_elf);
+	n += replay_dir(dir, feed_core);
 	snprintf(dir, sizeof(dir), "%s/fuzz/regress/btf", src ? src : ".");
 	n += replay_dir(dir, feed_btf);
 	printf("# %d fuzz findings replayed\n", n);

@@ -223,6 +223,7 @@ int wd_core_resolve(const struct wd_btf *local, const struct bpf_core_relo *relo
 	memset(res, 0, sizeof(*res));
 	if (!ls)
 		return -ENOMEM;
+	wd_err_clear(); /* a cause below is this relocation's (see out:) */
 	if (!wd_btf_type(local, relo->type_id) || relo->type_id == 0) {
 		err = wd_err(-EINVAL, "CO-RE: relocation type id %u out of range", relo->type_id);
 		goto out;
@@ -246,6 +247,11 @@ int wd_core_resolve(const struct wd_btf *local, const struct bpf_core_relo *relo
 	if (!(err = find_cands(t, local, relo->type_id, &c)))
 		err = resolve_cands(relo, ls, &c, res, desc);
 out:
+	/* core_spec.c answers some malformed BTF (a member or element type
+	 * without a size) with a bare errno: give it a cause (fuzz_core) */
+	if (err < 0 && !strcmp(wd_errmsg(), "no error"))
+		wd_err(err, "%s: the object's BTF lacks a type or size this relocation needs "
+		       "(a malformed object)", strerror(-err));
 	free(c.v);
 	free(ls);
 	return err;

@@ -276,8 +276,17 @@ static int cmd_load(int argc, char **argv)
 	if (wd_object_note(obj))
 		fprintf(stderr, "warden: warning: %s\n", wd_object_note(obj));
 	if (err) {
+		const struct wd_prog *bad = wd_object_failed_prog(obj);
 		print_failure(obj);
-		cli_fail("load", "%s", wd_errmsg());
+		/* the library says what failed; which command shows more is ours to say */
+		if (bad && wd_prog_log(bad) && *wd_prog_log(bad))
+			cli_fail("load", "%s; 'warden verify %s' shows the log line by line",
+				 wd_errmsg(), argv[optind]);
+		else if (bad && (err == -EPERM || err == -EINVAL))
+			cli_fail("load", "%s; 'warden doctor %s' says what this kernel loads",
+				 wd_errmsg(), argv[optind]);
+		else
+			cli_fail("load", "%s", wd_errmsg());
 		wd_object_close(obj);
 		return 1;
 	}

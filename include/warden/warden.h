@@ -131,6 +131,11 @@ uint32_t wd_map_key_size(const struct wd_map *map);
 uint32_t wd_map_value_size(const struct wd_map *map);
 uint32_t wd_map_max_entries(const struct wd_map *map);
 int wd_map_set_max_entries(struct wd_map *map, uint32_t n);
+/* Before load: create the map as another type and sizes than the object
+ * declares (the BTF key/value types of the declaration then do not apply).
+ * For a map a kernel cannot create but the program never touches there. */
+int wd_map_set_type(struct wd_map *map, unsigned int type, uint32_t key_size,
+		    uint32_t value_size);
 /* Global data (.data, .rodata, .bss, .data.*, .rodata.*): the initial image,
  * writable until wd_object_load(). */
 void *wd_map_initial_value(struct wd_map *map, size_t *size);

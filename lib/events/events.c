@@ -579,17 +579,11 @@ static struct wd_map *named_map(struct wd_object *obj, const char *name, const c
 /* A kernel without ring buffers (< 5.8) refuses to create the ring even
  * unused: make it a one-slot array (any kernel has those; the program's
  * reference to it sits in a branch the verifier prunes, since 5.2 reads the
- * frozen warden_use_ringbuf).  The spec is the object's own copy.
- * TODO: a wd_map_set_type() in lib/maps.c would be the clean way. */
-static void ring_to_array(struct wd_map *ring)
+ * frozen warden_use_ringbuf).  The spec stays as parsed. */
+static int ring_to_array(struct wd_map *ring)
 {
-	struct wd_map_spec *s = (struct wd_map_spec *)ring->spec;
-
-	s->type = BPF_MAP_TYPE_ARRAY;
-	s->key_size = 4;
-	s->value_size = 4;
-	s->btf_key_type_id = s->btf_value_type_id = 0;
-	ring->max_entries = 1;
+	int err = wd_map_set_type(ring, BPF_MAP_TYPE_ARRAY, 4, 4);
+	return err ? err : wd_map_set_max_entries(ring, 1);
 }
 
 static int transport_pick(enum wd_events_transport t)
@@ -613,8 +607,7 @@ static int shrink_unused(struct wd_map *ring, struct wd_map *perf, int t)
 		return wd_map_set_max_entries(perf, 1);
 	if (wd_probe_ringbuf() == 1)
 		return wd_map_set_max_entries(ring, (uint32_t)sysconf(_SC_PAGESIZE));
-	ring_to_array(ring);
-	return 0;
+	return ring_to_array(ring);
 }
 
 int wd_events_prepare(struct wd_object *obj, const char *name, enum wd_events_transport t)

@@ -37,7 +37,8 @@ struct wd_map {
 	struct wd_object *obj;
 	const struct wd_map_spec *spec;
 	char *name;
-	uint32_t max_entries;
+	uint32_t type, key_size, value_size, max_entries;   /* as created (spec's, or retyped) */
+	bool retyped;        /* wd_map_set_type(): the spec's BTF key/value types do not apply */
 	void *data;          /* initial value of global data (a copy, writable before load) */
 	int fd;
 	bool reused;         /* fd came from an existing pin */

@@ -30,25 +30,25 @@ static void fill_create_args(const struct wd_map *m, struct wd_map_create_args *
 {
 	const struct wd_map_spec *s = m->spec;
 	memset(a, 0, sizeof(*a));
-	a->type = s->type;
-	a->key_size = s->key_size;
-	a->value_size = s->value_size;
+	a->type = m->type;                 /* the object's, set from the spec or by */
+	a->key_size = m->key_size;         /* wd_map_set_type() */
+	a->value_size = m->value_size;
 	a->max_entries = m->max_entries;
 	a->flags = s->map_flags;
 	a->numa_node = s->numa_node;
 	a->map_extra = s->map_extra;
 	a->name = m->name;
 	/* Kernel 4.x perf event arrays want one slot per CPU: 0 means "all". */
-	if (s->type == BPF_MAP_TYPE_PERF_EVENT_ARRAY && !a->max_entries)
+	if (a->type == BPF_MAP_TYPE_PERF_EVENT_ARRAY && !a->max_entries)
 		a->max_entries = wd_cpu_possible_bound();   /* indexed by CPU id */
 	/* Ring buffers keep no key/value (the kernel rejects both), and their
 	 * size must be a power-of-2 multiple of the page size: rounded up, as
 	 * libbpf does (adjust_ringbuf_sz()), so "256 * 1024" and "1000" work. */
-	if (s->type == BPF_MAP_TYPE_RINGBUF || s->type == BPF_MAP_TYPE_USER_RINGBUF) {
+	if (a->type == BPF_MAP_TYPE_RINGBUF || a->type == BPF_MAP_TYPE_USER_RINGBUF) {
 		a->key_size = a->value_size = 0;
 		a->max_entries = ringbuf_size(a->max_entries);
 	}
-	if (btf_fd >= 0 && s->btf_value_type_id) {
+	if (btf_fd >= 0 && s->btf_value_type_id && !m->retyped) {
 		a->btf_fd = btf_fd;
 		a->btf_key_type_id = s->btf_key_type_id;
 		a->btf_value_type_id = s->btf_value_type_id;
@@ -132,7 +132,7 @@ static int reuse_pinned(struct wd_map *m)
 	if (!map_compatible(m, fd)) {
 		close(fd);
 		return wd_err(-EEXIST, "map '%s': pinned map %s has another type, size or flags; "
-			      "remove it (warden cleanup / rm) or rename the map", m->name, path);
+			      "remove the pin or rename the map", m->name, path);
 	}
 	m->fd = fd;
 	m->reused = true;
@@ -249,7 +249,7 @@ int wd_map_next_key(const struct wd_map *m, const void *key, void *next_key)
  * keys one by one.  Not atomic against concurrent updates, like the batch. */
 static int lookup_by_iteration(const struct wd_map *m, void *keys, void *values, uint32_t *count)
 {
-	uint32_t ks = m->spec->key_size, vs = m->spec->value_size, n = 0, cap = *count;
+	uint32_t ks = m->key_size, vs = m->value_size, n = 0, cap = *count;
 	const void *prev = NULL;
 	while (n < cap) {
 		char *k = (char *)keys + (size_t)n * ks;

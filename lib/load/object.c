@@ -67,6 +67,9 @@ static int init_maps(struct wd_object *obj)
 		m->fd = -1;
 		m->name = strdup(m->spec->name);
 		m->max_entries = m->spec->max_entries;
+		m->type = m->spec->type;
+		m->key_size = m->spec->key_size;
+		m->value_size = m->spec->value_size;
 		if (!m->name)
 			return -ENOMEM;
 		if (m->spec->data_size) {
@@ -235,7 +238,7 @@ static int load_progs(struct wd_object *obj)
 			continue;
 		if (!p->type)
 			return wd_err(-EINVAL, "program '%s': unknown section name '%s' "
-				      "(see docs/sections.md, or set the type with wd_prog_set_type)",
+				      "(not one libbpf's conventions know; set the type with wd_prog_set_type)",
 				      p->name, p->sec_name);
 		if ((err = resolve_attach_btf_id(p)) || (err = wd_prog_assemble(p)) ||
 		    (err = wd_prog_load(p))) {
@@ -255,7 +258,7 @@ static int fill_init_slots(struct wd_object *obj)
 			const char *target = m->spec->init[k].target;
 			uint32_t slot = m->spec->init[k].slot;
 			int fd = -1, err;
-			if (m->spec->type == BPF_MAP_TYPE_PROG_ARRAY) {
+			if (m->type == BPF_MAP_TYPE_PROG_ARRAY) {
 				struct wd_prog *p = wd_object_prog(obj, target);
 				fd = p ? p->fd : -1;
 			} else {
@@ -408,9 +411,20 @@ struct wd_map *wd_object_next_map(const struct wd_object *obj, const struct wd_m
 
 const char *wd_map_name(const struct wd_map *m) { return m->name; }
 int wd_map_fd(const struct wd_map *m) { return m->fd; }
-unsigned int wd_map_type(const struct wd_map *m) { return m->spec->type; }
-uint32_t wd_map_key_size(const struct wd_map *m) { return m->spec->key_size; }
-uint32_t wd_map_value_size(const struct wd_map *m) { return m->spec->value_size; }
+unsigned int wd_map_type(const struct wd_map *m) { return m->type; }
+uint32_t wd_map_key_size(const struct wd_map *m) { return m->key_size; }
+uint32_t wd_map_value_size(const struct wd_map *m) { return m->value_size; }
+
+int wd_map_set_type(struct wd_map *m, unsigned int type, uint32_t key_size, uint32_t value_size)
+{
+	if (m->obj->loaded)
+		return wd_err(-EBUSY, "map '%s': object already loaded", m->name);
+	m->type = type;
+	m->key_size = key_size;
+	m->value_size = value_size;
+	m->retyped = true;
+	return 0;
+}
 uint32_t wd_map_max_entries(const struct wd_map *m) { return m->max_entries; }
 
 int wd_map_set_max_entries(struct wd_map *m, uint32_t n)

@@ -163,14 +163,16 @@ static int too_complex_verdict(struct wd_prog *p, const struct wd_prog_load_args
 	return first_err;
 }
 
-/* first_err: the errno of the run without a log (0: there was none). */
-static int load_with_log(struct wd_prog *p, struct wd_prog_load_args *a, int first_err)
+/* first_err: the errno of the run without a log (0: there was none);
+ * log_level: 1 or 2. */
+static int load_with_log(struct wd_prog *p, struct wd_prog_load_args *a, int first_err,
+			 int log_level)
 {
 	size_t cap = p->obj->lopts.log_cap ? p->obj->lopts.log_cap : LOG_CAP_DEFAULT;
 	size_t size = LOG_START < cap ? LOG_START : cap;
 	char *stats = NULL;
 	int fd, verdict = 0;
-	a->log_level = p->obj->lopts.log_level ? p->obj->lopts.log_level : 1;
+	a->log_level = (uint32_t)log_level;
 	for (;;) {
 		char *buf = realloc(p->log, size);
 		if (!buf) {
@@ -244,7 +246,7 @@ static void name_unknown_helper(char *what, size_t size)
 	name = wd_helper_name(id);
 	if (name)
 		snprintf(what, size, "calls helper %s (#%u), which this kernel lacks (it is newer "
-			 "than the kernel; 'warden doctor' lists the helpers it has)", name, id);
+			 "than the kernel)", name, id);
 	else
 		snprintf(what, size, "calls helper #%u, which this kernel lacks", id);
 }
@@ -274,9 +276,9 @@ static int report_failure(struct wd_prog *p, int err)
 	if (!what[0]) {
 		snprintf(what, sizeof(what), "%s%s", strerror(-err),
 			 err == -EPERM ? " with an empty verifier log (needs CAP_BPF/CAP_SYS_ADMIN, "
-			 "or this kernel refuses the program type: see 'warden doctor')" :
+			 "or this kernel refuses the program type)" :
 			 err == -EINVAL ? " with an empty verifier log (program type, attach type "
-			 "or a flag unsupported by this kernel: see 'warden doctor')" : "");
+			 "or a flag unsupported by this kernel)" : "");
 	}
 	const char *btf = p->obj->btf_note[0] ? " (the kernel refused the object's BTF, "
 			  "which this program may need: see the warning)" : "";
@@ -284,7 +286,7 @@ static int report_failure(struct wd_prog *p, int err)
 		btf = "; the object has no 'license' section, so it loads as non-GPL: add "
 		      "char LICENSE[] SEC(\"license\") = \"GPL\";";
 	if (p->fail_insn >= 0)
-		return wd_err(err, "program '%s': %s at insn %d%s%s%s; run 'warden verify' for the log%s",
+		return wd_err(err, "program '%s': %s at insn %d%s%s%s%s",
 			      p->name, what, p->fail_insn, line ? " (" : "", line ? line : "",
 			      line ? ")" : "", btf);
 	return wd_err(err, "program '%s': %s%s", p->name, what, btf);
@@ -308,7 +310,7 @@ int wd_prog_load(struct wd_prog *p)
 		}
 	}
 	if (fd < 0)
-		fd = load_with_log(p, &a, fd);
+		fd = load_with_log(p, &a, fd, p->obj->lopts.log_level ? p->obj->lopts.log_level : 1);
 	if (fd < 0)
 		return report_failure(p, fd);
 	free(p->log);
@@ -325,10 +327,7 @@ int wd_prog_verify(struct wd_prog *p, int log_level, char **log_out)
 	if (!p->img.insns && (err = wd_prog_assemble(p)))
 		return err;
 	fill_args(p, &a);
-	int saved = p->obj->lopts.log_level;
-	p->obj->lopts.log_level = log_level ? log_level : 1;
-	fd = load_with_log(p, &a, 0);
-	p->obj->lopts.log_level = saved;
+	fd = load_with_log(p, &a, 0, log_level ? log_level : 1);
 	if (fd >= 0)
 		close(fd);
 	else

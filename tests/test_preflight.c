@@ -162,7 +162,23 @@ static void doctor_lockdown_from_config_and_tied_helpers(void **state)
 	free(out);
 }
 
+/* verify loads one program at a time: a prog array slot that names another
+ * program of the object stays empty instead of failing the load. */
+static void verify_loads_one_program_of_an_object_with_filled_slots(void **state)
+{
+	char cmd[1024], *out = NULL;
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "%s verify --prog tail_filled %s", wd_test_cli(),
+		 wd_test_obj("lint_tail.o"));
+	int rc = wd_test_run(cmd, &out);
+	if (rc)
+		fail_msg("%s exited %d:\n%s", cmd, rc, out);
+	assert_non_null(strstr(out, "tail_filled: ok"));
+	free(out);
+}
+
 static const struct CMUnitTest preflight_tests[] = {
+	cmocka_unit_test(verify_loads_one_program_of_an_object_with_filled_slots),
 	cmocka_unit_test(doctor_lockdown_from_config_and_tied_helpers),
 	cmocka_unit_test(verify_says_a_refused_map_once),
 	cmocka_unit_test(verify_unknown_prog_lists_the_names),

@@ -260,6 +260,13 @@ static int fill_init_slots(struct wd_object *obj)
 			int fd = -1, err;
 			if (m->type == BPF_MAP_TYPE_PROG_ARRAY) {
 				struct wd_prog *p = wd_object_prog(obj, target);
+				if (p && !p->autoload) {
+					/* left out on purpose (warden verify loads one
+					 * program at a time): the slot stays empty */
+					wd_debug("map '%s': slot %u names '%s', which is not "
+						 "loaded: left empty", m->name, slot, target);
+					continue;
+				}
 				fd = p ? p->fd : -1;
 			} else {
 				struct wd_map *t = wd_object_map(obj, target);

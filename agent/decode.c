@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 #include "decode.h"
+#include "proc_cache.h"
 
 #define AT_FDCWD_ -100
 

@@ -6,7 +6,6 @@
 #include <linux/types.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include "engine.h"
 #include "event.h"
 #include "bpf/include/warden_agent.h"
 
@@ -50,14 +49,4 @@ void wd_decoder_flush(struct wd_decoder *d);
 void wd_decoder_clock_sync(struct wd_decoder *d);
 
 /* agent/proc_cache.c */
-struct wd_proc_cache *wd_proc_cache_new(void);
-void wd_proc_cache_free(struct wd_proc_cache *pc);
-/* exe path of pid (started at start_ns), from the cache or /proc; NULL if unknown */
-const char *wd_proc_cache_exe(struct wd_proc_cache *pc, uint32_t pid, uint64_t start_ns);
-void wd_proc_cache_set_exe(struct wd_proc_cache *pc, uint32_t pid, uint64_t start_ns, const char *exe);
-/* container id of a cgroup (by id, resolved through pid's /proc/pid/cgroup once) */
-const char *wd_proc_cache_container(struct wd_proc_cache *pc, uint64_t cgroup_id, uint32_t pid);
-/* cwd of pid (for relative paths), into buf; NULL if unknown */
-const char *wd_proc_cwd(uint32_t pid, char *buf, size_t len);
-
 #endif

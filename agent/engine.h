@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "event.h"
+#include "proc_cache.h"   /* wd_container_id_from_cgroup */
 
 struct wd_agent;
 
@@ -33,7 +34,6 @@ struct wd_agent_opts {
 	int transport;                  /* WD_EVENTS_AUTO / RINGBUF / PERFBUF */
 };
 
-typedef int (*wd_agent_event_fn)(void *ctx, const struct wd_event *ev);
 
 /* Sweeps what a crashed predecessor left (wd_cleanup via the public API),
  * loads, attaches.  NULL + one-line error in err. */
@@ -66,9 +66,5 @@ const char *wd_agent_variant(struct wd_agent *a, enum wd_event_kind k);
 unsigned int wd_agent_link_count(struct wd_agent *a);
 const char *wd_agent_transport(struct wd_agent *a);
 
-/* Container id (64 hex, or a shorter id for systemd-nspawn machines) from a
- * cgroup path: docker, containerd/CRI, cri-o, podman, systemd-nspawn.
- * Returns the length written, 0 if the path is not a container's. */
-size_t wd_container_id_from_cgroup(const char *path, char *out, size_t len);
 
 #endif

@@ -157,6 +157,9 @@ struct wd_event {
 	};
 };
 
+/* Where events go: 0 to go on, or a negative errno to stop. */
+typedef int (*wd_agent_event_fn)(void *ctx, const struct wd_event *ev);
+
 /* "exec", "fork", ... "stats"; NULL out of range. */
 const char *wd_event_kind_name(enum wd_event_kind k);
 /* Kind by name, or -1. */

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "decode.h"
+#include "proc_cache.h"
 
 #define EXE_SLOTS 4096
 #define CG_SLOTS 512

@@ -104,7 +104,8 @@ fi
 
 # A unit is a .c with its .h: a circle is units that reach each other.
 if ! loop=$(tsort "$edges" 2>&1 >/dev/null) || [ -n "$loop" ]; then
-	echo "layers: import circle:" $(echo "$loop" | grep -v 'input contains a loop' | sed 's/^tsort: //')
+	echo "layers: import circle among:" $(echo "$loop" | grep -v 'input contains a loop' |
+		sed 's/^tsort: //' | awk '!seen[$0]++')
 	bad=1
 fi
 [ $bad = 0 ] && echo "layers: ok ($(echo "$sources" | wc -w) files, $(sort -u "$edges" | wc -l) arrows, no circle, none upward)"

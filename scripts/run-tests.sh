@@ -17,11 +17,11 @@ tally() { # $1 = log file: add its "GROUP: N passed, N failed, N skipped" lines
 	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
 }
 
-run_suite() { # $1 = label, $2 = runner, $3 = file to keep the log in (optional)
+run_suite() { # $1 = label, $2 = runner, $3 = file to keep the log in (optional), $4.. = runner args
 	local log; log=${3:-$(mktemp)}
 	echo "=== $1"
 	# cmocka's per-test banners stay in the log; failures and skips are shown
-	WARDEN_OBJ_DIR=$O/bpf WARDEN_BIN=$O/warden "$2" >"$log" 2>&1
+	WARDEN_OBJ_DIR=$O/bpf WARDEN_BIN=$O/warden "$2" "${@:4}" >"$log" 2>&1
 	local rc=$?
 	grep -E '^(SKIP |\[  FAILED  \] [a-z_]|ERROR)' "$log" | awk '!seen[$0]++' || true
 	grep -E '^[a-z]+: [0-9]+ passed' "$log"
@@ -34,6 +34,9 @@ run_suite() { # $1 = label, $2 = runner, $3 = file to keep the log in (optional)
 
 host_log=$(mktemp)
 run_suite "host kernel $(uname -r)" "$O/tests/warden-test" "$host_log"
+# The real-world corpus (tests/corpus/build.sh, cached in vm/.cache/corpus):
+# on the host before the guests, which get the objects it keeps.
+run_suite "corpus of objects written by others, on this host" "$O/tests/warden-test" "" --group corpus
 if [ -x "$O/asan/tests/warden-test" ]; then
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		run_suite "ASan+UBSan build" "$O/asan/tests/warden-test"

@@ -22,8 +22,7 @@
 static void copy_opts(struct wd_kprobe_opts *o, const struct wd_kprobe_opts *in)
 {
 	memset(o, 0, sizeof(*o));
-	if (in)
-		memcpy(o, in, in->sz && in->sz < sizeof(*o) ? in->sz : sizeof(*o));
+	wd_opts_copy(o, sizeof(*o), in);
 	o->sz = sizeof(*o);
 }
 

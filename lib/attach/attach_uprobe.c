@@ -21,8 +21,7 @@ static void copy_opts(struct wd_uprobe_opts *o, const struct wd_uprobe_opts *in)
 {
 	memset(o, 0, sizeof(*o));
 	o->pid = -1;
-	if (in)
-		memcpy(o, in, in->sz && in->sz < sizeof(*o) ? in->sz : sizeof(*o));
+	wd_opts_copy(o, sizeof(*o), in);
 	o->sz = sizeof(*o);
 }
 

@@ -263,8 +263,7 @@ static struct wd_events *events_alloc(wd_lost_fn on_lost, void *ctx,
 	ev->epfd = -1;
 	ev->on_lost = on_lost;
 	ev->ctx = ctx;
-	if (opts)
-		memcpy(&ev->opts, opts, opts->sz < sizeof(ev->opts) ? opts->sz : sizeof(ev->opts));
+	wd_opts_copy(&ev->opts, sizeof(ev->opts), opts);
 	opts_defaults(&ev->opts);
 	if ((errno = -opts_check(&ev->opts)))
 		goto fail;
@@ -645,8 +644,7 @@ struct wd_events *wd_events_open(struct wd_object *obj, const char *name,
 	struct wd_events_opts o = { .sz = sizeof(o) };
 	struct wd_map *map = named_map(obj, name, t == WD_EVENTS_PERFBUF ? "_perf" : "");
 
-	if (opts)
-		memcpy(&o, opts, opts->sz < sizeof(o) ? opts->sz : sizeof(o));
+	wd_opts_copy(&o, sizeof(o), opts);
 	o.sz = sizeof(o);
 	if (!o.lost_map)
 		o.lost_map = named_map(obj, name, "_lost");

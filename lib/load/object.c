@@ -136,8 +136,7 @@ struct wd_object *wd_object_open(const char *path, const struct wd_open_opts *op
 	struct wd_open_opts o = { .sz = sizeof(o) };
 	struct wd_spec *spec;
 	int err;
-	if (opts)
-		memcpy(&o, opts, opts->sz < sizeof(o) ? opts->sz : sizeof(o));
+	wd_opts_copy(&o, sizeof(o), opts);
 	o.sz = sizeof(o);
 	/* Mapped and parsed in place (no copy of the file); a FIFO, a
 	 * directory or an empty file is refused with the file named. */
@@ -294,8 +293,7 @@ int wd_object_load(struct wd_object *obj, const struct wd_load_opts *opts)
 	wd_err_clear();
 	obj->failed_prog = NULL;
 	memset(&obj->lopts, 0, sizeof(obj->lopts));
-	if (opts)
-		memcpy(&obj->lopts, opts, opts->sz < sizeof(obj->lopts) ? opts->sz : sizeof(obj->lopts));
+	wd_opts_copy(&obj->lopts, sizeof(obj->lopts), opts);
 	obj->lopts.sz = sizeof(obj->lopts);
 	if (!obj->lopts.no_memlock && (err = wd_memlock_raise()))
 		goto err;

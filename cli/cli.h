@@ -2,6 +2,7 @@
 #ifndef WARDEN_CLI_H
 #define WARDEN_CLI_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -11,6 +12,8 @@ struct cli_cmd {
 	const char *summary;
 };
 
+/* One line on stderr, "warden: <cmd>: <msg>"; returns status. */
+int cli_vmsg(const char *cmd, int status, const char *fmt, va_list ap);
 /* One line on stderr: "warden: <cmd>: <msg>", returns exit status 1. */
 int cli_fail(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Exit status 2 for a usage error, with the hint to run --help. */

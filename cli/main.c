@@ -10,14 +10,20 @@
 extern const struct cli_cmd *const __start_wd_cli[];
 extern const struct cli_cmd *const __stop_wd_cli[];
 
+int cli_vmsg(const char *cmd, int status, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "warden: %s: ", cmd);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	return status;
+}
+
 int cli_fail(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
-	fprintf(stderr, "warden: %s: ", cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	cli_vmsg(cmd, 1, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	return 1;
 }
 

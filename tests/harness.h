@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <cmocka.h>
 #include "warden/features.h"
+#include "warden/testing.h"   /* wd_emulate_current, for skip reasons */
 
 struct wd_test_set {
 	const char *group;  /* loader, core, attach, consumers, doctor */

@@ -489,6 +489,8 @@ static bool loads_alone(const char *obj_name, const char *prog, const char *btf)
 
 static void lint_stack_across_calls_against_the_verifier(void **state)
 {
+	if (wd_test_emulating())
+		WD_SKIP("WARDEN_EMULATE=%s lacks the XDP programs this test verifies", wd_emulate_current());
 	int rc;
 	char *out = doctor(wd_test_obj("lint_stack.o"), &rc);
 	(void)state;
@@ -516,6 +518,8 @@ static uint32_t xdp_run(struct wd_object *obj, const char *prog)
 
 static void lint_tail_call_slots_never_filled(void **state)
 {
+	if (wd_test_emulating())
+		WD_SKIP("WARDEN_EMULATE=%s lacks the XDP programs this test runs", wd_emulate_current());
 	int rc;
 	char *out = doctor(wd_test_obj("lint_tail.o"), &rc);
 	struct wd_object *obj;

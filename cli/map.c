@@ -679,23 +679,41 @@ static int entries_only(const struct map *m)
 		   note ? note : "a map without keys");
 }
 
+/* The map named on the command line, for commands on its entries, with a
+ * key buffer and (val non-NULL) a value buffer: 0, or the exit status with
+ * nothing left open. */
+static int open_entries(int argc, char **argv, int *i, struct map *m, uint8_t **key,
+			uint8_t **val)
+{
+	int rc = map_ref(argc, argv, i, m);
+	if (rc)
+		return rc;
+	if ((rc = entries_only(m))) {
+		map_close(m);
+		return rc;
+	}
+	*key = calloc(1, m->info.key_size);
+	if (val)
+		*val = calloc(1, m->value_buf);
+	if (!*key || (val && !*val)) {
+		free(*key);
+		if (val)
+			free(*val);
+		map_close(m);
+		return fail("out of memory");
+	}
+	return 0;
+}
+
 static int cmd_lookup(int argc, char **argv)
 {
 	struct map m;
 	int i = 0, rc, err;
 	char label[64];
 
-	if ((rc = map_ref(argc, argv, &i, &m)))
+	uint8_t *key = NULL, *val = NULL;
+	if ((rc = open_entries(argc, argv, &i, &m, &key, &val)))
 		return rc;
-	if ((rc = entries_only(&m))) {
-		map_close(&m);
-		return rc;
-	}
-	uint8_t *key = calloc(1, m.info.key_size), *val = calloc(1, m.value_buf);
-	if (!key || !val) {
-		rc = fail("out of memory");
-		goto out;
-	}
 	if ((rc = read_blob(&m, "key", m.key_type, argc, argv, &i, key, m.info.key_size)))
 		goto out;
 	if (i != argc) {
@@ -735,17 +753,9 @@ static int cmd_update(int argc, char **argv)
 	int i = 0, rc, err;
 	char label[64];
 
-	if ((rc = map_ref(argc, argv, &i, &m)))
+	uint8_t *key = NULL, *val = NULL;
+	if ((rc = open_entries(argc, argv, &i, &m, &key, &val)))
 		return rc;
-	if ((rc = entries_only(&m))) {
-		map_close(&m);
-		return rc;
-	}
-	uint8_t *key = calloc(1, m.info.key_size), *val = calloc(1, m.value_buf);
-	if (!key || !val) {
-		rc = fail("out of memory");
-		goto out;
-	}
 	map_label(&m, label, sizeof(label));
 	if ((rc = read_blob(&m, "key", m.key_type, argc, argv, &i, key, m.info.key_size)))
 		goto out;
@@ -798,17 +808,9 @@ static int cmd_delete(int argc, char **argv)
 	int i = 0, rc, err;
 	char label[64];
 
-	if ((rc = map_ref(argc, argv, &i, &m)))
+	uint8_t *key = NULL;
+	if ((rc = open_entries(argc, argv, &i, &m, &key, NULL)))
 		return rc;
-	if ((rc = entries_only(&m))) {
-		map_close(&m);
-		return rc;
-	}
-	uint8_t *key = calloc(1, m.info.key_size);
-	if (!key) {
-		rc = fail("out of memory");
-		goto out;
-	}
 	map_label(&m, label, sizeof(label));
 	if ((rc = read_blob(&m, "key", m.key_type, argc, argv, &i, key, m.info.key_size)))
 		goto out;

@@ -69,7 +69,22 @@ static void print_log(const char *log, struct wd_prog *p, const struct wd_src_ma
 	(void)p;
 }
 
-static void report_rejection(struct wd_prog *p, int err, const char *license, const struct vopts *o)
+/* The kernel's stack errors give a total ("combined stack size of 2 calls
+ * is 576") or an offset, never which functions: name them and their frames
+ * from the program's own code, as the verifier adds them up. */
+static void print_stack_chain(const struct wd_object *obj, struct wd_prog *p)
+{
+	char chain[256];
+	int total = wd_lint_stack_chain(obj, p, chain, sizeof(chain));
+
+	if (total > 0)
+		printf("stack: %d bytes along the call chain %s (each frame rounded to 32 bytes, "
+		       "as the verifier counts; the limit is 512 for the whole chain)\n",
+		       total, chain);
+}
+
+static void report_rejection(const struct wd_object *obj, struct wd_prog *p, int err,
+			     const char *license, const struct vopts *o)
 {
 	const char *log = wd_prog_log(p), *why;
 	int fail = wd_prog_fail_insn(p);
@@ -93,6 +108,8 @@ static void report_rejection(struct wd_prog *p, int err, const char *license, co
 	why = wd_verify_explain(log, err, license);
 	printf("cause: %s\n", why ? why : "not one of the common failures: read the last lines "
 	       "of the log above");
+	if (why && !strncmp(why, "stack over 512", 14))
+		print_stack_chain(obj, p);
 	wd_src_map_free(map);
 }
 
@@ -130,7 +147,7 @@ static int verify_one(const struct vopts *o, const char *name)
 	} else if (wd_prog_log(target) || err == -EPERM || err == -EINVAL || err == -E2BIG ||
 		   err == -EACCES) {
 		printf("%s: REJECTED\n", name);
-		report_rejection(target, err, "", o);
+		report_rejection(obj, target, err, "", o);
 		ret = 1;
 	} else {
 		cli_fail("verify", "%s", wd_errmsg());

@@ -930,19 +930,33 @@ static int deepest_chain(const struct lint *l, int align, int *path, int *len)
 	return total;
 }
 
-static void lint_stack(struct lint *l)
+/* "main (224) -> fill (352)": the deepest chain, frames rounded to 32 bytes
+ * as check_max_stack_depth() counts them; its total in *total32 and, with
+ * the 16-byte rounding of newer JITed kernels, in *total16. */
+static void format_chain(const struct lint *l, char *chain, size_t size, int *total32,
+			 int *total16)
 {
-	int path[8], len = 0, total16 = deepest_chain(l, 16, path, &len);
-	int total = deepest_chain(l, 32, path, &len);
-	char chain[200] = "";
+	int path[8], len = 0;
 	size_t used = 0;
 
-	if (total < STACK_NEAR)
-		return;
+	*total16 = deepest_chain(l, 16, path, &len);
+	*total32 = deepest_chain(l, 32, path, &len);
+	if (size)
+		*chain = '\0';
 	for (int i = 0; i < len; i++)
-		used += snprintf(chain + used, used < sizeof(chain) ? sizeof(chain) - used : 0,
+		used += snprintf(chain + used, used < size ? size - used : 0,
 				 "%s%s (%d)", i ? " -> " : "", l->img.placed[path[i]].func->name,
 				 frame_bytes(l, (size_t)path[i], 32));
+}
+
+static void lint_stack(struct lint *l)
+{
+	char chain[200];
+	int total, total16;
+
+	format_chain(l, chain, sizeof(chain), &total, &total16);
+	if (total < STACK_NEAR)
+		return;
 	if (total16 > MAX_STACK)
 		lint_add(l, WD_CHECK_WRONG, "stack", -1,
 			 "move large buffers to a per-CPU array map",
@@ -1449,6 +1463,26 @@ int wd_lint_prog(struct wd_report *r, const struct wd_object *obj, struct wd_pro
 	err = l.errors;
 	lint_free(&l);
 	return err;
+}
+
+int wd_lint_stack_chain(const struct wd_object *obj, struct wd_prog *p, char *buf, size_t size)
+{
+	struct lint l = { .p = p, .exit_const_insn = -1, .exit_const_def = -1,
+			  .exit_unknown_insn = -1, .parm1_off = -1 };
+	int err, total = 0, total16 = 0;
+
+	l.spec = wd_object_spec(obj);
+	l.def = wd_prog_sec_def(p);
+	if (!l.def)
+		return -ENOENT;
+	l.target = wd_sec_target(l.def, wd_prog_section(p));
+	err = wd_prog_image(p, &l.img);
+	if (!err)
+		err = lint_prepare(&l);
+	if (!err)
+		format_chain(&l, buf, size, &total, &total16);
+	lint_free(&l);
+	return err ? err : total;
 }
 
 /* `warden verify`: the lint of each program (or only `only`), printed. */

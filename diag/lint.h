@@ -37,6 +37,13 @@ int wd_lint_prog(struct wd_report *r, const struct wd_object *obj, struct wd_pro
  * -errno when the object cannot be opened. */
 int wd_lint_file(const char *path, const char *only, FILE *out);
 
+/* The deepest call chain of the program's stack frames, as the verifier
+ * adds them up (check_max_stack_depth(), kernel/bpf/verifier.c): "main
+ * (224) -> fill (352)" into buf, each frame rounded to 32 bytes.  Returns
+ * the chain's total in bytes, or -errno when the program cannot be
+ * assembled. */
+int wd_lint_stack_chain(const struct wd_object *obj, struct wd_prog *p, char *buf, size_t size);
+
 /* "error", "warning", "info" for a lint check's status ("ok" for ok). */
 const char *wd_lint_severity(enum wd_check_status st);
 

@@ -168,6 +168,34 @@ static void verify_names_cause_and_source_line(void **state)
 	}
 }
 
+/* The kernel says only "combined stack size of 2 calls is 576" (or an
+ * offset below the frame): verify names the functions and their frames. */
+static void verify_stack_error_names_the_call_chain(void **state)
+{
+	char args[512];
+	int rc;
+	(void)state;
+	snprintf(args, sizeof(args), "verify %s", wd_test_obj("verify_stack.o"));
+	char *out = cli(NULL, args, &rc);
+	assert_int_equal(rc, 1);
+	if (!strstr(out, "stack: 544 bytes along the call chain big_stack (544)"))
+		fail_msg("no frame of big_stack in:\n%s", out);
+	free(out);
+	snprintf(args, sizeof(args), "verify --prog stack_over %s", wd_test_obj("lint_stack.o"));
+	out = cli(NULL, args, &rc);
+	assert_int_equal(rc, 1);
+	if (!strstr(out, "cause: stack over 512 bytes") ||
+	    !strstr(out, "stack: 576 bytes along the call chain stack_over (224) -> fill (352)"))
+		fail_msg("no call chain in:\n%s", out);
+	free(out);
+	/* a rejection that is not about the stack gets no chain */
+	snprintf(args, sizeof(args), "verify %s", wd_test_obj("verify_loop.o"));
+	out = cli(NULL, args, &rc);
+	assert_int_equal(rc, 1);
+	assert_null(strstr(out, "along the call chain"));
+	free(out);
+}
+
 static void verify_null_check_and_good_program(void **state)
 {
 	char args[512];
@@ -421,6 +449,7 @@ static const struct CMUnitTest doctor_tests[] = {
 	cmocka_unit_test(doctor_plays_rhel7_line_by_line),
 	cmocka_unit_test(doctor_json_is_one_document),
 	cmocka_unit_test(verify_names_cause_and_source_line),
+	cmocka_unit_test(verify_stack_error_names_the_call_chain),
 	cmocka_unit_test(verify_null_check_and_good_program),
 	cmocka_unit_test(ps_lists_a_loaded_program_until_close),
 	cmocka_unit_test(doctor_object_verdicts_match_real_loads),

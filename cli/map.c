@@ -78,34 +78,13 @@ static int fail(const char *fmt, ...)
 
 /* ---- CPUs --------------------------------------------------------------- */
 
-/* Possible CPUs ("0-3,5"): per-CPU values come as one slot per possible CPU. */
+/* Per-CPU values come as one slot per possible CPU (a count, not the
+ * highest id: "0,2-5" gives five). */
 static int possible_cpus(void)
 {
-	static int n;
-	char buf[256], *p;
-	FILE *f;
+	int n = wd_cpu_possible_count();
 
-	if (n)
-		return n;
-	f = fopen("/sys/devices/system/cpu/possible", "re");
-	if (!f || !fgets(buf, sizeof(buf), f)) {
-		if (f)
-			fclose(f);
-		long c = sysconf(_SC_NPROCESSORS_CONF);
-		return n = c > 0 ? (int)c : 1;
-	}
-	fclose(f);
-	for (p = buf; *p && *p != '\n';) {
-		char *end;
-		long a = strtol(p, &end, 10), b = a;
-		if (end == p)
-			break;
-		if (*end == '-')
-			b = strtol(end + 1, &end, 10);
-		n += (int)(b - a + 1);
-		p = *end == ',' ? end + 1 : end;
-	}
-	return n = n > 0 ? n : 1;
+	return n > 0 ? n : 1;
 }
 
 /* ---- one map ------------------------------------------------------------ */

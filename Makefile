@@ -128,6 +128,7 @@ bench: all $(O)/bench/bench_load
 	$(O)/bench/bench_load $(O)/bpf
 	./bench/core/run.sh $(O) 10
 	./bench/ringbuf/run.sh $(O)
+	./bench/snoop/run.sh $(O)
 
 # The same tree with clang -Werror: no warnings with either compiler.
 clang-check:

@@ -25,18 +25,20 @@ SO_NAME := libwarden.so.$(WARDEN_SOMAJOR)
 # The installed shared library carries a soname (the build tree's
 # $(O)/libwarden.so, used by the tests, does not need one), and exports
 # what the build tree's does (the Makefile's version script, when there is one).
+# Staged under $(O)/staged, not $(O)/install: the matrix's host row puts
+# $(O) first in PATH, where a directory named `install` hides install(1).
 SO_MAP := $(if $(wildcard scripts/public-symbols.sh),$(O)/libwarden.map)
-$(O)/install/$(SO_REAL): $(LIB_OBJ) $(SO_MAP)
+$(O)/staged/$(SO_REAL): $(LIB_OBJ) $(SO_MAP)
 	@mkdir -p $(dir $@)
 	$(CC) -shared $(SAN) $(if $(SO_MAP),-Wl$(comma)--version-script=$(SO_MAP)) -Wl,-soname,$(SO_NAME) \
 		-o $@ $(LIB_OBJ) $(LDLIBS)
 
-$(O)/install/libwarden.pc: dist/libwarden.pc.in agent/agent.mk
+$(O)/staged/libwarden.pc: dist/libwarden.pc.in agent/agent.mk
 	@mkdir -p $(dir $@)
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
 	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(WARDEN_VERSION)|' $< > $@
 
-$(O)/install/warden.service: dist/warden.service agent/agent.mk
+$(O)/staged/warden.service: dist/warden.service agent/agent.mk
 	@mkdir -p $(dir $@)
 	sed -e 's|@BINDIR@|$(BINDIR)|' $< > $@
 
@@ -44,21 +46,21 @@ $(O)/cli/version.o: CPPFLAGS += -DWARDEN_VERSION='"$(WARDEN_VERSION)"'
 $(O)/cli/version.o: agent/agent.mk
 
 .PHONY: install uninstall
-install: $(O)/warden $(O)/libwarden.a $(O)/install/$(SO_REAL) $(O)/install/libwarden.pc \
-	 $(O)/install/warden.service $(ABPF_OBJ)
+install: $(O)/warden $(O)/libwarden.a $(O)/staged/$(SO_REAL) $(O)/staged/libwarden.pc \
+	 $(O)/staged/warden.service $(ABPF_OBJ)
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)/warden \
 		$(DESTDIR)$(BPFDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(UNITDIR) \
 		$(DESTDIR)$(SYSCONFDIR)/warden
 	$(INSTALL) -m 0755 $(O)/warden $(DESTDIR)$(BINDIR)/warden
-	$(INSTALL) -m 0755 $(O)/install/$(SO_REAL) $(DESTDIR)$(LIBDIR)/$(SO_REAL)
+	$(INSTALL) -m 0755 $(O)/staged/$(SO_REAL) $(DESTDIR)$(LIBDIR)/$(SO_REAL)
 	ln -sf $(SO_REAL) $(DESTDIR)$(LIBDIR)/$(SO_NAME)
 	ln -sf $(SO_NAME) $(DESTDIR)$(LIBDIR)/libwarden.so
 	$(INSTALL) -m 0644 $(O)/libwarden.a $(DESTDIR)$(LIBDIR)/libwarden.a
 	$(INSTALL) -m 0644 $(wildcard include/warden/*.h) $(DESTDIR)$(INCLUDEDIR)/warden/
-	$(INSTALL) -m 0644 $(O)/install/libwarden.pc $(DESTDIR)$(LIBDIR)/pkgconfig/libwarden.pc
+	$(INSTALL) -m 0644 $(O)/staged/libwarden.pc $(DESTDIR)$(LIBDIR)/pkgconfig/libwarden.pc
 	$(if $(ABPF_OBJ),$(INSTALL) -m 0644 $(ABPF_OBJ) $(DESTDIR)$(BPFDIR)/)
 	$(INSTALL) -m 0644 docs/man/warden.1 $(DESTDIR)$(MANDIR)/man1/warden.1
-	$(INSTALL) -m 0644 $(O)/install/warden.service $(DESTDIR)$(UNITDIR)/warden.service
+	$(INSTALL) -m 0644 $(O)/staged/warden.service $(DESTDIR)$(UNITDIR)/warden.service
 	@# an administrator's config is never overwritten
 	@if [ -e $(DESTDIR)$(SYSCONFDIR)/warden/warden.conf ]; then \
 		echo "keeping $(DESTDIR)$(SYSCONFDIR)/warden/warden.conf"; \

@@ -20,6 +20,9 @@ GUEST_TOOLS=(ip tc)
 # has them (=m; built-in options have no .ko and are skipped): veth for the veth
 # pair, sch_ingress for the clsact qdisc, cls_bpf for TC's netlink filters.
 GUEST_MODULES=(veth sch_ingress cls_bpf)
+# Modules put into the guest but NOT loaded: the agent's module_load test
+# loads one itself (tests/test_agent_module.c).
+GUEST_SPARE_MODULES=(dummy)
 
 VM_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_DIR=$(dirname "$VM_DIR")
@@ -144,19 +147,20 @@ fetch_kernel() {
 	echo "$dir/boot"
 }
 
-# fetch_modules PACKAGE: extract GUEST_MODULES and the modules their depends= lists
+# fetch_modules PACKAGE: extract GUEST_MODULES, GUEST_SPARE_MODULES and the modules their depends= lists
 # from the .deb into $CACHE/kernels/PACKAGE/modules/lib/modules/<release>/,
 # decompressed (Debian 6.12 ships .ko.xz; busybox insmod wants a plain .ko), plus
 # `load-order` (dependencies first) for the guest init. Prints that modules root.
 fetch_modules() {
 	local pkg=$1 dir=$CACHE/kernels/$1/modules deb list m d path ko rel="" round next paths
 	local -A deps=()   # module name (with _) -> its dependencies
-	if [ ! -f "$dir/done" ]; then
+	local want="${GUEST_MODULES[*]} / ${GUEST_SPARE_MODULES[*]}"
+	if [ "$(cat "$dir/done" 2>/dev/null)" != "$want" ]; then
 		deb=$(compgen -G "$CACHE/debs/${pkg}_*.deb" | head -1)
 		[ -n "$deb" ] || return 1
 		rm -rf "$dir" && mkdir -p "$dir/x" || return 1
 		list=$(dpkg-deb --fsys-tarfile "$deb" | tar -t | grep -E '^\./(usr/)?lib/modules/[^/]+/kernel/.*\.ko(\.xz|\.zst|\.gz)?$')
-		round=("${GUEST_MODULES[@]}")
+		round=("${GUEST_MODULES[@]}" "${GUEST_SPARE_MODULES[@]}")
 		while [ ${#round[@]} -gt 0 ]; do   # one pass over the .deb per level of dependencies
 			paths=() next=()
 			for m in "${round[@]}"; do
@@ -190,7 +194,7 @@ fetch_modules() {
 		if [ -n "$rel" ]; then
 			for m in "${GUEST_MODULES[@]}"; do emit "$m"; done >"$dir/lib/modules/$rel/load-order"
 		fi
-		touch "$dir/done"
+		echo "$want" >"$dir/done"
 	fi
 	echo "$dir"
 }

@@ -305,7 +305,7 @@ static bool explain_e2big(const struct wd_map_create_args *a, char *buf, size_t 
 	return false;
 }
 
-static bool has_cap(int cap)
+bool wd_has_cap(int cap)
 {
 	char line[256];
 	unsigned long long eff = 0;
@@ -330,8 +330,7 @@ static void read_line(const char *path, char *buf, size_t size)
 	fclose(f);
 }
 
-/* Active lockdown mode ("integrity", "confidentiality"), or "" (none or unknown). */
-static void lockdown_mode(char *buf, size_t size)
+void wd_lockdown_mode(char *buf, size_t size)
 {
 	char line[128];
 	read_line("/sys/kernel/security/lockdown", line, sizeof(line));
@@ -345,7 +344,7 @@ static void explain_eperm(char *buf, size_t size)
 {
 	char unpriv[32], lock[32], memlock[320];
 
-	if (!has_cap(21 /* CAP_SYS_ADMIN */) && !has_cap(39 /* CAP_BPF */)) {
+	if (!wd_has_cap(21 /* CAP_SYS_ADMIN */) && !wd_has_cap(39 /* CAP_BPF */)) {
 		read_line("/proc/sys/kernel/unprivileged_bpf_disabled", unpriv, sizeof(unpriv));
 		snprintf(buf, size, "no privilege: creating BPF maps needs CAP_BPF (5.8+) or "
 			 "CAP_SYS_ADMIN%s%s%s", unpriv[0] ? " (kernel.unprivileged_bpf_disabled=" : "",
@@ -357,7 +356,7 @@ static void explain_eperm(char *buf, size_t size)
 		snprintf(buf, size, "%s", memlock);
 		return;
 	}
-	lockdown_mode(lock, sizeof(lock));
+	wd_lockdown_mode(lock, sizeof(lock));
 	if (lock[0]) {
 		/* Mainline lockdown restricts reading kernel memory, not map
 		 * creation; distribution kernels (RHEL 8, Fedora, older Ubuntu)

@@ -3,6 +3,7 @@
 #ifndef WARDEN_LOAD_MAP_EXPLAIN_H
 #define WARDEN_LOAD_MAP_EXPLAIN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include "warden/bpf.h"
 
@@ -16,5 +17,13 @@ void wd_map_create_explain(const struct wd_map_create_args *a, int err, char *bu
 /* Record "map 'name': create failed: <strerror>: <why>" as the current error
  * (wd_err) and return err. */
 int wd_map_create_failed(const char *name, const struct wd_map_create_args *a, int err);
+
+/* Is capability cap (CAP_SYS_ADMIN 21, CAP_BPF 39...) in this process's
+ * effective set?  True when /proc/self/status cannot be read (never blame
+ * privilege without knowing). */
+bool wd_has_cap(int cap);
+
+/* Active lockdown mode ("integrity", "confidentiality"), or "" (none or unknown). */
+void wd_lockdown_mode(char *buf, size_t size);
 
 #endif

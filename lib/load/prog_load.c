@@ -14,6 +14,7 @@
 #include "internal.h"
 #include "warden/features.h"
 #include "core.h"
+#include "map_explain.h"
 #include "host/kconfig.h"
 
 #define LOG_START (256u << 10)
@@ -251,6 +252,46 @@ static void name_unknown_helper(char *what, size_t size)
 		snprintf(what, size, "calls helper #%u, which this kernel lacks", id);
 }
 
+static bool is_trampoline_type(uint32_t type)
+{
+	return type == BPF_PROG_TYPE_TRACING || type == BPF_PROG_TYPE_LSM ||
+	       type == BPF_PROG_TYPE_EXT;
+}
+
+/* EPERM with an empty log: say what is known.  Without CAP_BPF and
+ * CAP_SYS_ADMIN it is privilege.  With them, the verifier never ran: on a
+ * host that refuses fentry/fexit/LSM to root (6.18 here: EPERM, empty log)
+ * blaming capabilities sent people looking in the wrong place (issue 13). */
+static void explain_empty_eperm(const struct wd_prog *p, char *what, size_t size)
+{
+	char lock[32], lockdown[64] = "";
+	bool admin = wd_has_cap(21 /* CAP_SYS_ADMIN */), bpf = wd_has_cap(39 /* CAP_BPF */);
+
+	if (!admin && !bpf) {
+		snprintf(what, size, "%s with an empty verifier log: loading programs needs CAP_BPF "
+			 "(5.8+, with CAP_PERFMON for tracing types) or CAP_SYS_ADMIN, and this "
+			 "process has neither", strerror(EPERM));
+		return;
+	}
+	wd_lockdown_mode(lock, sizeof(lock));
+	if (lock[0])
+		snprintf(lockdown, sizeof(lockdown), " (lockdown is '%s' here)", lock);
+	if (is_trampoline_type(p->type))
+		snprintf(what, size, "the kernel refused trampoline programs (fentry/fexit/LSM/"
+			 "freplace: EPERM, empty verifier log) although this process holds %s: "
+			 "kernel lockdown%s, an LSM or seccomp filter, or a kernel without "
+			 "trampoline support",
+			 admin && bpf ? "CAP_BPF and CAP_SYS_ADMIN" : admin ? "CAP_SYS_ADMIN" : "CAP_BPF",
+			 lockdown);
+	else
+		snprintf(what, size, "%s with an empty verifier log although this process holds "
+			 "%s: kernel lockdown%s, an LSM or seccomp filter refused the program type, "
+			 "or a capability it also needs is missing (CAP_PERFMON, CAP_NET_ADMIN)",
+			 strerror(EPERM),
+			 admin && bpf ? "CAP_BPF and CAP_SYS_ADMIN" : admin ? "CAP_SYS_ADMIN" : "CAP_BPF",
+			 lockdown);
+}
+
 static int report_failure(struct wd_prog *p, int err)
 {
 	char what[512], src[256];
@@ -273,10 +314,10 @@ static int report_failure(struct wd_prog *p, int err)
 		if (why[0])
 			snprintf(what, sizeof(what), "%s: %s", strerror(-err), why);
 	}
+	if (!what[0] && err == -EPERM)
+		explain_empty_eperm(p, what, sizeof(what));
 	if (!what[0]) {
 		snprintf(what, sizeof(what), "%s%s", strerror(-err),
-			 err == -EPERM ? " with an empty verifier log (needs CAP_BPF/CAP_SYS_ADMIN, "
-			 "or this kernel refuses the program type)" :
 			 err == -EINVAL ? " with an empty verifier log (program type, attach type "
 			 "or a flag unsupported by this kernel)" : "");
 	}

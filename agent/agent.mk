@@ -90,13 +90,25 @@ $(O)/bench/bench_agent_json: bench/agent/bench_json.c $(O)/libagent.a $(O)/libwa
 	@mkdir -p $(dir $@)
 	$(CC) $(WFLAGS) $(CFLAGS) $(CPPFLAGS) -o $@ $< $(O)/libagent.a $(O)/libwarden.a $(LDLIBS) $(APP_LDLIBS)
 
-$(O)/bench/gen_open: bench/agent/gen_open.c
+$(O)/bench/gen_ops: bench/agent/gen_ops.c
 	@mkdir -p $(dir $@)
 	$(CC) $(WFLAGS) $(CFLAGS) -o $@ $<
 
-# the writer alone, then the agent end to end (root)
+$(O)/bench/agent_startup: bench/agent/startup.c
+	@mkdir -p $(dir $@)
+	$(CC) $(WFLAGS) $(CFLAGS) -o $@ $<
+
+# The agent's peers in bench/agent/run.sh: bcc's tools, libbpf-tools and
+# bpftrace (Debian); `make bench-deps` (root) installs the missing ones.
+BENCH_DEPS += bpfcc-tools libbpf-tools bpftrace
+.PHONY: bench-deps
+bench-deps:
+	@./scripts/install-deps.sh $(BENCH_DEPS)
+
+# the writer alone, then the agent against nothing attached and its peers (root)
 .PHONY: bench-agent
-bench-agent: $(O)/bench/bench_agent_json $(O)/bench/gen_open $(O)/warden $(ABPF_OBJ)
+bench-agent: bench-deps $(O)/bench/bench_agent_json $(O)/bench/gen_ops $(O)/bench/agent_startup $(O)/warden \
+	     $(ABPF_OBJ)
 	$(O)/bench/bench_agent_json 2000000
 	./bench/agent/run.sh $(O)
 bench: bench-agent

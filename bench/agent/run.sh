@@ -1,44 +1,263 @@
 #!/bin/bash
-# bench/agent/run.sh BUILD_DIR: the agent end to end.  One process opens a
-# file for writing in a tight loop for a few seconds; `warden run --kinds open`
-# turns every open into a JSON line (to a file).  Prints the opens generated,
-# the generator's events in the output and those dropped (from the agent's
-# own summary: written + dropped must equal generated), the agent's CPU time
-# per event, and the cost the agent adds to each open (the loop without and
-# with it).  Only lines with the generator's path are counted, whatever else
-# the prefix filter lets through.
+# bench/agent/run.sh BUILD_DIR: the agent against its peers, side by side in
+# one run (root).  Each operation runs in a tight loop (gen_ops) for
+# BENCH_SECS seconds with nothing attached, then under each tracer:
+#
+#   open, filtered    a read-only open(): warden drops it at sys_enter
+#                     (reads are not file events); the peers are given a uid
+#                     filter that drops it in the kernel (opensnoop -u)
+#   open, prefix      a write open() outside warden's --path-prefix: read,
+#                     compared and dropped at sys_exit (warden only)
+#   open, reported    a write open() under the prefix: one event each
+#   exec, reported    posix_spawn(/bin/true) + wait
+#   connect, reported TCP connect to 127.0.0.1 + accept + close (RST)
+#
+# Tracers: warden run (JSON lines to a file), libbpf-tools (Debian
+# libbpf-tools: opensnoop, execsnoop, tcpconnect), bpftrace one-liners
+# printing the same fields, bcc (Debian bpfcc-tools: opensnoop-bpfcc...).
+# A tool that cannot run on this kernel is reported as "cannot run here"
+# with its reason, never given a number.  Then warden's start-up (fork+exec
+# to READY=1 on $NOTIFY_SOCKET, every program attached) and exit (SIGTERM
+# to exit) over BENCH_ROUNDS runs.
+#
+# Per arm: ns per operation, the cost added to it (ns over nothing
+# attached), events found in the output against operations, drops (warden:
+# its own summary; written + dropped must equal generated), the tracer's
+# CPU per event and its peak RSS.  The machine is noisy (2 cores, shared):
+# the baseline is measured again before each operation.
 set -uo pipefail
 O=${1:-build}
-SECS=${BENCH_SECS:-5}
+SECS=${BENCH_SECS:-3}
+ROUNDS=${BENCH_ROUNDS:-5}
 cd "$(dirname "$0")/../.."
-GEN=$O/bench/gen_open
+GEN=$O/bench/gen_ops
+STARTUP=$O/bench/agent_startup
 if [ "$(id -u)" != 0 ]; then echo "bench/agent: needs root" >&2; exit 1; fi
-[ -x "$GEN" ] && [ -x "$O/warden" ] || { echo "bench/agent: build $GEN and $O/warden first" >&2; exit 1; }
+for f in "$GEN" "$STARTUP" "$O/warden"; do
+	[ -x "$f" ] || { echo "bench/agent: build $f first (make bench-agent O=$O)" >&2; exit 1; }
+done
 tmp=$(mktemp -d /tmp/warden-bench.XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
+tracer_pid=
+cleanup() {
+	[ -n "$tracer_pid" ] && kill -KILL "$tracer_pid" 2>/dev/null && wait "$tracer_pid" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+mkdir -p "$tmp/gen" "$tmp/other"
+: > "$tmp/read"
+HZ=$(getconf CLK_TCK)
+NOBODY_UID=4242   # a uid nothing runs as: the peers' in-kernel filter drops every event
+results=$tmp/results
 
-read -r base_n base_t < <("$GEN" "$SECS" "$tmp/f")
-mkdir "$tmp/gen"
-"$O/warden" run --config /dev/null --kinds open --path-prefix "$tmp/gen/" --output "$tmp/out.json" \
-	--stats-interval 0 --stats-file "$tmp/stats.json" --bpf-dir "$O/bpf" 2>"$tmp/err" &
-pid=$!
-for _ in $(seq 600); do [ -e "$tmp/stats.json" ] && break; kill -0 $pid 2>/dev/null || break; sleep 0.1; done
-if ! kill -0 $pid 2>/dev/null; then cat "$tmp/err" >&2; exit 1; fi
-cpu0=$(awk '{ print $14 + $15 }' /proc/$pid/stat)
-read -r n t < <("$GEN" "$SECS" "$tmp/gen/f")
-sleep 0.5
-cpu1=$(awk '{ print $14 + $15 }' /proc/$pid/stat)
-kill -INT $pid
-wait $pid
-received=$(grep -c -F "\"path\":\"$tmp/gen/f\"" "$tmp/out.json")
-dropped=$(awk '$1 == "open" && NF == 3 { print $3 }' "$tmp/err")
-hz=$(getconf CLK_TCK)
-awk -v bn="$base_n" -v bt="$base_t" -v n="$n" -v t="$t" -v r="${received:-0}" -v d="${dropped:-0}" \
-    -v c=$((cpu1 - cpu0)) -v hz="$hz" 'BEGIN {
-	printf "agent end to end (open events -> JSON lines in a file), %.0f s:\n", t
-	printf "  opens generated %d (%.0f/s); in the output %d, dropped %d: %s\n", n, n / t, r, d,
-	       (r + d == n) ? "output + dropped == generated" : "MISMATCH"
-	printf "  agent CPU %.2f s: %.2f us per event\n", c / hz, (r ? c / hz / r * 1e6 : 0)
-	printf "  open+close: %.2f us alone, %.2f us with the agent (+%.2f us)\n",
-	       bt / bn * 1e6, t / n * 1e6, t / n * 1e6 - bt / bn * 1e6
-}'
+echo "bench/agent: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg), kernel $(uname -r)"
+
+# ---- one operation under one tracer --------------------------------------
+
+# attach_fds PID: the tracer's BPF links and perf events (its attached
+# programs), from its fd table.
+attach_fds() {
+	ls -l "/proc/$1/fd" 2>/dev/null | grep -c -E 'bpf[-_]link|perf_event'
+}
+
+# wait_ready KIND PID: the tracer is attached (warden: its stats file,
+# written once every program is; the others: their link and perf event
+# fds, once their number has stopped growing).  1 if it died first.
+wait_ready() {
+	local kind=$1 pid=$2 last=0 same=0 now
+	for _ in $(seq 600); do
+		kill -0 "$pid" 2>/dev/null || return 1
+		if [ "$kind" = warden ]; then
+			[ -e "$tmp/stats.json" ] && return 0
+		else
+			now=$(attach_fds "$pid")
+			if [ "$now" -gt 0 ] && [ "$now" = "$last" ]; then
+				same=$((same + 1))
+				[ $same -ge 5 ] && return 0
+			else
+				same=0
+			fi
+			last=$now
+		fi
+		sleep 0.1
+	done
+	return 1
+}
+
+# why_not FILE...: one line on why a tool did not start.
+why_not() {
+	if grep -q "Unable to find kernel headers" "$@"; then
+		echo "no kernel headers for $(uname -r) (bcc compiles its programs at run time; no /lib/modules/$(uname -r)/build, CONFIG_IKHEADERS off)"
+	elif grep -q -i "kprobe" "$@"; then
+		echo "needs kprobes (CONFIG_KPROBES off): $(grep -h -i -m1 kprobe "$@" | sed 's/^libbpf: //')"
+	else
+		cat "$@" | grep -v '^$' | tail -1
+	fi
+}
+
+# arm OP MODE PATH NAME KIND COUNT_PATTERN CMD...: run MODE of gen_ops
+# under CMD (nothing when KIND is none); append a result line.  Events are
+# counted in the tracer's stdout, or warden's --output file ($tmp/w.json).
+arm() {
+	local op=$1 mode=$2 path=$3 name=$4 kind=$5 pat=$6
+	shift 6
+	local out=$tmp/out.$RANDOM pid= cpu0=0 cpu1=0 rss=0 n t c got=0 dropped=- st
+	rm -f "$tmp/stats.json" "$tmp/w.json"
+	if [ "$kind" != none ]; then
+		if ! command -v "$1" >/dev/null 2>&1; then
+			printf '%s\t%s\tcannot run here: %s is not installed (make bench-deps)\n' "$op" "$name" "$1" >> "$results"
+			return
+		fi
+		"$@" > "$out" 2> "$out.err" &
+		pid=$!
+		tracer_pid=$pid
+		if ! wait_ready "$kind" "$pid"; then
+			kill -INT "$pid" 2>/dev/null
+			wait "$pid" 2>/dev/null
+			tracer_pid=
+			printf '%s\t%s\tcannot run here: %s\n' "$op" "$name" "$(why_not "$out" "$out.err")" >> "$results"
+			rm -f "$out" "$out.err"
+			return
+		fi
+		cpu0=$(awk '{ print $14 + $15 }' /proc/$pid/stat)
+	fi
+	read -r n t c < <("$GEN" "$mode" "$SECS" "$path") || { echo "bench/agent: gen_ops $mode failed" >&2; n=0; t=1; c=1; }
+	if [ -n "$pid" ]; then
+		sleep 0.3   # the consumer's latency bound: what the loop produced reaches the output
+		cpu1=$(awk '{ print $14 + $15 }' /proc/$pid/stat 2>/dev/null || echo "$cpu0")
+		rss=$(awk '/^VmHWM/ { print $2 }' /proc/$pid/status 2>/dev/null || echo 0)
+		kill -INT "$pid" 2>/dev/null
+		wait "$pid"
+		st=$?
+		tracer_pid=
+		if [ "$kind" = warden ]; then
+			got=$(grep -c -F -- "$pat" "$tmp/w.json" 2>/dev/null)
+			# the summary's per-kind line: "  open   RECEIVED   DROPPED"
+			dropped=$(awk -v k="${op%% *}" '$1 == k && NF == 3 { print $3 }' "$out.err")
+			dropped=${dropped:-0}
+			[ $st -ne 0 ] && dropped="exit $st"
+		else
+			got=$(grep -c -F -- "$pat" "$out")
+		fi
+	fi
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$op" "$name" "$n" "$t" "$c" "${got:-0}" "$dropped" \
+		"$((cpu1 - cpu0))" "${rss:-0}" >> "$results"
+	rm -f "$out" "$out.err"
+}
+
+W=("$O/warden" run --config /dev/null --stats-interval 0 --stats-file "$tmp/stats.json" --bpf-dir "$O/bpf")
+BT=bpftrace
+
+op_open_filtered() {
+	local op="open filtered"
+	arm "$op" open-read "$tmp/read" "nothing attached" none ""
+	arm "$op" open-read "$tmp/read" "warden" warden "$tmp/read" "${W[@]}" --kinds open --output "$tmp/w.json"
+	arm "$op" open-read "$tmp/read" "libbpf-tools opensnoop -u" other "$tmp/read" /usr/sbin/opensnoop -u $NOBODY_UID
+	arm "$op" open-read "$tmp/read" "bpftrace (uid filter)" bpftrace "$tmp/read" $BT -e "
+		tracepoint:syscalls:sys_enter_openat /uid == $NOBODY_UID/ { @f[tid] = args->filename; }
+		tracepoint:syscalls:sys_exit_openat /@f[tid]/ { printf(\"%d %s %s %d\n\", pid, comm, str(@f[tid]), args->ret); delete(@f[tid]); }"
+	arm "$op" open-read "$tmp/read" "bcc opensnoop-bpfcc -u" other "$tmp/read" /usr/sbin/opensnoop-bpfcc -u $NOBODY_UID
+	arm "$op" open-read "$tmp/read" "nothing attached" none ""
+}
+
+op_open_prefix() {
+	local op="open prefix-filtered"
+	arm "$op" open-write "$tmp/other/f" "nothing attached" none ""
+	arm "$op" open-write "$tmp/other/f" "warden --path-prefix" warden "$tmp/other/f" "${W[@]}" --kinds open \
+		--path-prefix "$tmp/gen/" --output "$tmp/w.json"
+	arm "$op" open-write "$tmp/other/f" "nothing attached" none ""
+}
+
+op_open_reported() {
+	local op="open reported"
+	arm "$op" open-write "$tmp/gen/f" "nothing attached" none ""
+	arm "$op" open-write "$tmp/gen/f" "warden" warden "\"path\":\"$tmp/gen/f\"" "${W[@]}" --kinds open \
+		--path-prefix "$tmp/gen/" --output "$tmp/w.json"
+	arm "$op" open-write "$tmp/gen/f" "libbpf-tools opensnoop" other " $tmp/gen/f" /usr/sbin/opensnoop
+	arm "$op" open-write "$tmp/gen/f" "bpftrace" bpftrace " $tmp/gen/f" $BT -e '
+		tracepoint:syscalls:sys_enter_openat { @f[tid] = args->filename; }
+		tracepoint:syscalls:sys_exit_openat /@f[tid]/ { printf("%d %s %s %d\n", pid, comm, str(@f[tid]), args->ret); delete(@f[tid]); }'
+	arm "$op" open-write "$tmp/gen/f" "bcc opensnoop-bpfcc" other " $tmp/gen/f" /usr/sbin/opensnoop-bpfcc
+	arm "$op" open-write "$tmp/gen/f" "nothing attached" none ""
+}
+
+op_exec() {
+	local op="exec reported"
+	arm "$op" exec "" "nothing attached" none ""
+	arm "$op" exec "" "warden" warden '"executable":"/usr/bin/true"' "${W[@]}" --kinds exec --output "$tmp/w.json"
+	arm "$op" exec "" "libbpf-tools execsnoop" other "/bin/true" /usr/sbin/execsnoop
+	arm "$op" exec "" "bpftrace" bpftrace "/bin/true" $BT -e '
+		tracepoint:syscalls:sys_enter_execve { printf("%d %s %s ", pid, comm, str(args->filename)); join(args->argv); }'
+	arm "$op" exec "" "bcc execsnoop-bpfcc" other "/bin/true" /usr/sbin/execsnoop-bpfcc
+	arm "$op" exec "" "nothing attached" none ""
+}
+
+op_connect() {
+	local op="connect reported"
+	arm "$op" connect "" "nothing attached" none ""
+	arm "$op" connect "" "warden" warden '"action":"connect"' "${W[@]}" --kinds connect --output "$tmp/w.json"
+	arm "$op" connect "" "libbpf-tools tcpconnect" other "gen_ops" /usr/sbin/tcpconnect
+	arm "$op" connect "" "bpftrace" bpftrace "gen_ops" $BT -e '
+		tracepoint:sock:inet_sock_set_state /args->newstate == 2/ { printf("%d %s %s %d\n", pid, comm, ntop(args->daddr_v6), args->dport); }'
+	arm "$op" connect "" "bcc tcpconnect-bpfcc" other "gen_ops" /usr/sbin/tcpconnect-bpfcc
+	arm "$op" connect "" "nothing attached" none ""
+}
+
+: > "$results"
+op_open_filtered
+op_open_prefix
+op_open_reported
+op_exec
+op_connect
+
+# ---- the table ----------------------------------------------------------
+
+# ns per operation from the generator's CPU time (it and its children: the
+# traced work is charged there); the baseline is the mean of the runs with
+# nothing attached before and after the tracers of that operation.
+echo
+awk -F'\t' -v hz="$HZ" '
+FNR == NR {
+	if (NF == 9 && $2 == "nothing attached") { bsum[$1] += $5 / $3 * 1e9; bn[$1]++ }
+	next
+}
+function show(op, name, n, t, c, got, dropped, cpu, rss,    ns, add) {
+	ns = c / n * 1e9
+	if (name == "nothing attached") {
+		if (seen[op]++) return
+		printf "%-22s %-28s %9.0f %9s %9.0f %8.0f %15s %8s %9s %7s\n", op, name " (mean)", base[op], "-",
+		       t / n * 1e9, n / t, "-", "-", "-", "-"
+		return
+	}
+	add = ns - base[op]
+	added[op, name] = add
+	printf "%-22s %-28s %9.0f %+9.0f %9.0f %8.0f %15s %8s %9s %7.1f\n", op, name, ns, add, t / n * 1e9,
+	       n / t, got "/" n, dropped, (got ? sprintf("%.2f", cpu / hz / got * 1e6) : "-"), rss / 1024
+}
+FNR == 1 {
+	for (o in bsum) base[o] = bsum[o] / bn[o]
+	printf "%-22s %-28s %9s %9s %9s %8s %15s %8s %9s %7s\n", "OPERATION", "TRACER", "CPU ns/op",
+	       "added ns", "wall ns", "ops/s", "events/ops", "dropped", "CPU us/ev", "RSS MiB"
+}
+NF == 3 { printf "%-22s %-28s %s\n", $1, $2, $3; next }
+{ show($1, $2, $3, $4, $5, $6, $7, $8, $9) }
+END {
+	print ""
+	print "added cost per operation, warden / peer (below 1: warden adds less):"
+	for (k in added) {
+		split(k, p, SUBSEP)
+		if (p[2] ~ /^warden/ || !((p[1], "warden") in added)) continue
+		if (added[k] > 0)
+			printf "  %-22s vs %-28s %6.2f\n", p[1], p[2], added[p[1], "warden"] / added[k]
+		else
+			printf "  %-22s vs %-28s (peer adds nothing measurable)\n", p[1], p[2]
+	}
+}' "$results" "$results"
+
+# ---- start-up and exit ---------------------------------------------------
+
+echo
+echo "warden start-up (fork+exec to READY=1, every program attached) and exit (SIGTERM to exit), $ROUNDS rounds:"
+"$STARTUP" "$ROUNDS" "$O/warden" run --config /dev/null --output /dev/null --stats-file none --bpf-dir "$O/bpf" \
+	2>"$tmp/startup.err" | tail -1
+grep -m1 "^start-up:" "$tmp/startup.err" | sed 's/^/  last run: /'
+grep -m1 "^programs loaded:" "$tmp/startup.err" | sed 's/^/  /'

@@ -29,8 +29,8 @@ static const char *const reloc_kind_names[] = {
 
 static const char *map_kind_name(enum wd_map_kind k)
 {
-	static const char *const n[] = { "map", ".data", ".rodata", ".bss", ".kconfig" };
-	return n[k];
+	static const char *const n[] = { "map", ".data", ".rodata", ".bss", ".kconfig", ".struct_ops" };
+	return (size_t)k < sizeof(n) / sizeof(n[0]) ? n[k] : "?";
 }
 
 static void print_sections_table(void)
@@ -84,6 +84,8 @@ static void print_maps(const struct wd_object *obj)
 		       m->map_flags, m->kind ? "  " : "", m->kind ? map_kind_name(m->kind) : "");
 		for (size_t k = 0; k < m->nr_init; k++)
 			printf("    [%u] = %s\n", m->init[k].slot, m->init[k].target);
+		for (size_t k = 0; k < m->nr_st_ops_funcs; k++)
+			printf("    +%u = %s\n", m->st_ops_funcs[k].off, m->st_ops_funcs[k].prog);
 	}
 }
 

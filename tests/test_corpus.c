@@ -237,16 +237,8 @@ static void remove_new_top_pins(const struct top_pins *before)
 }
 
 struct tally {
-	int tried, built, compared, identical, differ, libbpf_only, warden_only, both_refuse, known_gap;
+	int tried, built, compared, identical, differ, libbpf_only, warden_only, both_refuse;
 };
-
-/* What warden does not do yet, counted and printed but not failed on:
- * struct_ops programs need BPF_MAP_TYPE_STRUCT_OPS maps (kernel BTF value
- * types, attach by member); open in issue 12. */
-static bool known_gap(const char *warden_error)
-{
-	return strstr(warden_error, "unknown section name 'struct_ops/") != NULL;
-}
 
 /* 1 identical, 0 differs (printed), -1 not compared (printed). */
 static int diff_one(const char *bpftool, const char *obj, const char *name, struct tally *t)
@@ -269,10 +261,6 @@ static int diff_one(const char *bpftool, const char *obj, const char *name, stru
 	if (rc_w && rc_l) {
 		t->both_refuse++;
 		printf("corpus: %-48s both refuse; %s\n", name, line);
-		result = -1;
-	} else if (rc_w && known_gap(line)) {
-		t->known_gap++;
-		printf("corpus: %-48s KNOWN GAP (issue 12): %s\n", name, line);
 		result = -1;
 	} else if (rc_w) {
 		t->libbpf_only++;
@@ -407,9 +395,9 @@ static void corpus_loads_like_libbpf(void **state)
 		printf("corpus: %d of %d objects run here (every %dth%s; WARDEN_CORPUS_ALL=1 for all)\n",
 		       run, objects, stride, over_budget ? ", then the time budget ran out" : "");
 	printf("corpus on %s: tried %d, built %d, selected %d; compared %d, identical %d, "
-	       "differ %d; libbpf only %d (+%d known gaps), warden only %d, both refuse %d\n",
+	       "differ %d; libbpf only %d, warden only %d, both refuse %d\n",
 	       u.release, t.tried, t.built, objects, t.compared, t.identical, t.differ,
-	       t.libbpf_only, t.known_gap, t.warden_only, t.both_refuse);
+	       t.libbpf_only, t.warden_only, t.both_refuse);
 	fflush(stdout);
 	if (!objects)
 		WD_SKIP("the corpus at %s is empty", dir);

@@ -115,6 +115,7 @@ enum wd_map_kind {
 	WD_MAP_RODATA,   /* .rodata, .rodata.*, .rodata.str1.1 */
 	WD_MAP_BSS,      /* .bss */
 	WD_MAP_KCONFIG,  /* .kconfig externs */
+	WD_MAP_STRUCT_OPS, /* a variable of .struct_ops / .struct_ops.link: a kernel ops table */
 };
 
 struct wd_map_spec {
@@ -132,6 +133,13 @@ struct wd_map_spec {
 	/* initial slots: map-in-map inner maps or prog array programs by name */
 	struct { uint32_t slot; char *target; } *init;
 	size_t nr_init;
+	/* WD_MAP_STRUCT_OPS: the struct (tcp_congestion_ops) in the object's
+	 * BTF, `data` holding the variable as compiled (the object's layout),
+	 * and its function pointer members set to programs: the member's byte
+	 * offset in `data` and the program's name */
+	uint32_t st_ops_type_id;
+	struct { uint32_t off; char *prog; } *st_ops_funcs;
+	size_t nr_st_ops_funcs;
 };
 
 enum wd_extern_kind { WD_EXT_KCONFIG, WD_EXT_KSYM };

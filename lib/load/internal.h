@@ -42,6 +42,7 @@ struct wd_map {
 	void *data;          /* initial value of global data (a copy, writable before load) */
 	int fd;
 	bool reused;         /* fd came from an existing pin */
+	struct wd_st_ops *st_ops; /* struct_ops maps at load: the kernel's value (struct_ops.c) */
 };
 
 /* An instruction CO-RE poisoned: section, instruction in it, and why. */
@@ -85,6 +86,15 @@ void wd_memlock_explain_eperm(char *buf, size_t size);
 /* maps.c */
 int wd_maps_create(struct wd_object *obj);
 void wd_maps_close(struct wd_object *obj);
+
+/* struct_ops.c: each struct_ops map's value in the kernel's layout, and
+ * its programs' attach_btf_id and member index (before maps and programs
+ * load); the value with program fds filled in (-ENOENT when a program is
+ * not loaded); the kernel value type (bpf_struct_ops_<name>) id. */
+int wd_struct_ops_prepare(struct wd_object *obj);
+int wd_struct_ops_value(struct wd_map *m, const void **value);
+uint32_t wd_struct_ops_vtype_id(const struct wd_map *m);
+void wd_struct_ops_release(struct wd_map *m);
 
 /* extern.c: values of .kconfig externs into the .kconfig map image */
 int wd_externs_resolve(struct wd_object *obj);

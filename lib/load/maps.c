@@ -53,6 +53,28 @@ static void fill_create_args(const struct wd_map *m, struct wd_map_create_args *
 		a->btf_key_type_id = s->btf_key_type_id;
 		a->btf_value_type_id = s->btf_value_type_id;
 	}
+	/* struct_ops: the value is a kernel type, named by id in vmlinux; the
+	 * kernel still wants the object's BTF fd (map_create(), since 5.6) */
+	if (s->kind == WD_MAP_STRUCT_OPS && !m->retyped) {
+		a->btf_fd = btf_fd >= 0 ? btf_fd : 0;
+		a->btf_vmlinux_value_type_id = wd_struct_ops_vtype_id(m);
+	}
+}
+
+/* A struct_ops map: no retry without BTF (the kernel needs it). */
+static int create_struct_ops(struct wd_map *m, const struct wd_map_create_args *a)
+{
+	int fd;
+	if (!a->btf_fd)
+		return wd_err(-EINVAL, "map '%s': a struct_ops map needs the object's BTF, which "
+			      "%s", m->name, m->obj->btf_note[0] ? "the kernel refused (see the warning)" :
+			      "the object lacks (build with clang -g)");
+	fd = wd_sys_map_create(a);
+	if (fd == -EINVAL && (a->flags & WD_BPF_F_LINK))
+		return wd_err(fd, "map '%s': create failed: %s; it is in SEC(\".struct_ops.link\"), "
+			      "which needs kernel 6.4 or later (BPF_F_LINK): use SEC(\".struct_ops\") "
+			      "here", m->name, strerror(-fd));
+	return fd < 0 ? wd_map_create_failed(m->name, a, fd) : fd;
 }
 
 static int create_one(struct wd_map *m, int inner_fd)
@@ -61,6 +83,8 @@ static int create_one(struct wd_map *m, int inner_fd)
 	int fd;
 	fill_create_args(m, &a, m->obj->btf_fd);
 	a.inner_map_fd = inner_fd > 0 ? inner_fd : 0;
+	if (a.btf_vmlinux_value_type_id)
+		return create_struct_ops(m, &a);
 	fd = wd_sys_map_create(&a);
 	if (fd < 0 && a.btf_fd && fd != -EPERM) {
 		/* BTF the kernel rejects for this map (older kernels know fewer
@@ -157,7 +181,9 @@ static int init_data(struct wd_map *m)
 {
 	uint32_t zero = 0;
 	int err;
-	if (!m->data || m->reused)
+	/* a struct_ops map's data is the object's layout; its value is written
+	 * when it is registered (attach) */
+	if (!m->data || m->reused || m->spec->kind == WD_MAP_STRUCT_OPS)
 		return 0;
 	err = wd_sys_map_update(m->fd, &zero, m->data, 0);
 	if (err)
@@ -174,6 +200,9 @@ static int init_data(struct wd_map *m)
 
 int wd_maps_create(struct wd_object *obj)
 {
+	int st_err = wd_struct_ops_prepare(obj);
+	if (st_err)
+		return st_err;
 	for (size_t i = 0; i < obj->nr_maps; i++) {
 		struct wd_map *m = &obj->maps[i], *inner;
 		int inner_fd = -1, err;
@@ -209,6 +238,7 @@ void wd_maps_close(struct wd_object *obj)
 			close(obj->maps[i].fd);
 		obj->maps[i].fd = -1;
 		obj->maps[i].reused = false;
+		wd_struct_ops_release(&obj->maps[i]);
 	}
 }
 

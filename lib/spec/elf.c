@@ -171,6 +171,84 @@ static int add_data_map(struct elf_ctx *c, size_t idx, const char *name, const G
 	return 0;
 }
 
+/* SEC(".struct_ops") and SEC(".struct_ops.link") (BPF_F_LINK: registered
+ * through a link, kernel 6.4+): every variable is one kernel ops table, a
+ * BPF_MAP_TYPE_STRUCT_OPS map named after the variable, as libbpf makes
+ * them.  The value here is the object's layout; lib/load/struct_ops.c lays
+ * it out as the kernel's struct at load. */
+static bool sym_by_name_in(struct elf_ctx *c, const char *name, size_t shndx, GElf_Sym *out);
+
+static bool is_struct_ops_sec(const char *name)
+{
+	return !strcmp(name, ".struct_ops") || !strcmp(name, ".struct_ops.link");
+}
+
+static int add_struct_ops_map(struct elf_ctx *c, size_t idx, const char *sec,
+			      const struct btf_var_secinfo *vs, const Elf_Data *d)
+{
+	struct wd_spec *s = c->spec;
+	const struct btf_type *var = wd_btf_type(s->btf, vs->type), *t;
+	const char *vname = wd_btf_name(s->btf, vs->type);
+	struct wd_map_spec *m;
+	uint32_t tid, off = vs->offset;
+	GElf_Sym sym;
+	if (!var || btf_kind_of(var) != BTF_KIND_VAR)
+		return wd_err(-EINVAL, "section '%s': member %u of its BTF is not a variable", sec,
+			      vs->type);
+	tid = wd_btf_skip_mods(s->btf, var->type, true);
+	t = wd_btf_type(s->btf, tid);
+	if (!t || btf_kind_of(t) != BTF_KIND_STRUCT || !*wd_btf_name(s->btf, tid))
+		return wd_err(-EINVAL, "section '%s': '%s' is not a named struct (a kernel ops "
+			      "table such as 'struct tcp_congestion_ops')", sec, vname);
+	/* the symbol says where (clang leaves DATASEC offsets to the linker:
+	 * fixup_datasecs() fills them in later) */
+	if (sym_by_name_in(c, vname, idx, &sym))
+		off = sym.st_value;
+	if (off > d->d_size || t->size > d->d_size - off)
+		return wd_err(-EINVAL, "section '%s': '%s' (%u bytes at %u) lies past its end (%zu)",
+			      sec, vname, t->size, off, d->d_size);
+	if (!(m = PUSH(s->maps, s->nr_maps)))
+		return nomem("map list");
+	m->name = strdup(vname);
+	m->kind = WD_MAP_STRUCT_OPS;
+	m->type = BPF_MAP_TYPE_STRUCT_OPS;
+	m->key_size = 4;
+	m->value_size = t->size;     /* the kernel's size replaces it at load */
+	m->max_entries = 1;
+	m->map_flags = !strcmp(sec, ".struct_ops.link") ? WD_BPF_F_LINK : 0;
+	m->inner = -1;
+	m->elf_sec = idx;
+	m->sym_off = off;
+	m->st_ops_type_id = tid;
+	m->data_size = t->size;
+	m->data = malloc(t->size ? t->size : 1);
+	if (!m->name || !m->data)
+		return nomem("struct_ops map");
+	memcpy(m->data, (const char *)d->d_buf + off, t->size);
+	return 0;
+}
+
+static int add_struct_ops_maps(struct elf_ctx *c, size_t idx, const char *name, const GElf_Shdr *sh)
+{
+	const struct wd_btf *btf = c->spec->btf;
+	Elf_Data *d = sec_data(c, idx);
+	uint32_t sec_id = btf ? wd_btf_find(btf, name, BTF_KIND_DATASEC) : 0;
+	if (!sec_id)
+		return wd_err(-EINVAL, "section '%s' needs BTF to name its ops tables: build with "
+			      "clang -g", name);
+	if (!d || !d->d_buf || d->d_size != sh->sh_size)
+		return wd_err(-EINVAL, "section '%s': cannot read its %llu bytes", name,
+			      (unsigned long long)sh->sh_size);
+	const struct btf_type *ds = wd_btf_type(btf, sec_id);
+	const struct btf_var_secinfo *vs = btf_extra(ds);
+	for (int i = 0; i < btf_vlen_of(ds); i++) {
+		int err = add_struct_ops_map(c, idx, name, &vs[i], d);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 static int add_code_sec(struct elf_ctx *c, size_t idx, const char *name, const GElf_Shdr *sh)
 {
 	struct wd_spec *s = c->spec;
@@ -333,6 +411,9 @@ static int walk_sections(struct elf_ctx *c)
 		} else if ((sh.sh_type == SHT_PROGBITS || sh.sh_type == SHT_NOBITS) &&
 			   (sh.sh_flags & SHF_ALLOC) && is_data_sec(name) && sh.sh_size) {
 			if ((err = add_data_map(c, idx, name, &sh)))
+				return err;
+		} else if (sh.sh_type == SHT_PROGBITS && is_struct_ops_sec(name) && sh.sh_size) {
+			if ((err = add_struct_ops_maps(c, idx, name, &sh)))
 				return err;
 		}
 	}
@@ -981,12 +1062,57 @@ static int collect_map_init_relocs(struct elf_ctx *c, size_t rel_idx)
 	return 0;
 }
 
+/* .rel.struct_ops(.link): a function pointer member names a program. */
+static int collect_st_ops_relocs(struct elf_ctx *c, size_t rel_idx, size_t sec_idx, const char *sec)
+{
+	struct wd_spec *s = c->spec;
+	size_t nr = 0;
+	Elf_Data *d = rel_data(c, rel_idx, &nr);
+	if (!d)
+		return -EINVAL;
+	for (size_t i = 0; i < nr; i++) {
+		GElf_Rel rel;
+		GElf_Sym sym;
+		struct wd_map_spec *m = NULL;
+		const struct wd_func *f = NULL;
+		if (!gelf_getrel(d, i, &rel))
+			return wd_err(-EINVAL, "relocation %zu of '%s' unreadable", i, sec);
+		if (!get_sym(c, GELF_R_SYM(rel.r_info), &sym))
+			return bad_rel_sym(c, i, sec, &rel);
+		for (size_t k = 0; k < s->nr_maps && !m; k++) {
+			struct wd_map_spec *cand = &s->maps[k];
+			if (cand->kind == WD_MAP_STRUCT_OPS && cand->elf_sec == sec_idx &&
+			    rel.r_offset >= cand->sym_off && rel.r_offset - cand->sym_off < cand->data_size)
+				m = cand;
+		}
+		if (!m)
+			return wd_err(-EINVAL, "section '%s': relocation at %llu lies in no ops table",
+				      sec, (unsigned long long)rel.r_offset);
+		if (sym.st_shndx < c->nr_elf_secs && c->sec_of_elf[sym.st_shndx] >= 0 &&
+		    sym.st_value % 8 == 0)
+			f = wd_spec_func_at(s, c->sec_of_elf[sym.st_shndx], sym.st_value / 8);
+		const char *sn = sym_name(c, &sym);
+		if (!f || !f->is_prog)
+			return wd_err(-EINVAL, "map '%s': member at offset %llu names '%s', which is not "
+				      "a program (put the function in SEC(\"struct_ops/...\"))", m->name,
+				      (unsigned long long)(rel.r_offset - m->sym_off), sn ? sn : "?");
+		void *p = grow(m->st_ops_funcs, m->nr_st_ops_funcs, sizeof(*m->st_ops_funcs));
+		if (!p)
+			return -ENOMEM;
+		m->st_ops_funcs = p;
+		m->st_ops_funcs[m->nr_st_ops_funcs].off = rel.r_offset - m->sym_off;
+		if (!(m->st_ops_funcs[m->nr_st_ops_funcs++].prog = xstrdup(f->name)))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 static int collect_relocs(struct elf_ctx *c)
 {
 	for (size_t idx = 1; idx < c->nr_elf_secs; idx++) {
-		GElf_Shdr sh;
+		GElf_Shdr sh, tsh;
 		int err = 0;
-		const char *name = sec_name(c, idx, &sh);
+		const char *name = sec_name(c, idx, &sh), *sn;
 		if (!name || sh.sh_type != SHT_REL)
 			continue;
 		if (sh.sh_link != c->symtab_idx)
@@ -996,6 +1122,9 @@ static int collect_relocs(struct elf_ctx *c)
 			err = collect_code_relocs(c, idx, &c->spec->secs[c->sec_of_elf[sh.sh_info]]);
 		else if (sh.sh_info == c->maps_idx && c->maps_idx)
 			err = collect_map_init_relocs(c, idx);
+		else if (sh.sh_info < c->nr_elf_secs && (sn = sec_name(c, sh.sh_info, &tsh)) &&
+			 is_struct_ops_sec(sn))
+			err = collect_st_ops_relocs(c, idx, sh.sh_info, sn);
 		if (err)
 			return err;
 	}

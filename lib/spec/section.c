@@ -100,6 +100,11 @@ static const struct wd_sec_def sec_defs[] = {
 	T("cgroup/setsockopt", CGROUP_SOCKOPT, BPF_CGROUP_SETSOCKOPT, CGROUP, WD_SEC_EXACT),
 	T("cgroup/dev",        CGROUP_DEVICE, BPF_CGROUP_DEVICE, CGROUP, WD_SEC_EXACT),
 	T("sk_lookup",         SK_LOOKUP, BPF_SK_LOOKUP, NONE, WD_SEC_EXACT),
+	/* Members of a kernel ops table (.struct_ops maps): attach type and
+	 * BTF id come from the member the program fills (lib/load/struct_ops.c);
+	 * registering is attaching the map (wd_map_attach_struct_ops). */
+	T("struct_ops.s",      STRUCT_OPS, 0, NONE, WD_SEC_SLEEPABLE),
+	T("struct_ops",        STRUCT_OPS, 0, NONE, 0),
 };
 
 const struct wd_sec_def *wd_sec_defs(unsigned int *count)

@@ -63,6 +63,9 @@ void wd_spec_free(struct wd_spec *s)
 		for (size_t k = 0; k < s->maps[i].nr_init; k++)
 			free(s->maps[i].init[k].target);
 		free(s->maps[i].init);
+		for (size_t k = 0; k < s->maps[i].nr_st_ops_funcs; k++)
+			free(s->maps[i].st_ops_funcs[k].prog);
+		free(s->maps[i].st_ops_funcs);
 		free(s->maps[i].name);
 		free(s->maps[i].data);
 	}

@@ -16,6 +16,12 @@
 #define WD_BPF_LINK_TYPE_TCX    11
 #define WD_BPF_LINK_TYPE_UPROBE_MULTI 12
 
+/* struct_ops maps registered through a link, 6.4+ (commit 68b04864ca42
+ * "bpf: Create links for BPF struct_ops maps"): map flag, attach and link type */
+#define WD_BPF_F_LINK           (1U << 13)
+#define WD_BPF_STRUCT_OPS       44
+#define WD_BPF_LINK_TYPE_STRUCT_OPS 9
+
 /* BTF kinds newer than some kernels, BTF_INFO_ENC, BTF_INT_ENC: warden/btf.h */
 #include "warden/btf.h"
 

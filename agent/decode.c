@@ -313,6 +313,9 @@ int wd_decode_record(struct wd_decoder *d, const void *data, size_t size)
 			{ 105, "setuid" }, { 106, "setgid" }, { 113, "setreuid" }, { 114, "setregid" },
 			{ 117, "setresuid" }, { 119, "setresgid" }, { 122, "setfsuid" },
 			{ 123, "setfsgid" }, { 126, "capset" },
+			/* commit_creds() under other syscalls (the fentry and
+			 * kprobe variants see every change) */
+			{ 59, "execve" }, { 322, "execveat" }, { 272, "unshare" }, { 308, "setns" },
 		};
 		struct wd_event_cred *c = &ev.cred;
 		const struct wa_cred *w = &r->cred;

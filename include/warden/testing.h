@@ -21,7 +21,9 @@ extern "C" {
 #endif
 
 /* The one seam of the syscall layer: every bpf(2) and perf_event_open call
- * asks fn first.  */
+ * asks fn first.  Programs of an object load from several threads
+ * (wd_load_opts.load_threads): fn is then asked from each of them, one call
+ * at a time (under a lock), in no fixed order between programs. */
 /* Return 0 to let the call through, or a positive errno. */
 typedef int (*wd_sys_fault_fn)(int cmd, const union bpf_attr *attr, void *ctx);
 /* cmd for perf_event_open in the fault seam (not a bpf command). */

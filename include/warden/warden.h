@@ -79,6 +79,10 @@ struct wd_load_opts {
 	size_t log_cap;         /* cap of the verifier log buffer (default 64 MiB) */
 	bool no_memlock;        /* never touch RLIMIT_MEMLOCK */
 	const char *pin_dir;    /* pin maps with pinning=LIBBPF_PIN_BY_NAME here */
+	/* Programs verified at once, after maps and BTF: 0 = $WARDEN_LOAD_THREADS,
+	 * else one per possible CPU; 1 = one after another.  Results and the error
+	 * reported (the first failing program in object order) are the same. */
+	int load_threads;
 };
 int wd_object_load(struct wd_object *obj, const struct wd_load_opts *opts);
 void wd_object_close(struct wd_object *obj);

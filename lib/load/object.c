@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include "core.h"
 #include "internal.h"
+#include "load_progs.h"
 
 #define OPTS_GET(opts, field, def) \
 	((opts) && (opts)->sz > offsetof(typeof(*(opts)), field) ? (opts)->field : (def))
@@ -156,39 +157,6 @@ const char *wd_object_name(const struct wd_object *obj)
 
 /* ---- load ---------------------------------------------------------------- */
 
-/* BTF-attached programs (tp_btf, fentry, lsm, iter) need a kernel BTF id. */
-static int resolve_attach_btf_id(struct wd_prog *p)
-{
-	const struct wd_btf *vmlinux;
-	const char *target;
-	char name[256];
-	uint32_t id;
-	if (!p->def || !(p->def->flags & WD_SEC_ATTACH_BTF) || p->attach_btf_id)
-		return 0;
-	target = wd_sec_target(p->def, p->sec_name);
-	if (!*target)
-		return wd_err(-EINVAL, "program '%s': section '%s' names no attach target "
-			      "(expected '%s/<function>')", p->name, p->sec_name, p->def->prefix);
-	vmlinux = wd_btf_vmlinux();
-	if (!vmlinux)
-		return wd_err(-ENOTSUP, "program '%s' (%s) needs kernel BTF, and "
-			      "/sys/kernel/btf/vmlinux is missing: this kernel cannot attach it",
-			      p->name, p->def->prefix);
-	snprintf(name, sizeof(name), "%s%s", p->def->attach_prefix, target);
-	id = wd_btf_find(vmlinux, name, p->expected_attach_type == BPF_TRACE_RAW_TP ?
-			 BTF_KIND_TYPEDEF : BTF_KIND_FUNC);
-	if (!id && p->expected_attach_type == BPF_TRACE_RAW_TP)
-		/* tp_btf/<tp> is found by its typedef btf_trace_<tp>: name the tracepoint */
-		return wd_err(-ENOENT, "program '%s': tracepoint '%s' not found in kernel BTF "
-			      "(this kernel has no such raw tracepoint; see "
-			      "/sys/kernel/tracing/available_events)", p->name, target);
-	if (!id)
-		return wd_err(-ENOENT, "program '%s': attach target '%s' not found in kernel BTF",
-			      p->name, name);
-	p->attach_btf_id = id;
-	return 0;
-}
-
 /* Close every kernel object.  The assembled instructions and line info stay
  * until close or the next load: `warden verify` maps a failed program's
  * log back to source lines with them. */
@@ -224,26 +192,6 @@ static int copy_sections(struct wd_object *obj)
 		if (!(obj->sec_insns[i] = malloc(bytes)))
 			return -ENOMEM;
 		memcpy(obj->sec_insns[i], s->secs[i].insns, bytes);
-	}
-	return 0;
-}
-
-static int load_progs(struct wd_object *obj)
-{
-	for (size_t i = 0; i < obj->nr_progs; i++) {
-		struct wd_prog *p = &obj->progs[i];
-		int err;
-		if (!p->autoload)
-			continue;
-		if (!p->type)
-			return wd_err(-EINVAL, "program '%s': unknown section name '%s' "
-				      "(not one libbpf's conventions know; set the type with wd_prog_set_type)",
-				      p->name, p->sec_name);
-		if ((err = resolve_attach_btf_id(p)) || (err = wd_prog_assemble(p)) ||
-		    (err = wd_prog_load(p))) {
-			obj->failed_prog = p;
-			return err;
-		}
 	}
 	return 0;
 }
@@ -299,7 +247,7 @@ int wd_object_load(struct wd_object *obj, const struct wd_load_opts *opts)
 		goto err;
 	if ((err = wd_object_load_btf(obj)) || (err = wd_externs_resolve(obj)) ||
 	    (err = wd_maps_create(obj)) || (err = copy_sections(obj)) ||
-	    (err = wd_core_relocate(obj)) || (err = load_progs(obj)) ||
+	    (err = wd_core_relocate(obj)) || (err = wd_load_progs(obj)) ||
 	    (err = fill_init_slots(obj)))
 		goto err;
 	obj->loaded = true;

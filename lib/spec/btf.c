@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -28,6 +29,7 @@ struct wd_btf {
 	uint32_t *hash;         /* name hash buckets (lazy), ids; 0 = empty */
 	uint32_t *hash_next;    /* chain per local index */
 	uint32_t hash_mask;
+	uint32_t name_lookups;  /* lookups by name so far: the index comes late */
 	size_t strs_cap;        /* >0 when strs was moved to its own buffer */
 };
 
@@ -192,6 +194,74 @@ bad_id:
 		      id, wd_btf_kind_name(btf_kind_of(t)));
 }
 
+/* The largest type id and string offset each record refers to, in one pass
+ * over the records as they lie (no lookups): a vmlinux has ~130k types and
+ * this check is most of its parse time.  check_type_refs() says which type
+ * is wrong when this finds something out of range. */
+static bool refs_in_range(const struct wd_btf *btf)
+{
+	uint32_t max_id = 0, max_str = 0;
+#define REF(x) do { uint32_t v_ = (x); max_id = v_ > max_id ? v_ : max_id; } while (0)
+#define STR(x) do { uint32_t v_ = (x); max_str = v_ > max_str ? v_ : max_str; } while (0)
+	for (uint32_t i = 0; i < btf->nr; i++) {
+		const struct btf_type *t = (const void *)(btf->types + btf->offs[i]);
+		int vlen = btf_vlen_of(t);
+		STR(t->name_off);
+		switch (btf_kind_of(t)) {
+		case BTF_KIND_PTR: case BTF_KIND_TYPEDEF: case BTF_KIND_VOLATILE:
+		case BTF_KIND_CONST: case BTF_KIND_RESTRICT: case BTF_KIND_FUNC:
+		case BTF_KIND_VAR: case BTF_KIND_TYPE_TAG: case BTF_KIND_DECL_TAG:
+			REF(t->type);
+			break;
+		case BTF_KIND_FUNC_PROTO: {
+			const struct btf_param *p = btf_extra(t);
+			REF(t->type);
+			for (int k = 0; k < vlen; k++) {
+				REF(p[k].type);
+				STR(p[k].name_off);
+			}
+			break;
+		}
+		case BTF_KIND_ARRAY: {
+			const struct btf_array *a = btf_extra(t);
+			REF(a->type);
+			REF(a->index_type);
+			break;
+		}
+		case BTF_KIND_STRUCT: case BTF_KIND_UNION: {
+			const struct btf_member *m = btf_extra(t);
+			for (int k = 0; k < vlen; k++) {
+				REF(m[k].type);
+				STR(m[k].name_off);
+			}
+			break;
+		}
+		case BTF_KIND_ENUM: {
+			const struct btf_enum *e = btf_extra(t);
+			for (int k = 0; k < vlen; k++)
+				STR(e[k].name_off);
+			break;
+		}
+		case BTF_KIND_ENUM64: {
+			const uint32_t *e = btf_extra(t);
+			for (int k = 0; k < vlen; k++)
+				STR(e[k * 3]);
+			break;
+		}
+		case BTF_KIND_DATASEC: {
+			const struct btf_var_secinfo *v = btf_extra(t);
+			for (int k = 0; k < vlen; k++)
+				REF(v[k].type);
+			break;
+		}
+		}
+	}
+#undef REF
+#undef STR
+	/* split BTF: every offset below start_str is the base's, all valid */
+	return max_id < wd_btf_type_cnt(btf) && max_str < btf->start_str + btf->str_len;
+}
+
 static int index_types(struct wd_btf *btf)
 {
 	size_t cap = 1024, off = 0, len = btf->hdr->type_len;
@@ -219,12 +289,15 @@ static int index_types(struct wd_btf *btf)
 		btf->offs[btf->nr++] = off;
 		off += sizeof(*t) + extra;
 	}
+	if (refs_in_range(btf))
+		return 0;
+	/* Something is out of range: the slow check names the first type. */
 	for (uint32_t id = btf->start_id; id < wd_btf_type_cnt(btf); id++) {
 		int err = check_type_refs(btf, id);
 		if (err)
 			return err;
 	}
-	return 0;
+	return wd_err(-EINVAL, "BTF: a type refers to an id or string out of range");
 }
 
 static int check_header(const uint8_t *data, size_t size, const struct wd_btf *base)
@@ -409,14 +482,19 @@ struct wd_btf *wd_btf_load_file(const char *path, const struct wd_btf *base)
 	return btf;
 }
 
+static struct wd_btf *vmlinux;
+static pthread_once_t vmlinux_once = PTHREAD_ONCE_INIT;
+
+static void load_vmlinux(void)
+{
+	vmlinux = wd_btf_load_file("/sys/kernel/btf/vmlinux", NULL);
+}
+
+/* Parsed once per process, by whichever thread asks first (programs of an
+ * object load in parallel: lib/load/load_progs.c). */
 const struct wd_btf *wd_btf_vmlinux(void)
 {
-	static struct wd_btf *vmlinux;
-	static bool tried;
-	if (!tried) {
-		tried = true;
-		vmlinux = wd_btf_load_file("/sys/kernel/btf/vmlinux", NULL);
-	}
+	pthread_once(&vmlinux_once, load_vmlinux);
 	return vmlinux;
 }
 
@@ -430,29 +508,74 @@ static uint32_t str_hash(const char *s)
 	return h;
 }
 
+/* The name index is built lazily, and late.  A user that parses the
+ * kernel's BTF for one or two names (resolving a tp_btf target, a typed
+ * __ksym) pays a scan each, as with libbpf's btf__find_by_name_kind(); from
+ * the INDEX_AFTER-th lookup on (CO-RE relocates with dozens) the hash index
+ * pays for itself: on a 6.18 vmlinux (127k types) it costs about 2.5 ms and
+ * 2.5 MiB, a scan about 0.3 ms.  Lookups may come from several threads at
+ * once (parallel program loading, lib/load/object.c): the index is built
+ * under a lock and published with release/acquire. */
+#define INDEX_AFTER 4
+static pthread_mutex_t index_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static int build_name_index(struct wd_btf *btf)
 {
-	uint32_t buckets = 16;
+	uint32_t buckets = 16, *hash, *next;
 	while (buckets < btf->nr * 2)
 		buckets <<= 1;
-	btf->hash = calloc(buckets, sizeof(*btf->hash));
-	btf->hash_next = calloc(btf->nr + 1, sizeof(*btf->hash_next));
-	if (!btf->hash || !btf->hash_next) {
-		free(btf->hash);
-		free(btf->hash_next);
-		btf->hash = btf->hash_next = NULL;
+	hash = calloc(buckets, sizeof(*hash));
+	next = calloc(btf->nr + 1, sizeof(*next));
+	if (!hash || !next) {
+		free(hash);
+		free(next);
 		return -ENOMEM;
 	}
-	btf->hash_mask = buckets - 1;
 	/* Insert in reverse so chains list ids in ascending order. */
 	for (uint32_t i = btf->nr; i-- > 0;) {
 		uint32_t id = btf->start_id + i;
 		const char *name = wd_btf_name(btf, id);
 		if (!*name)
 			continue;
-		uint32_t b = str_hash(name) & btf->hash_mask;
-		btf->hash_next[i] = btf->hash[b];
-		btf->hash[b] = id;
+		uint32_t b = str_hash(name) & (buckets - 1);
+		next[i] = hash[b];
+		hash[b] = id;
+	}
+	btf->hash_mask = buckets - 1;
+	btf->hash_next = next;
+	__atomic_store_n(&btf->hash, hash, __ATOMIC_RELEASE);
+	return 0;
+}
+
+/* The index, when it exists or it is time to build it; NULL: scan. */
+static const uint32_t *name_index(struct wd_btf *btf)
+{
+	uint32_t *hash = __atomic_load_n(&btf->hash, __ATOMIC_ACQUIRE);
+	if (hash)
+		return hash;
+	if (__atomic_add_fetch(&btf->name_lookups, 1, __ATOMIC_RELAXED) < INDEX_AFTER)
+		return NULL;
+	pthread_mutex_lock(&index_lock);
+	if (!btf->hash)
+		build_name_index(btf); /* out of memory: scans go on */
+	hash = btf->hash;
+	pthread_mutex_unlock(&index_lock);
+	return hash;
+}
+
+/* The first id after `prev` named `name` in this BTF alone, in id order. */
+static uint32_t scan_names(const struct wd_btf *btf, const char *name, uint32_t prev)
+{
+	uint32_t i = prev >= btf->start_id ? prev - btf->start_id + 1 : 0;
+	for (; i < btf->nr; i++) {
+		const struct btf_type *t = (const void *)(btf->types + btf->offs[i]);
+		const char *s;
+		if (!t->name_off)
+			continue;
+		s = t->name_off >= btf->start_str ? btf->strs + (t->name_off - btf->start_str) :
+		    wd_btf_str(btf, t->name_off);
+		if (s && s[0] == name[0] && strcmp(s, name) == 0)
+			return btf->start_id + i;
 	}
 	return 0;
 }
@@ -460,6 +583,7 @@ static int build_name_index(struct wd_btf *btf)
 uint32_t wd_btf_find_next(const struct wd_btf *cbtf, const char *name, uint32_t prev)
 {
 	struct wd_btf *btf = (struct wd_btf *)cbtf; /* the index is a lazy cache */
+	const uint32_t *hash;
 	uint32_t id;
 	if (prev == 0 || prev < btf->start_id) {
 		if (btf->base) {
@@ -469,12 +593,14 @@ uint32_t wd_btf_find_next(const struct wd_btf *cbtf, const char *name, uint32_t 
 		}
 		prev = 0;
 	}
-	if (!btf->hash && build_name_index(btf))
-		return 0;
+	/* a chain goes on from where it stopped: only its first step counts */
+	hash = prev ? __atomic_load_n(&btf->hash, __ATOMIC_ACQUIRE) : name_index(btf);
+	if (!hash)
+		return scan_names(btf, name, prev);
 	if (prev)
 		id = btf->hash_next[prev - btf->start_id];
 	else
-		id = btf->hash[str_hash(name) & btf->hash_mask];
+		id = hash[str_hash(name) & btf->hash_mask];
 	for (; id; id = btf->hash_next[id - btf->start_id])
 		if (strcmp(wd_btf_name(btf, id), name) == 0)
 			return id;

@@ -11,6 +11,7 @@
 #define ERRMSG_MAX 1024
 
 static __thread char errmsg[ERRMSG_MAX];
+static __thread struct wd_debug_buf *debug_capture;
 static wd_log_fn debug_fn;
 static void *debug_ctx;
 
@@ -103,10 +104,44 @@ void wd_err_clear(void)
 	errmsg[0] = '\0';
 }
 
+void wd_err_set_line(const char *line)
+{
+	snprintf(errmsg, sizeof(errmsg), "%s", line);
+}
+
 void wd_set_debug(wd_log_fn fn, void *ctx)
 {
 	debug_fn = fn;
 	debug_ctx = ctx;
+}
+
+static void emit_debug(const char *line)
+{
+	if (debug_fn)
+		debug_fn(line, debug_ctx);
+	else
+		fprintf(stderr, "warden: debug: %s\n", line);
+}
+
+/* One line (escaped: no newline inside) onto a capture; dropped when out
+ * of memory, as a debug line that cannot be printed is. */
+static void keep_line(struct wd_debug_buf *b, const char *line)
+{
+	size_t n = strlen(line) + 1;
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 256;
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		char *t = realloc(b->text, cap);
+		if (!t)
+			return;
+		b->text = t;
+		b->cap = cap;
+	}
+	memcpy(b->text + b->len, line, n - 1);
+	b->text[b->len + n - 1] = '\n';
+	b->len += n;
+	b->text[b->len] = '\0';
 }
 
 void wd_debug(const char *fmt, ...)
@@ -119,8 +154,29 @@ void wd_debug(const char *fmt, ...)
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	escape_line(buf, sizeof(buf));
-	if (debug_fn)
-		debug_fn(buf, debug_ctx);
+	if (debug_capture)
+		keep_line(debug_capture, buf);
 	else
-		fprintf(stderr, "warden: debug: %s\n", buf);
+		emit_debug(buf);
+}
+
+void wd_debug_capture(struct wd_debug_buf *buf)
+{
+	debug_capture = buf;
+}
+
+void wd_debug_replay(struct wd_debug_buf *buf)
+{
+	for (char *line = buf->text, *end; line && line < buf->text + buf->len; line = end + 1) {
+		end = strchr(line, '\n');
+		*end = '\0';
+		emit_debug(line);
+	}
+	wd_debug_buf_free(buf);
+}
+
+void wd_debug_buf_free(struct wd_debug_buf *buf)
+{
+	free(buf->text);
+	memset(buf, 0, sizeof(*buf));
 }

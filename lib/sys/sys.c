@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Thin bpf(2) / perf_event_open(2) wrappers; see sys.h. */
 #include <errno.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -8,17 +9,37 @@
 
 static wd_sys_fault_fn fault_fn;
 static void *fault_ctx;
+/* A parallel load (lib/load/load_progs.c) calls bpf(2) from several
+ * threads: the fault function is asked under this lock, one call at a
+ * time, so a test's function may count and keep state as before.
+ * Recursive: a fault function may itself make a bpf(2) call. */
+static pthread_mutex_t fault_lock = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
 
 void wd_sys_set_fault(wd_sys_fault_fn fn, void *ctx)
 {
-	fault_fn = fn;
+	pthread_mutex_lock(&fault_lock);
 	fault_ctx = ctx;
+	__atomic_store_n(&fault_fn, fn, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&fault_lock);
+}
+
+/* 0: let the call through; a positive errno: fail it. */
+static int ask_fault(int cmd, const union bpf_attr *attr)
+{
+	int err = 0;
+	if (!__atomic_load_n(&fault_fn, __ATOMIC_ACQUIRE))
+		return 0;
+	pthread_mutex_lock(&fault_lock);
+	if (fault_fn)
+		err = fault_fn(cmd, attr, fault_ctx);
+	pthread_mutex_unlock(&fault_lock);
+	return err;
 }
 
 int wd_sys_bpf(int cmd, union bpf_attr *attr, unsigned int size)
 {
-	if (fault_fn) {
-		int err = fault_fn(cmd, attr, fault_ctx);
+	{
+		int err = ask_fault(cmd, attr);
 		if (err) {
 			errno = err;
 			return -err;
@@ -31,8 +52,8 @@ int wd_sys_bpf(int cmd, union bpf_attr *attr, unsigned int size)
 int wd_sys_perf_event_open(struct perf_event_attr *attr, int pid, int cpu, int group_fd,
 			   unsigned long flags)
 {
-	if (fault_fn) {
-		int err = fault_fn(WD_SYS_PERF_EVENT_OPEN, (const union bpf_attr *)attr, fault_ctx);
+	{
+		int err = ask_fault(WD_SYS_PERF_EVENT_OPEN, (const union bpf_attr *)attr);
 		if (err) {
 			errno = err;
 			return -err;

@@ -1,0 +1,293 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The programs of an object into the kernel, once its BTF and maps exist.
+ * Programs are independent of each other at this point (prog arrays are
+ * filled after all of them load), and BPF_PROG_LOAD runs the verifier in
+ * the calling thread without a global lock for privileged callers, so
+ * loading them from several threads divides the verifier's wall time,
+ * which dominates start-up.
+ *
+ * One worker per possible CPU (the caller is one of them) takes programs in
+ * object order.  The result is what a sequential load gives:
+ *  - the error reported is the first failing program's in object order,
+ *    with its message in the caller's thread (the error context is
+ *    per thread, lib/sys/error.c), and obj->failed_prog is that program;
+ *  - programs after it that loaded anyway are closed and put back as a
+ *    sequential load leaves them (never reached): no fd, log, image or
+ *    attach id of theirs stays;
+ *  - debug lines are kept per program and printed from the caller's thread
+ *    in object order, up to the failing program.
+ * Shared state the workers reach is safe to share: probe caches are atomic
+ * (lib/host/probe.c), kernel BTF is parsed once (pthread_once) and its name
+ * index built under a lock (lib/spec/btf.c), the fault seam asks its
+ * function under a lock (lib/sys/sys.c), and the memlock test, which lowers
+ * the process's limit for a moment, runs before the workers start.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "internal.h"
+#include "load_progs.h"
+#include "warden/features.h"
+#include "warden/kconfig.h"
+
+/* BTF-attached programs (tp_btf, fentry, lsm, iter) need a kernel BTF id. */
+static int resolve_attach_btf_id(struct wd_prog *p)
+{
+	const struct wd_btf *vmlinux;
+	const char *target;
+	char name[256];
+	uint32_t id;
+	if (!p->def || !(p->def->flags & WD_SEC_ATTACH_BTF) || p->attach_btf_id)
+		return 0;
+	target = wd_sec_target(p->def, p->sec_name);
+	if (!*target)
+		return wd_err(-EINVAL, "program '%s': section '%s' names no attach target "
+			      "(expected '%s/<function>')", p->name, p->sec_name, p->def->prefix);
+	vmlinux = wd_btf_vmlinux();
+	if (!vmlinux)
+		return wd_err(-ENOTSUP, "program '%s' (%s) needs kernel BTF, and "
+			      "/sys/kernel/btf/vmlinux is missing: this kernel cannot attach it",
+			      p->name, p->def->prefix);
+	snprintf(name, sizeof(name), "%s%s", p->def->attach_prefix, target);
+	id = wd_btf_find(vmlinux, name, p->expected_attach_type == BPF_TRACE_RAW_TP ?
+			 BTF_KIND_TYPEDEF : BTF_KIND_FUNC);
+	if (!id && p->expected_attach_type == BPF_TRACE_RAW_TP)
+		/* tp_btf/<tp> is found by its typedef btf_trace_<tp>: name the tracepoint */
+		return wd_err(-ENOENT, "program '%s': tracepoint '%s' not found in kernel BTF "
+			      "(this kernel has no such raw tracepoint; see "
+			      "/sys/kernel/tracing/available_events)", p->name, target);
+	if (!id)
+		return wd_err(-ENOENT, "program '%s': attach target '%s' not found in kernel BTF",
+			      p->name, name);
+	p->attach_btf_id = id;
+	return 0;
+}
+
+/* One program, start to finish: the same steps in either mode. */
+static int load_one(struct wd_prog *p)
+{
+	int err;
+	if (!p->type)
+		return wd_err(-EINVAL, "program '%s': unknown section name '%s' "
+			      "(not one libbpf's conventions know; set the type with wd_prog_set_type)",
+			      p->name, p->sec_name);
+	if ((err = resolve_attach_btf_id(p)) || (err = wd_prog_assemble(p)))
+		return err;
+	return wd_prog_load(p);
+}
+
+static int load_sequential(struct wd_object *obj)
+{
+	for (size_t i = 0; i < obj->nr_progs; i++) {
+		struct wd_prog *p = &obj->progs[i];
+		int err;
+		if (!p->autoload)
+			continue;
+		if ((err = load_one(p))) {
+			obj->failed_prog = p;
+			return err;
+		}
+	}
+	return 0;
+}
+
+/* ---- parallel ------------------------------------------------------------ */
+
+struct job {
+	struct wd_prog *prog;
+	bool ran;
+	int err;
+	char *msg;                 /* the program's error line when err */
+	struct wd_debug_buf debug; /* its debug lines, printed later in order */
+	/* what the program held before: put back when a sequential load
+	 * would not have reached it */
+	struct wd_asm old_img;
+	char *old_log;
+	int old_fail_insn;
+	uint32_t old_attach_btf_id;
+};
+
+struct pool {
+	struct job *jobs;
+	size_t n;
+	size_t next;        /* the next job to take (atomic) */
+	size_t first_fail;  /* the lowest failed job, n when none (atomic) */
+};
+
+static void note_failure(struct pool *pl, size_t i)
+{
+	size_t cur = __atomic_load_n(&pl->first_fail, __ATOMIC_RELAXED);
+	while (i < cur && !__atomic_compare_exchange_n(&pl->first_fail, &cur, i, false,
+						       __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+}
+
+static void run_job(struct pool *pl, size_t i)
+{
+	struct job *j = &pl->jobs[i];
+	struct wd_prog *p = j->prog;
+	j->old_img = p->img;
+	memset(&p->img, 0, sizeof(p->img));
+	j->old_log = p->log;
+	p->log = NULL;
+	j->old_fail_insn = p->fail_insn;
+	j->old_attach_btf_id = p->attach_btf_id;
+	wd_err_clear();
+	wd_debug_capture(&j->debug);
+	j->err = load_one(p);
+	wd_debug_capture(NULL);
+	if (!p->img.insns) { /* not assembled: the old image stays, as in a sequential load */
+		p->img = j->old_img;
+		memset(&j->old_img, 0, sizeof(j->old_img));
+	}
+	j->ran = true;
+	if (j->err) {
+		j->msg = strdup(wd_errmsg());
+		note_failure(pl, i);
+	}
+}
+
+static void *worker(void *arg)
+{
+	struct pool *pl = arg;
+	for (;;) {
+		size_t i = __atomic_fetch_add(&pl->next, 1, __ATOMIC_RELAXED);
+		if (i >= pl->n)
+			break;
+		/* past a failure: a sequential load never gets here */
+		if (i > __atomic_load_n(&pl->first_fail, __ATOMIC_RELAXED))
+			continue;
+		run_job(pl, i);
+	}
+	return NULL;
+}
+
+/* A job a sequential load would not have reached: as it was before. */
+static void put_back(struct job *j)
+{
+	struct wd_prog *p = j->prog;
+	if (p->fd >= 0)
+		close(p->fd);
+	p->fd = -1;
+	wd_asm_free(&p->img);
+	p->img = j->old_img;
+	free(p->log);
+	p->log = j->old_log;
+	p->fail_insn = j->old_fail_insn;
+	p->attach_btf_id = j->old_attach_btf_id;
+}
+
+/* After the workers: the object as a sequential load leaves it. */
+static int settle(struct wd_object *obj, struct pool *pl)
+{
+	size_t f = pl->first_fail;
+	for (size_t i = 0; i < pl->n; i++) {
+		struct job *j = &pl->jobs[i];
+		if (!j->ran)
+			continue;
+		if (i <= f) {
+			wd_debug_replay(&j->debug);
+			wd_asm_free(&j->old_img);
+			if (j->err && !j->prog->log) /* failed before the verifier: log as it was */
+				j->prog->log = j->old_log;
+			else
+				free(j->old_log);
+		} else {
+			wd_debug_buf_free(&j->debug);
+			put_back(j);
+		}
+	}
+	if (f == pl->n)
+		return 0;
+	obj->failed_prog = pl->jobs[f].prog;
+	if (pl->jobs[f].msg)
+		wd_err_set_line(pl->jobs[f].msg);
+	else
+		wd_err(pl->jobs[f].err, "program '%s': %s (out of memory for the message)",
+		       pl->jobs[f].prog->name, strerror(-pl->jobs[f].err));
+	return pl->jobs[f].err;
+}
+
+/* How many workers: the option, else $WARDEN_LOAD_THREADS, else one per
+ * possible CPU; never more than there are programs. */
+static size_t worker_count(const struct wd_object *obj, size_t jobs)
+{
+	long want = obj->lopts.load_threads;
+	const char *env = getenv("WARDEN_LOAD_THREADS");
+	if (!want && env && *env) {
+		char *end;
+		want = strtol(env, &end, 10);
+		if (*end || want < 0) {
+			wd_debug("WARDEN_LOAD_THREADS='%s' is not a count: one thread per CPU", env);
+			want = 0;
+		}
+	}
+	if (want <= 0)
+		want = wd_cpu_possible_count();
+	return (size_t)want < jobs ? (size_t)want : jobs;
+}
+
+/* Answers the workers would otherwise race to compute.  The memlock test
+ * sets the soft limit to 0 for a moment (lib/host/memlock.c): run from a
+ * worker, it could fail another worker's load on a kernel that charges. */
+static void warm_caches(void)
+{
+	(void)wd_kernel_version_code();
+	(void)wd_probe_kern_btf();
+	(void)wd_memlock_charged();
+}
+
+static int load_parallel(struct wd_object *obj, size_t nthreads, size_t njobs)
+{
+	struct pool pl = { .n = njobs, .first_fail = njobs };
+	pthread_t *tids;
+	sigset_t all, old;
+	size_t started = 0;
+	int err;
+	pl.jobs = calloc(njobs, sizeof(*pl.jobs));
+	tids = calloc(nthreads, sizeof(*tids));
+	if (!pl.jobs || !tids) {
+		free(pl.jobs);
+		free(tids);
+		wd_debug("parallel load: out of memory, loading one program after another");
+		return load_sequential(obj);
+	}
+	for (size_t i = 0, k = 0; i < obj->nr_progs; i++)
+		if (obj->progs[i].autoload)
+			pl.jobs[k++].prog = &obj->progs[i];
+	warm_caches();
+	/* Signals stay with the application's threads. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	for (size_t t = 1; t < nthreads; t++) {
+		if (pthread_create(&tids[t], NULL, worker, &pl))
+			break; /* fewer workers; the caller takes up the rest */
+		started = t;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	worker(&pl);
+	for (size_t t = 1; t <= started; t++)
+		pthread_join(tids[t], NULL);
+	err = settle(obj, &pl);
+	for (size_t i = 0; i < njobs; i++)
+		free(pl.jobs[i].msg);
+	free(pl.jobs);
+	free(tids);
+	return err;
+}
+
+int wd_load_progs(struct wd_object *obj)
+{
+	size_t njobs = 0, nthreads;
+	for (size_t i = 0; i < obj->nr_progs; i++)
+		njobs += obj->progs[i].autoload;
+	nthreads = worker_count(obj, njobs);
+	if (nthreads <= 1)
+		return load_sequential(obj);
+	return load_parallel(obj, nthreads, njobs);
+}

@@ -45,6 +45,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
@@ -60,10 +61,14 @@
 #include "warden/warden.h"
 
 #define MAX_HOOKS 48
-#define MAX_VARIANTS 3
+#define MAX_VARIANTS 4
 #define MAX_LINKS 256
 
-enum hook_type { H_TP, H_RAW };
+/* H_TP: a tracefs event (perf event fd); H_RAW: a raw tracepoint; H_FENTRY
+ * and H_LSM: a trampoline on kernel function `name` (bpf_lsm_<name> for
+ * LSM), attached with BPF_RAW_TRACEPOINT_OPEN without a name (5.5+);
+ * H_KPROBE: function `name` through the kprobe PMU (perf event fd). */
+enum hook_type { H_TP, H_RAW, H_FENTRY, H_LSM, H_KPROBE };
 enum hook_req { R_REQ, R_OPT, R_GROUP };
 
 struct hook {
@@ -85,6 +90,7 @@ struct variant {
 
 struct kind_state {
 	bool wanted;
+	bool for_tree;            /* not asked for: attached to keep --pid-tree's members */
 	int nvariants;
 	int chosen;               /* index, -1 */
 	struct variant v[MAX_VARIANTS];
@@ -269,12 +275,59 @@ static void sched_variants(struct kind_state *ks, const char *raw_prog, const ch
 	}
 }
 
+/* Variants on a kernel function rather than a tracepoint: trampolines
+ * (fentry, LSM) come before the tracepoint variants of their kind, kprobes
+ * after them (they reach what has no tracepoint on older kernels). */
+static const struct func_variant {
+	int kind;
+	const char *variant, *prog;
+	uint8_t type;
+	const char *func;
+} trampolines[] = {
+	/* every credential change, setuid executables included */
+	{ WD_EV_CRED, "fentry", "cred_fentry", H_FENTRY, "commit_creds" },
+	/* paths resolved by the kernel; unlink's inode */
+	{ WD_EV_FILE_OPEN, "lsm", "file_open_lsm", H_LSM, "file_open" },
+	{ WD_EV_FILE_UNLINK, "lsm", "unlink_lsm", H_LSM, "path_unlink" },
+	{ WD_EV_FILE_RENAME, "lsm", "rename_lsm", H_LSM, "path_rename" },
+}, kprobes[] = {
+	{ WD_EV_CRED, "kprobe", "cred_kprobe", H_KPROBE, "commit_creds" },
+	/* before 4.16: no sock:inet_sock_set_state */
+	{ WD_EV_NET_CONNECT, "kprobe", "sock_state_kprobe", H_KPROBE, "tcp_set_state" },
+	{ WD_EV_NET_CLOSE, "kprobe", "sock_state_kprobe", H_KPROBE, "tcp_set_state" },
+};
+
+static const char *const hook_cat[] = { [H_FENTRY] = "fentry", [H_LSM] = "lsm", [H_KPROBE] = "kprobe" };
+
+static void func_variants(struct kind_state *ks, int kind, const struct func_variant *fv, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (fv[i].kind != kind || ks->nvariants >= MAX_VARIANTS)
+			continue;
+		struct variant *v = new_variant(ks, fv[i].variant);
+		add_hook(v, fv[i].type, R_REQ, fv[i].prog, hook_cat[fv[i].type], fv[i].func);
+		if (kind == WD_EV_NET_CLOSE) {  /* the accepting process, as below */
+			add_sys(v, R_OPT, "sys_exit_net", "accept");
+			add_sys(v, R_OPT, "sys_exit_net", "accept4");
+		}
+	}
+}
+
+static void tracepoint_variants(struct kind_state *ks, int kind);
+
 static void variants_of(struct kind_state *ks, int kind)
+{
+	ks->nvariants = 0;
+	ks->chosen = -1;
+	func_variants(ks, kind, trampolines, sizeof(trampolines) / sizeof(trampolines[0]));
+	tracepoint_variants(ks, kind);
+	func_variants(ks, kind, kprobes, sizeof(kprobes) / sizeof(kprobes[0]));
+}
+
+static void tracepoint_variants(struct kind_state *ks, int kind)
 {
 	struct variant *v;
 
-	ks->nvariants = 0;
-	ks->chosen = -1;
 	switch (kind) {
 	case WD_EV_EXEC:
 		sched_variants(ks, "exec_raw", "exec_tp", "sched_process_exec", kind);
@@ -338,6 +391,103 @@ static void set_out(struct variant *v, const char *fmt, ...)
 	v->state = V_OUT;
 }
 
+/* Is "bpf" among the active LSMs?  Without it an LSM program loads and
+ * attaches but never runs (5.10 and others leave it out of CONFIG_LSM).
+ * 1 yes, 0 no, -errno when it cannot be read.  The list is in securityfs,
+ * mounted for the read (and unmounted) where nobody mounted it. */
+static int read_lsm_list(const char *dir, char *buf, size_t len)
+{
+	char path[PATH_MAX];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/lsm", dir);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -EIO;
+	buf[n] = '\0';
+	return 0;
+}
+
+static int bpf_lsm_active(void)
+{
+	static int cached = 1 << 30;
+	char list[512], tmp[] = "/tmp/warden-securityfs-XXXXXX";
+	int rc;
+
+	if (cached != 1 << 30)
+		return cached;
+	rc = read_lsm_list("/sys/kernel/security", list, sizeof(list));
+	if (rc == -ENOENT && mkdtemp(tmp)) {
+		rc = mount("securityfs", tmp, "securityfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) ? -errno : 0;
+		if (!rc) {
+			rc = read_lsm_list(tmp, list, sizeof(list));
+			umount2(tmp, MNT_DETACH);
+		}
+		rmdir(tmp);
+	}
+	if (rc)
+		return cached = rc;
+	/* "lockdown,capability,landlock,yama,apparmor,bpf" */
+	for (char *tok = strtok(list, ",\n"); tok; tok = strtok(NULL, ",\n"))
+		if (!strcmp(tok, "bpf"))
+			return cached = 1;
+	return cached = 0;
+}
+
+static bool have_kprobe_pmu(void)
+{
+	return access("/sys/bus/event_source/devices/kprobe/type", R_OK) == 0;
+}
+
+/* Why a hook on a kernel function cannot be used here, or NULL. */
+static const char *func_hook_unavailable(const struct hook *hk, char *buf, size_t len)
+{
+	char fn[64];
+	int r;
+
+	switch (hk->type) {
+	case H_KPROBE:
+		/* a missing function shows at attach (ENOENT): no kallsyms scan */
+		return have_kprobe_pmu() ? NULL : "no kprobe PMU in this kernel (CONFIG_KPROBES off)";
+	case H_FENTRY:
+		r = wd_probe_prog_type(BPF_PROG_TYPE_TRACING);
+		if (r != 1) {
+			snprintf(buf, len, "fentry programs: %s", wd_probe_result_str(r));
+			return buf;
+		}
+		snprintf(fn, sizeof(fn), "%s", hk->name);
+		break;
+	case H_LSM:
+		r = wd_probe_prog_type(BPF_PROG_TYPE_LSM);
+		if (r != 1) {
+			snprintf(buf, len, "LSM programs: %s", wd_probe_result_str(r));
+			return buf;
+		}
+		r = bpf_lsm_active();
+		if (r == 0)
+			return "the BPF LSM is not active (add bpf to lsm= on the kernel command line)";
+		if (r < 0) {
+			snprintf(buf, len, "cannot tell whether the BPF LSM is active (securityfs: %s)",
+				 strerror(-r));
+			return buf;
+		}
+		snprintf(fn, sizeof(fn), "bpf_lsm_%s", hk->name);
+		break;
+	default:
+		return NULL;
+	}
+	if (wd_probe_kern_btf_func_id(fn) < 0) {
+		snprintf(buf, len, "no function %s in the kernel's BTF%s", fn,
+			 hk->type == H_LSM ? " (CONFIG_SECURITY_PATH off?)" : "");
+		return buf;
+	}
+	return NULL;
+}
+
 /* Step 1: what the kernel has (tracefs events, program types). */
 static void check_available(struct wd_agent *a)
 {
@@ -352,8 +502,18 @@ static void check_available(struct wd_agent *a)
 			struct variant *v = &ks->v[i];
 			bool group = false, group_ok = false;
 			const char *missing = NULL;
+			if (v->state == V_OUT)
+				continue;  /* WARDEN_AGENT_VARIANTS */
 			for (int h = 0; h < v->nhooks; h++) {
 				struct hook *hk = &v->hooks[h];
+				char why[160];
+				const char *no = func_hook_unavailable(hk, why, sizeof(why));
+				if (no) {
+					set_out(v, "%s", no);
+					break;
+				}
+				if (hk->type == H_FENTRY || hk->type == H_LSM || hk->type == H_KPROBE)
+					continue;
 				if (hk->type == H_RAW && (raw != 1 || rawlink != 1)) {
 					set_out(v, "raw tracepoints: %s",
 						wd_probe_result_str(raw != 1 ? raw : rawlink));
@@ -529,24 +689,49 @@ static int load(struct wd_agent *a, char *err, size_t errlen)
 
 /* ---- attach --------------------------------------------------------- */
 
+/* The kprobe PMU's perf type (a kprobe without a tracefs entry, 4.17+), or -errno. */
+static int kprobe_pmu_type(void)
+{
+	char buf[32];
+	int fd = open("/sys/bus/event_source/devices/kprobe/type", O_RDONLY | O_CLOEXEC), n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -EIO;
+	buf[n] = '\0';
+	return atoi(buf);
+}
+
 static int attach_one(const struct hook *h, int prog_fd)
 {
-	if (h->type == H_RAW) {
+	if (h->type == H_RAW || h->type == H_FENTRY || h->type == H_LSM) {
+		/* a trampoline program: no name, its target is in the program */
 		union bpf_attr attr;
 		memset(&attr, 0, sizeof(attr));
-		attr.raw_tracepoint.name = (uint64_t)(uintptr_t)h->name;
+		attr.raw_tracepoint.name = h->type == H_RAW ? (uint64_t)(uintptr_t)h->name : 0;
 		attr.raw_tracepoint.prog_fd = prog_fd;
 		int fd = syscall(__NR_bpf, BPF_RAW_TRACEPOINT_OPEN, &attr, sizeof(attr));
 		return fd < 0 ? -errno : fd;
 	}
-	int id = event_id(h->cat, h->name);
-	if (id < 0)
-		return id;
 	struct perf_event_attr pa;
 	memset(&pa, 0, sizeof(pa));
-	pa.type = PERF_TYPE_TRACEPOINT;
 	pa.size = sizeof(pa);
-	pa.config = id;
+	if (h->type == H_KPROBE) {
+		int type = kprobe_pmu_type();
+		if (type < 0)
+			return type;
+		pa.type = type;
+		pa.config1 = (uint64_t)(uintptr_t)h->name;  /* kprobe_func */
+	} else {
+		int id = event_id(h->cat, h->name);
+		if (id < 0)
+			return id;
+		pa.type = PERF_TYPE_TRACEPOINT;
+		pa.config = id;
+	}
 	pa.sample_period = 1;
 	pa.wakeup_events = 1;
 	int fd = syscall(__NR_perf_event_open, &pa, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
@@ -760,16 +945,49 @@ static int check_caps(char *err, size_t errlen)
 		    bpf ? "" : "CAP_BPF", !bpf && !perfmon ? " and " : "", perfmon ? "" : "CAP_PERFMON");
 }
 
+/* WARDEN_AGENT_VARIANTS="cred=kprobe,open=tracepoint": only those variants
+ * for those kinds (tests and comparisons; the others are out, saying so). */
+static void force_variants(struct kind_state *ks, int kind)
+{
+	const char *env = getenv("WARDEN_AGENT_VARIANTS"), *name = wd_event_kind_name(kind);
+	size_t nl = strlen(name);
+	const char *p;
+
+	if (!env || !*env)
+		return;
+	for (p = env; (p = strstr(p, name)); p += nl) {
+		if ((p == env || p[-1] == ',') && p[nl] == '=')
+			break;
+	}
+	if (!p)
+		return;
+	const char *want = p + nl + 1;
+	size_t wl = strcspn(want, ",");
+	for (int i = 0; i < ks->nvariants; i++) {
+		struct variant *v = &ks->v[i];
+		if (strlen(v->name) != wl || strncmp(v->name, want, wl))
+			set_out(v, "not the variant WARDEN_AGENT_VARIANTS asks for (%.*s)", (int)wl, want);
+	}
+}
+
 static void init_kinds(struct wd_agent *a)
 {
 	for (int k = 0; k < WD_EV__COUNT; k++) {
 		struct kind_state *ks = &a->kinds[k];
 		ks->wanted = k != WD_EV_STATS &&
 			     (!a->opts.filter.kinds || (a->opts.filter.kinds & (1ull << k)));
+		/* the pid tree learns its members at fork and forgets them at
+		 * exit (a pid reused later is not a member): with --pid-tree
+		 * both run even when their events are not asked for (the
+		 * programs drop those events by kind, uncounted) */
+		ks->for_tree = !ks->wanted && a->opts.filter.pid_tree &&
+			       (k == WD_EV_FORK || k == WD_EV_EXIT);
+		ks->wanted |= ks->for_tree;
 		if (a->legacy)
 			legacy_variants(ks, k);
 		else
 			variants_of(ks, k);
+		force_variants(ks, k);
 		if (ks->wanted && !ks->nvariants)
 			ks->wanted = a->legacy ? ks->wanted : false;
 	}
@@ -947,13 +1165,14 @@ static void hooks_attached(struct wd_agent *a, const struct variant *v, char *bu
 
 void wd_agent_explain(struct wd_agent *a, FILE *out)
 {
-	int tracing = wd_probe_prog_type(BPF_PROG_TYPE_TRACING);
+	int tracing = wd_probe_prog_type(BPF_PROG_TYPE_TRACING), lsm = wd_probe_prog_type(BPF_PROG_TYPE_LSM);
+	int lsm_on = lsm == 1 ? bpf_lsm_active() : 0;
 
 	fprintf(out, "object: %s (%s)%s%s\n", a->obj_path, wd_events_transport_name(a->transport),
 		a->legacy ? "; legacy because " : "", a->legacy ? a->legacy_why : "");
-	fprintf(out, "trampolines (fentry/tp_btf/LSM): %s; kprobes: %s; no variant needs either\n",
-		wd_probe_result_str(tracing),
-		access("/sys/bus/event_source/devices/kprobe", F_OK) == 0 ? "yes" : "no PMU");
+	fprintf(out, "fentry: %s; LSM programs: %s%s; kprobes: %s\n", wd_probe_result_str(tracing),
+		wd_probe_result_str(lsm), lsm != 1 ? "" : lsm_on == 1 ? " (BPF LSM active)" : " (BPF LSM not active)",
+		have_kprobe_pmu() ? "yes" : "no PMU");
 	fprintf(out, "%-16s %-11s %-44s %s\n", "KIND", "VARIANT", "HOOKS", "OTHER VARIANTS: WHY NOT");
 	for (int k = 0; k < WD_EV__COUNT; k++) {
 		struct kind_state *ks = &a->kinds[k];
@@ -975,6 +1194,9 @@ void wd_agent_explain(struct wd_agent *a, FILE *out)
 		const char *chosen = !ks->wanted ? "-" : ks->chosen >= 0 ? ks->v[ks->chosen].name : "NONE";
 		if (ks->chosen >= 0)
 			hooks_attached(a, &ks->v[ks->chosen], hooks, sizeof(hooks));
+		if (ks->for_tree)
+			snprintf(others + o, o < sizeof(others) ? sizeof(others) - o : 0,
+				 "%s(for --pid-tree: its events not asked for)", o ? " " : "");
 		if (!ks->wanted && !others[0])
 			snprintf(others, sizeof(others), "%s",
 				 a->legacy && k > WD_EV_EXIT ? "needs BTF (agent.o)" : "not asked for");

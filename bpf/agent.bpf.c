@@ -388,9 +388,14 @@ static __always_inline void emit(void *ctx, struct scratch *s, __u32 used)
 	struct wa_counters *c = counters();
 	__u32 k = s->ev.hdr.kind & (WA_NKINDS - 1);
 
-	if (used > WA_NSTR * WA_STR_MAX)
-		used = WA_NSTR * WA_STR_MAX;
-	long err = output(ctx, &s->ev, sizeof(s->ev) + used);
+	__u64 size = used;
+	/* a bound the verifier sees on the register passed: clang may fold a
+	 * plain clamp into a form it cannot follow (R3 unbounded) */
+	BARRIER_VAR(size);
+	if (size > WA_NSTR * WA_STR_MAX)
+		size = WA_NSTR * WA_STR_MAX;
+	BARRIER_VAR(size);
+	long err = output(ctx, &s->ev, sizeof(s->ev) + size);
 	if (c) {
 		c->generated[k]++;
 		if (err)
@@ -411,8 +416,10 @@ static __always_inline void str_user(struct scratch *s, int i, const void *uptr,
 	__u32 off = *used;
 	long n;
 
+	BARRIER_VAR(off);  /* see emit(): a clamp the verifier follows */
 	if (off > (WA_NSTR - 1) * WA_STR_MAX)
 		off = (WA_NSTR - 1) * WA_STR_MAX;
+	BARRIER_VAR(off);
 	if (!uptr) {
 		s->ev.str[i].flags = WA_S_FAULT;
 		return;
@@ -439,8 +446,10 @@ static __always_inline void str_kernel(struct scratch *s, int i, const void *kpt
 	__u32 off = *used;
 	long n;
 
+	BARRIER_VAR(off);  /* see emit(): a clamp the verifier follows */
 	if (off > (WA_NSTR - 1) * WA_STR_MAX)
 		off = (WA_NSTR - 1) * WA_STR_MAX;
+	BARRIER_VAR(off);
 	n = bpf_probe_read_kernel_str(&s->data[off], WA_STR_MAX, kptr);
 	if (n <= 0) {
 		s->ev.str[i].flags = WA_S_FAULT;
@@ -462,8 +471,10 @@ static __noinline int str_path(struct scratch *s, int i, struct dentry *dentry,
 {
 	struct mount *mnt = (void *)vfsmnt - bpf_core_field_offset(struct mount, mnt);
 
+	BARRIER_VAR(off);  /* see emit(): a clamp the verifier follows */
 	if (off > (WA_NSTR - 1) * WA_STR_MAX)
 		off = (WA_NSTR - 1) * WA_STR_MAX;
+	BARRIER_VAR(off);
 	s->wpos = WA_STR_MAX;
 	s->wtrue = 0;
 	s->wdone = 0;
@@ -659,6 +670,91 @@ int exec_tp(struct trace_event_raw_sched_process_exec *ctx)
 	return 0;
 }
 
+/* One chunk of argv from s->chdata: len bytes at payload offset s->ev.exec.args_sent. */
+static __always_inline void send_chunk(void *ctx, struct scratch *s, __u64 len, struct wa_counters *c)
+{
+	long err;
+
+	len &= 2 * WA_CHUNK - 1;
+	s->ch.len = len;
+	s->ch.index = s->ev.exec.nchunks;
+	s->ch.offset = s->ev.exec.args_sent;
+	if (warden_use_ringbuf)
+		err = bpf_ringbuf_output(&events, &s->ch, sizeof(s->ch) + len, wd__ring_flags(&events));
+	else
+		err = bpf_perf_event_output(ctx, &events_perf, BPF_F_CURRENT_CPU, &s->ch, sizeof(s->ch) + len);
+	c->chunk_failed += err != 0;
+	s->ev.exec.args_sent += len;
+	s->ev.exec.nchunks++;
+}
+
+/* Argv of a failed exec, from the caller's own argv array (the old mm is
+ * still there: an exec that fails returns before the point of no return;
+ * shells and interpreters build argv in memory they wrote, which is mapped).
+ * Strings are packed NUL-terminated into chunks of WA_CHUNK bytes, as
+ * send_args() sends the new mm's arg area, so user space reassembles both
+ * alike.  A string read at pos may run past the chunk into the second half
+ * of chdata: the full chunk goes out and the overflow moves to the front.
+ * The position and the true length live in map memory (see str_path). */
+#define WA_FAILED_ARGV_MAX 128
+static __noinline void send_user_argv(void *ctx, struct scratch *s, const char *const *argv)
+{
+	struct wa_counters *c = counters();
+	__u32 more = 0;
+
+	s->ev.exec.args_sent = 0;
+	s->ev.exec.nchunks = 0;
+	s->ev.exec.args_true_len = 0;
+	s->ch.hdr = s->ev.hdr;
+	s->ch.hdr.rec = WA_REC_CHUNK;
+	s->wpos = 0;
+	s->wtrue = 0;
+	if (!c || !argv)
+		return;
+	for (int i = 0; i < WA_FAILED_ARGV_MAX; i++) {
+		const char *arg = NULL;
+		if (bpf_probe_read_user(&arg, sizeof(arg), &argv[i]) || !arg)
+			break;
+		if (s->ev.exec.args_sent >= WA_ARGS_MAX) {
+			more = 1;
+			break;
+		}
+		__u64 pos = s->wpos & (WA_CHUNK - 1);
+		long n = bpf_probe_read_user_str(&s->chdata[pos], WA_CHUNK, arg);
+		if (n <= 0) {
+			/* a page the process never touched: since 6.8 (commit
+			 * 978ffcbf00d8, the file opened before the strings are
+			 * copied) an exec that fails to open has not faulted
+			 * them in, and this program cannot fault: flagged */
+			more = 1;
+			break;
+		}
+		if (n == WA_CHUNK)
+			more = 1;  /* an argument of 4 KiB or more: cut, flagged below */
+		s->wtrue += n;
+		pos += n;
+		if (pos >= WA_CHUNK) {
+			send_chunk(ctx, s, WA_CHUNK, c);
+			__u64 over = pos - WA_CHUNK;
+			BARRIER_VAR(over);
+			over &= WA_CHUNK - 1;
+			if (over)
+				bpf_probe_read_kernel(s->chdata, over, &s->chdata[WA_CHUNK]);
+			pos = over;
+		}
+		s->wpos = pos;
+	}
+	if (s->wpos)
+		send_chunk(ctx, s, s->wpos & (WA_CHUNK - 1), c);
+	/* the true length when it is known; one byte more than was sent
+	 * flags the cut when it is not (more arguments than were read) */
+	s->ev.exec.args_true_len = s->wtrue > s->ev.exec.args_sent ? s->wtrue : s->ev.exec.args_sent;
+	if (more) {
+		s->ev.exec.args_true_len = s->ev.exec.args_true_len + 1;
+		count_trunc();
+	}
+}
+
 /* A failed execve/execveat (sched_process_exec fires on success only). */
 static __noinline int exec_failed(void *ctx, long ret)
 {
@@ -677,6 +773,8 @@ static __noinline int exec_failed(void *ctx, long ret)
 		return 0;
 	}
 	s->ev.exec.ret = ret;
+	s->ev.hdr.id = (((__u64)bpf_get_smp_processor_id() + 1) << 48) | (++s->next_id & 0xffffffffffffull);
+	send_user_argv(ctx, s, (const char *const *)st->args[st->nr == NR_execveat ? 2 : 1]);
 	str_user(s, 0, (void *)st->args[st->nr == NR_execveat ? 1 : 0], &used);
 	bpf_map_delete_elem(&wa_stash, &tid);
 	emit(ctx, s, used);
@@ -1029,6 +1127,84 @@ int sys_exit_file(struct sys_exit_ctx *ctx)
 	return 0;
 }
 
+/* File events from the BPF LSM (CONFIG_BPF_LSM and "bpf" in the active
+ * LSMs, 5.7+): the kernel has already resolved the names, so paths are
+ * absolute at the moment of the call (no relative name to join, no user
+ * memory to re-read) and unlink has the inode being removed.  The hook
+ * runs once the other permission checks passed, before the operation
+ * itself: ret is 0 (a later failure, e.g. EBUSY, is not seen). */
+static __always_inline void file_lsm(void *ctx, __u32 kind, struct dentry *d1, struct vfsmount *m1,
+				     struct dentry *d2, struct vfsmount *m2, __u32 flags, __u32 mode)
+{
+	struct wa_config *c = wa_cfg();
+	struct scratch *s;
+	__u32 used;
+
+	if (!c || filtered(c, kind) || !(s = begin(kind, (void *)bpf_get_current_task())))
+		return;
+	struct wa_file *fe = &s->ev.file;
+	fe->dirfd = fe->dirfd2 = AT_FDCWD_;
+	fe->uid = fe->gid = (__u32)-1;
+	fe->flags = flags;
+	fe->mode = mode;
+	used = str_path(s, 0, d1, m1, 0);
+	if (prefix_miss(c, s)) {
+		count_filtered(kind);
+		return;
+	}
+	struct inode *ino = BPF_CORE_READ(d1, d_inode);
+	if (ino) {
+		s->ev.file.ino = BPF_CORE_READ(ino, i_ino);
+		s->ev.file.dev = BPF_CORE_READ(ino, i_sb, s_dev);
+	}
+	if (d2)
+		used = str_path(s, 1, d2, m2, used);
+	emit(ctx, s, used);
+}
+
+SEC("lsm/file_open")
+int BPF_PROG(file_open_lsm, struct file *f)
+{
+	__u32 flags = BPF_CORE_READ(f, f_flags);
+
+	/* reads leave at once, as at sys_enter (O_CREAT and O_TRUNC are
+	 * still in f_flags here: do_dentry_open clears them after the hook) */
+	if (!(flags & (O_ACCMODE_ | O_CREAT_ | O_TRUNC_)))
+		return 0;
+	__u32 mode = flags & O_CREAT_ ? BPF_CORE_READ(f, f_inode, i_mode) & 07777 : 0;
+	file_lsm(ctx, WA_K_FILE_OPEN, BPF_CORE_READ(f, f_path.dentry), BPF_CORE_READ(f, f_path.mnt), NULL,
+		 NULL, flags, mode);
+	return 0;
+}
+
+/* Argument i of a trampoline program as a plain number: the verifier
+ * types the arguments as kernel pointers (PTR_TO_BTF_ID), which a global
+ * function such as the path walk does not take ("Caller passes invalid
+ * args", 5.10); what is read from memory is a scalar. */
+static __always_inline void *arg_scalar(unsigned long long *ctx, int i)
+{
+	void *p = NULL;
+	bpf_probe_read_kernel(&p, sizeof(p), &ctx[i]);
+	return p;
+}
+
+SEC("lsm/path_unlink")
+int BPF_PROG(unlink_lsm, const struct path *dir, struct dentry *dentry)
+{
+	file_lsm(ctx, WA_K_FILE_UNLINK, arg_scalar(ctx, 1), BPF_CORE_READ(dir, mnt), NULL, NULL, 0, 0);
+	return 0;
+}
+
+/* path_rename gained a flags argument in 5.19; the first four are the same */
+SEC("lsm/path_rename")
+int BPF_PROG(rename_lsm, const struct path *old_dir, struct dentry *old_dentry, const struct path *new_dir,
+	     struct dentry *new_dentry)
+{
+	file_lsm(ctx, WA_K_FILE_RENAME, arg_scalar(ctx, 1), BPF_CORE_READ(old_dir, mnt), arg_scalar(ctx, 3),
+		 BPF_CORE_READ(new_dir, mnt), 0, 0);
+	return 0;
+}
+
 /* ---- process: credentials, ptrace, namespaces ----------------------- */
 
 SEC("tracepoint/syscalls/sys_exit_setuid")
@@ -1085,6 +1261,85 @@ int sys_exit_proc(struct sys_exit_ctx *ctx)
 	return 0;
 out:
 	bpf_map_delete_elem(&wa_stash, &tid);
+	return 0;
+}
+
+/* Credential changes at commit_creds(), the one place every change goes
+ * through (setuid family, capset, setuid executables, user namespaces...):
+ * old = the task's real_cred, new = the argument.  Only changes are events
+ * (exec of an ordinary binary commits identical credentials).  The syscall
+ * is the current one: orig_ax of the task's user pt_regs. */
+static __always_inline __u32 current_syscall_nr(struct task_struct *t)
+{
+	struct pt_regs *regs;
+
+	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_task_pt_regs)) {
+		regs = (struct pt_regs *)bpf_task_pt_regs(t);
+	} else {
+		/* before 5.15 (bpf_task_pt_regs, commit dd6e10fbd9fb): x86_64's
+		 * task_pt_regs(), the top of the 16 KiB task stack (THREAD_SIZE
+		 * without KASAN, TOP_OF_KERNEL_STACK_PADDING 0) */
+		regs = (struct pt_regs *)((char *)BPF_CORE_READ(t, stack) + 16384) - 1;
+	}
+	return BPF_CORE_READ(regs, orig_ax);
+}
+
+static __always_inline void cred_read(const struct cred *cr, __u32 id[6], __u64 caps[2])
+{
+	id[0] = BPF_CORE_READ(cr, uid.val);
+	id[1] = BPF_CORE_READ(cr, gid.val);
+	id[2] = BPF_CORE_READ(cr, euid.val);
+	id[3] = BPF_CORE_READ(cr, egid.val);
+	id[4] = BPF_CORE_READ(cr, fsuid.val);
+	id[5] = BPF_CORE_READ(cr, fsgid.val);
+	/* kernel_cap_t: __u32 cap[2] before 6.3, one u64 after: 8 bytes both */
+	bpf_probe_read_kernel(&caps[0], 8, &cr->cap_effective);
+	bpf_probe_read_kernel(&caps[1], 8, &cr->cap_permitted);
+}
+
+static __always_inline void cred_commit(void *ctx, const struct cred *nc)
+{
+	struct task_struct *t = (void *)bpf_get_current_task();
+	struct wa_config *c = wa_cfg();
+	__u32 o[6], n[6];
+	__u64 oc[2], ncap[2];
+	struct scratch *s;
+
+	if (!c || !nc)
+		return;
+	cred_read(BPF_CORE_READ(t, real_cred), o, oc);
+	cred_read(nc, n, ncap);
+	/* no change, no event (and no filter walk): the common case */
+	if (o[0] == n[0] && o[1] == n[1] && o[2] == n[2] && o[3] == n[3] && o[4] == n[4] &&
+	    o[5] == n[5] && oc[0] == ncap[0] && oc[1] == ncap[1])
+		return;
+	if (filtered(c, WA_K_CRED) || !(s = begin(WA_K_CRED, t)))
+		return;
+	struct wa_cred *cr = &s->ev.cred;
+	cr->old_uid = o[0]; cr->old_gid = o[1]; cr->old_euid = o[2]; cr->old_egid = o[3];
+	cr->old_cap_eff = oc[0]; cr->old_cap_perm = oc[1];
+	/* the process as it is after the change, as at sys_exit */
+	cr->new_uid = s->ev.proc.uid = n[0];
+	cr->new_gid = s->ev.proc.gid = n[1];
+	cr->new_euid = s->ev.proc.euid = n[2];
+	cr->new_egid = s->ev.proc.egid = n[3];
+	cr->new_cap_eff = ncap[0];
+	cr->new_cap_perm = ncap[1];
+	cr->nr = current_syscall_nr(t);
+	emit(ctx, s, 0);
+}
+
+SEC("fentry/commit_creds")
+int BPF_PROG(cred_fentry, const struct cred *nc)
+{
+	cred_commit(ctx, nc);
+	return 0;
+}
+
+SEC("kprobe/commit_creds")
+int BPF_KPROBE(cred_kprobe, const struct cred *nc)
+{
+	cred_commit(ctx, nc);
 	return 0;
 }
 
@@ -1341,16 +1596,15 @@ out:
 #define TCP_CLOSE_ 7
 #define TCP_LISTEN_ 10
 
-SEC("tracepoint/sock/inet_sock_set_state")
-int sock_state(struct trace_event_raw_inet_sock_set_state *ctx)
+/* A TCP socket's state change: connect (SYN_SENT, in the process), its
+ * outcome, accepted sockets, and close with the byte counts. */
+static __always_inline int tcp_state_change(void *ctx, __u64 key, int os, int ns)
 {
-	__u64 key = (__u64)BPF_CORE_READ(ctx, skaddr);
-	int os = BPF_CORE_READ(ctx, oldstate), ns = BPF_CORE_READ(ctx, newstate);
 	struct wa_config *c;
 	struct sock_info *si;
 	struct scratch *s;
 
-	if (BPF_CORE_READ(ctx, protocol) != IPPROTO_TCP_ || !(c = wa_cfg()))
+	if (!(c = wa_cfg()))
 		return 0;
 	if (os == TCP_CLOSE_ && ns == TCP_SYN_SENT_) {
 		/* connect(), in the process's context */
@@ -1434,4 +1688,22 @@ int sock_state(struct trace_event_raw_inet_sock_set_state *ctx)
 		bpf_map_delete_elem(&wa_socks, &key);
 	}
 	return 0;
+}
+
+SEC("tracepoint/sock/inet_sock_set_state")
+int sock_state(struct trace_event_raw_inet_sock_set_state *ctx)
+{
+	if (BPF_CORE_READ(ctx, protocol) != IPPROTO_TCP_)
+		return 0;
+	return tcp_state_change(ctx, (__u64)BPF_CORE_READ(ctx, skaddr), BPF_CORE_READ(ctx, oldstate),
+				BPF_CORE_READ(ctx, newstate));
+}
+
+/* Kernels before 4.16 have no sock:inet_sock_set_state (commit
+ * 563e0bb0dc74): tcp_set_state() is where it fires from, the old state
+ * still in the socket. */
+SEC("kprobe/tcp_set_state")
+int BPF_KPROBE(sock_state_kprobe, struct sock *sk, int state)
+{
+	return tcp_state_change(ctx, (__u64)sk, BPF_CORE_READ(sk, __sk_common.skc_state), state);
 }

@@ -259,8 +259,8 @@ static void dump(struct sink *k)
 		return;
 	for (size_t i = 0; i < k->n; i++) {
 		struct rec *r = &k->r[i];
-		printf("%s pid %u comm %s s0 %s s1 %s s2 %s | net fam %u proto %u %u->%u ret %d bytes %llu/%llu dur %llu | other flags %llx ret %d\n",
-		       wd_event_kind_name(r->ev.kind), r->ev.proc.pid, r->ev.proc.comm,
+		printf("%s pid %u comm %s ret %d argslen %zu/%zu s0 %s s1 %s s2 %s | net fam %u proto %u %u->%u ret %d bytes %llu/%llu dur %llu | other flags %llx ret %d\n",
+		       wd_event_kind_name(r->ev.kind), r->ev.proc.pid, r->ev.proc.comm, r->ev.exec.ret, r->len[1], r->true_len[1],
 		       r->s[0] ? r->s[0] : "-", r->s[1] ? r->s[1] : "-", r->s[2] ? r->s[2] : "-",
 		       r->ev.net.family, r->ev.net.protocol, r->ev.net.sport, r->ev.net.dport, r->ev.net.ret,
 		       (unsigned long long)r->ev.net.bytes_sent, (unsigned long long)r->ev.net.bytes_received,
@@ -274,6 +274,86 @@ static struct wd_agent_opts default_opts(void)
 	struct wd_agent_opts o = { .sz = sizeof(o) };
 	o.filter.uid = -1;
 	return o;
+}
+
+/* ---- variants ----------------------------------------------------------- */
+
+/* Only `variant` for the kinds in `kinds` (WARDEN_AGENT_VARIANTS, read at
+ * start); NULL: the agent's own choice.  Unset again by unforce(). */
+static void force_variant(uint64_t kinds, const char *variant)
+{
+	char buf[512] = "";
+	size_t o = 0;
+
+	for (int k = 0; k < WD_EV__COUNT && variant; k++)
+		if (kinds & (1ull << k))
+			o += snprintf(buf + o, sizeof(buf) - o, "%s%s=%s", o ? "," : "", wd_event_kind_name(k),
+				      variant);
+	if (o)
+		setenv("WARDEN_AGENT_VARIANTS", buf, 1);
+	else
+		unsetenv("WARDEN_AGENT_VARIANTS");
+}
+
+static int unforce(void **state)
+{
+	(void)state;
+	unsetenv("WARDEN_AGENT_VARIANTS");
+	return 0;
+}
+
+/* The explain table of a running agent, for the log and for checks. */
+static char *explain_text(struct wd_agent *a)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f)
+		return NULL;
+	wd_agent_explain(a, f);
+	fclose(f);
+	return buf;
+}
+
+/* Kind k must run on `want`.  A forced variant this kernel cannot run
+ * (no kprobes, trampolines refused) skips the test, naming why. */
+static void require_variant(struct run *r, enum wd_event_kind k, const char *want, bool forced)
+{
+	const char *v = wd_agent_variant(r->a, k);
+	char *table;
+
+	if (v && !strcmp(v, want))
+		return;
+	table = explain_text(r->a);
+	printf("%s", table ? table : "");
+	/* the verifier refusing our program is a bug, not a kernel's lack */
+	char line[32];
+	snprintf(line, sizeof(line), "\n%-16s ", wd_event_kind_name(k));
+	const char *l = table ? strstr(table, line) : NULL, *eol = l ? strchr(l + 1, '\n') : NULL;
+	const char *refused = l ? strstr(l, "load refused") : NULL;
+	bool verifier = refused && (!eol || refused < eol);
+	free(table);
+	if (forced && !verifier && (!v || strcmp(v, want))) {
+		run_end(r);
+		unforce(NULL);
+		WD_SKIP("%s on its %s variant: not on this kernel (table above)", wd_event_kind_name(k), want);
+	}
+	fail_msg("%s runs on %s, expected %s", wd_event_kind_name(k), v ? v : "nothing", want);
+}
+
+/* What the agent should pick by itself: trampolines where the kernel lets
+ * this process load them, the tracepoints otherwise. */
+static const char *default_variant(struct wd_agent *a, enum wd_event_kind k)
+{
+	bool lsm = false;
+	if (k == WD_EV_CRED)
+		return wd_probe_prog_type(BPF_PROG_TYPE_TRACING) == 1 ? "fentry" : "tracepoint";
+	if (wd_probe_prog_type(BPF_PROG_TYPE_LSM) == 1) {
+		char *table = explain_text(a);
+		lsm = table && strstr(table, "(BPF LSM active)");
+		free(table);
+	}
+	return lsm ? "lsm" : "tracepoint";
 }
 
 /* ---- process events --------------------------------------------------- */
@@ -301,7 +381,19 @@ static int exec_workload(void *arg)
 	/* a failed exec */
 	p = fork();
 	if (p == 0) {
-		execl("/nonexistent/warden-test", "x", (char *)NULL);
+		/* argv in memory this process wrote, as a shell's: strings in
+		 * pages it never touched cannot be read by BPF without a
+		 * fault (6.8+ fails the exec before copying them) */
+		char a0[] = "x", a1[] = "warden-fail-arg", a2[] = "two words";
+		char *const argv[] = { a0, a1, a2, NULL };
+		execv("/nonexistent/warden-test", argv);
+		_exit(0);
+	}
+	waitpid(p, NULL, 0);
+	/* literals in pages of the binary this child never touched */
+	p = fork();
+	if (p == 0) {
+		execl("/nonexistent/warden-test-literal", "y", "literal", (char *)NULL);
 		_exit(0);
 	}
 	waitpid(p, NULL, 0);
@@ -363,12 +455,36 @@ static void agent_exec_fork_exit(void **state)
 	assert_true(code3);
 	assert_true(killed);
 	assert_true(zero);
-	/* the failed exec: ret -ENOENT */
-	bool failed = false;
+	/* the failed exec: ret -ENOENT, with its argv (read from the caller's
+	 * memory at sys_exit) */
+	struct rec *failed = NULL;
 	for (size_t i = 0; i < r.sink.n; i++)
-		failed |= r.sink.r[i].ev.kind == WD_EV_EXEC && r.sink.r[i].ev.exec.ret == -ENOENT &&
-			  r.sink.r[i].s[0] && !strcmp(r.sink.r[i].s[0], "/nonexistent/warden-test");
-	assert_true(failed);
+		if (r.sink.r[i].ev.kind == WD_EV_EXEC && r.sink.r[i].ev.exec.ret == -ENOENT &&
+		    r.sink.r[i].s[0] && !strcmp(r.sink.r[i].s[0], "/nonexistent/warden-test"))
+			failed = &r.sink.r[i];
+	assert_non_null(failed);
+	static const char want_failed[] = "x\0warden-fail-arg\0two words";
+	assert_non_null(failed->s[1]);
+	assert_int_equal(failed->len[1], sizeof(want_failed) - 1);
+	assert_memory_equal(failed->s[1], want_failed, sizeof(want_failed) - 1);
+	assert_int_equal(failed->ev.exec.argc, 3);
+	assert_false(failed->trunc[1]);
+	assert_int_equal(failed->ev.proc.ppid, r.child);
+	/* whole where the kernel copied the strings before failing, else
+	 * flagged: never silently short */
+	failed = NULL;
+	for (size_t i = 0; i < r.sink.n; i++)
+		if (r.sink.r[i].ev.kind == WD_EV_EXEC && r.sink.r[i].s[0] &&
+		    !strcmp(r.sink.r[i].s[0], "/nonexistent/warden-test-literal"))
+			failed = &r.sink.r[i];
+	assert_non_null(failed);
+	static const char want_literal[] = "y\0literal";
+	if (!failed->trunc[1]) {
+		assert_int_equal(failed->len[1], sizeof(want_literal) - 1);
+		assert_memory_equal(failed->s[1], want_literal, sizeof(want_literal) - 1);
+	} else {
+		assert_true(failed->true_len[1] > failed->len[1]);
+	}
 	/* seq strictly increasing */
 	for (size_t i = 1; i < r.sink.n; i++)
 		assert_true(r.sink.r[i].ev.seq > r.sink.r[i - 1].ev.seq);
@@ -395,7 +511,55 @@ static void agent_explain_table(void **state)
 	assert_int_equal(rc, 0);
 	assert_non_null(strstr(buf, "exec "));
 	assert_null(strstr(buf, "\nexec             NONE"));
+	/* cred: fentry first; where this process may not load trampolines
+	 * (this host: EPERM) the table shows the tracepoint variant and the
+	 * probe's answer for fentry; kprobe comes last, not needed */
+	char *cred = strstr(buf, "\ncred ");
+	assert_non_null(cred);
+	char *eol = strchr(cred + 1, '\n');
+	assert_non_null(eol);
+	*eol = '\0';
+	if (wd_probe_prog_type(BPF_PROG_TYPE_TRACING) == 1) {
+		assert_non_null(strstr(cred, "fentry:commit_creds"));
+		assert_non_null(strstr(cred, "kprobe: not needed"));
+	} else {
+		assert_non_null(strstr(cred, " tracepoint "));
+		assert_non_null(strstr(cred, "fentry: fentry programs: "));
+		assert_non_null(strstr(cred, wd_probe_result_str(wd_probe_prog_type(BPF_PROG_TYPE_TRACING))));
+	}
+	*eol = '\n';
 	free(buf);
+}
+
+/* The same through the command: `warden run --explain` */
+static void agent_explain_command_names_fallbacks(void **state)
+{
+	char cmd[1024], line[1024];
+	bool cred = false, open_ = false;
+	(void)state;
+
+	skip_unless_agent();
+	if (access(wd_test_cli(), X_OK))
+		WD_SKIP("no %s", wd_test_cli());
+	snprintf(cmd, sizeof(cmd), "WARDEN_BPF_DIR=%s %s run --explain 2>&1",
+		 getenv("WARDEN_OBJ_DIR") ? getenv("WARDEN_OBJ_DIR") : "build/bpf", wd_test_cli());
+	FILE *p = popen(cmd, "r");
+	assert_non_null(p);
+	while (fgets(line, sizeof(line), p)) {
+		fputs(line, stdout);
+		if (!strncmp(line, "cred ", 5)) {
+			cred = true;
+			if (wd_probe_prog_type(BPF_PROG_TYPE_TRACING) != 1)
+				assert_non_null(strstr(line, "fentry: fentry programs: refused"));
+		}
+		if (!strncmp(line, "open ", 5)) {
+			open_ = true;
+			if (wd_probe_prog_type(BPF_PROG_TYPE_LSM) != 1)
+				assert_non_null(strstr(line, "lsm: LSM programs: "));
+		}
+	}
+	assert_int_equal(pclose(p), 0);
+	assert_true(cred && open_);
 }
 
 
@@ -512,6 +676,7 @@ static int file_workload(void *arg)
 	snprintf(b, sizeof(b), "%s/renamed", d);
 	snprintf(l, sizeof(l), "%s/hardlink", d);
 	snprintf(sl, sizeof(sl), "%s/symlink", d);
+	umask(022);  /* the LSM variant reports the inode's mode: 0640 as asked */
 	if ((fd = open(a, O_WRONLY | O_CREAT | O_TRUNC, 0640)) < 0)
 		return 1;
 	if (write(fd, "x", 1) != 1)
@@ -548,17 +713,20 @@ static struct rec *find_path(struct sink *k, enum wd_event_kind kind, const char
 	return NULL;
 }
 
-static void agent_file_events(void **state)
+/* forced: the variant of open, unlink and rename (the kinds that have an
+ * LSM one); NULL: the agent's choice */
+static void check_files(const char *forced)
 {
 	struct wd_agent_opts o = default_opts();
 	/* only the kinds it needs: fewer programs to verify (minutes under TCG) */
 	o.filter.kinds = ((1ull << (WD_EV_FILE_TRUNCATE + 1)) - 1) & ~((1ull << WD_EV_FILE_OPEN) - 1);
+	uint64_t lsm_kinds = (1ull << WD_EV_FILE_OPEN) | (1ull << WD_EV_FILE_UNLINK) | (1ull << WD_EV_FILE_RENAME);
 	char a[512], b[512], l[512], sl[512];
 	struct run r;
 	struct stat st;
-	(void)state;
 
 	skip_unless_agent();
+	force_variant(lsm_kinds, forced);
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/warden-agent-XXXXXX");
 	assert_non_null(mkdtemp(tmpdir));
 	assert_int_equal(stat(tmpdir, &st), 0);
@@ -567,6 +735,13 @@ static void agent_file_events(void **state)
 	snprintf(l, sizeof(l), "%s/hardlink", tmpdir);
 	snprintf(sl, sizeof(sl), "%s/symlink", tmpdir);
 	assert_int_equal(run_workload(&r, &o, file_workload, tmpdir), 0);
+	const char *want = forced ? forced : default_variant(r.a, WD_EV_FILE_OPEN);
+	if (forced && (!wd_agent_variant(r.a, WD_EV_FILE_OPEN) ||
+		       strcmp(wd_agent_variant(r.a, WD_EV_FILE_OPEN), forced)))
+		rmdir(tmpdir);  /* the skip below leaves; the workload removed its files */
+	require_variant(&r, WD_EV_FILE_OPEN, want, forced);
+	require_variant(&r, WD_EV_FILE_UNLINK, want, forced);
+	require_variant(&r, WD_EV_FILE_RENAME, want, forced);
 	assert_true(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0);
 
 	struct rec *e = find_path(&r.sink, WD_EV_FILE_OPEN, a, NULL);
@@ -600,8 +775,33 @@ static void agent_file_events(void **state)
 	assert_non_null(find_path(&r.sink, WD_EV_FILE_OPEN, ra, NULL));
 	assert_non_null(find_path(&r.sink, WD_EV_FILE_RENAME, ra, rb));
 	assert_non_null(find_path(&r.sink, WD_EV_FILE_UNLINK, rb, NULL));
+	if (!strcmp(want, "lsm")) {
+		/* the kernel's dentry: the inode being removed */
+		e = find_path(&r.sink, WD_EV_FILE_UNLINK, b, NULL);
+		assert_true(e->ev.file.inode != 0);
+		assert_int_equal(e->ev.file.dev, (uint32_t)st.st_dev);
+	}
 	run_end(&r);
 	rmdir(tmpdir);
+	unforce(NULL);
+}
+
+static void agent_file_events(void **state)
+{
+	(void)state;
+	check_files(NULL);
+}
+
+static void agent_file_events_on_lsm(void **state)
+{
+	(void)state;
+	check_files("lsm");
+}
+
+static void agent_file_events_on_tracepoints(void **state)
+{
+	(void)state;
+	check_files("tracepoint");
 }
 
 /* ---- network events --------------------------------------------------- */
@@ -690,7 +890,8 @@ static bool addr_is_loopback(const struct wd_event_net *n, int family)
 	return !memcmp(n->daddr, v6, 16);
 }
 
-static void check_net(int family)
+/* forced: the variant of connect and close (NULL: the agent's choice) */
+static void check_net(int family, const char *forced)
 {
 	struct wd_agent_opts o = default_opts();
 	/* only the kinds it needs: fewer programs to verify (minutes under TCG) */
@@ -699,7 +900,10 @@ static void check_net(int family)
 	struct run r;
 
 	skip_unless_agent();
+	force_variant((1ull << WD_EV_NET_CONNECT) | (1ull << WD_EV_NET_CLOSE), forced);
 	assert_int_equal(run_workload(&r, &o, net_workload, &arg), 0);
+	require_variant(&r, WD_EV_NET_CONNECT, forced ? forced : "tracepoint", forced);
+	require_variant(&r, WD_EV_NET_CLOSE, forced ? forced : "tracepoint", forced);
 	if (!WIFEXITED(r.status) || WEXITSTATUS(r.status)) {
 		run_end(&r);
 		WD_SKIP("no %s loopback here (workload status %d)", family == AF_INET ? "IPv4" : "IPv6",
@@ -748,18 +952,26 @@ static void check_net(int family)
 	}
 	assert_int_equal(udp, 1);
 	run_end(&r);
+	unforce(NULL);
 }
 
 static void agent_net_ipv4(void **state)
 {
 	(void)state;
-	check_net(AF_INET);
+	check_net(AF_INET, NULL);
 }
 
 static void agent_net_ipv6(void **state)
 {
 	(void)state;
-	check_net(AF_INET6);
+	check_net(AF_INET6, NULL);
+}
+
+/* connect and close from kprobe:tcp_set_state (the kernels before 4.16) */
+static void agent_net_on_kprobe(void **state)
+{
+	(void)state;
+	check_net(AF_INET, "kprobe");
 }
 
 /* ---- system events ----------------------------------------------------- */
@@ -883,16 +1095,18 @@ static int cred_workload(void *arg)
 	return 0;
 }
 
-static void agent_cred_ptrace(void **state)
+/* forced: the cred variant to run (NULL: the agent's choice) */
+static void check_cred(const char *forced)
 {
 	struct wd_agent_opts o = default_opts();
 	/* only the kinds it needs: fewer programs to verify (minutes under TCG) */
 	o.filter.kinds = (1ull << WD_EV_CRED) | (1ull << WD_EV_PTRACE);
 	struct run r;
-	(void)state;
 
 	skip_unless_agent();
+	force_variant(1ull << WD_EV_CRED, forced);
 	assert_int_equal(run_workload(&r, &o, cred_workload, NULL), 0);
+	require_variant(&r, WD_EV_CRED, forced ? forced : default_variant(r.a, WD_EV_CRED), forced);
 	assert_int_equal(WEXITSTATUS(r.status), 0);
 	bool setuid_seen = false, setgid_seen = false;
 	for (size_t i = 0; i < r.sink.n; i++) {
@@ -913,6 +1127,33 @@ static void agent_cred_ptrace(void **state)
 	assert_int_equal(p->ev.other.flags, PTRACE_SEIZE);
 	assert_true(p->ev.other.target_pid != 0);
 	run_end(&r);
+	unforce(NULL);
+}
+
+static void agent_cred_ptrace(void **state)
+{
+	(void)state;
+	check_cred(NULL);
+}
+
+/* each variant of cred with the same workload and field checks (the
+ * agent's choice above is one of them) */
+static void agent_cred_on_fentry(void **state)
+{
+	(void)state;
+	check_cred("fentry");
+}
+
+static void agent_cred_on_tracepoints(void **state)
+{
+	(void)state;
+	check_cred("tracepoint");
+}
+
+static void agent_cred_on_kprobe(void **state)
+{
+	(void)state;
+	check_cred("kprobe");
 }
 
 /* ---- container context -------------------------------------------------- */
@@ -1464,6 +1705,105 @@ static void agent_filters_in_kernel(void **state)
 	rmdir(f.dir);
 }
 
+/* ---- --pid-tree and exec -------------------------------------------------- */
+
+/* The tree's root execs a child directly and has a grandchild that is
+ * orphaned (its parent exits, it is re-parented out of the tree) before it
+ * execs: both are descendants.  A process outside the tree execs at the
+ * same time and must not show. */
+static int tree_workload(void *arg)
+{
+	int done[2];
+	char c;
+	(void)arg;
+
+	pid_t p = fork();
+	if (p == 0) {
+		execl("/bin/true", "/bin/true", "wd-tree-child", (char *)NULL);
+		_exit(127);
+	}
+	waitpid(p, NULL, 0);
+	if (pipe2(done, O_CLOEXEC))
+		return 1;
+	pid_t mid = fork();
+	if (mid == 0) {
+		if (fork() == 0) {
+			/* wait to be re-parented, then exec: the write end of
+			 * done closes with the exec */
+			for (int i = 0; i < 400 && getppid() == mid; i++)
+				usleep(5000);
+			close(done[0]);
+			execl("/bin/true", "/bin/true", "wd-tree-orphan", (char *)NULL);
+			_exit(127);
+		}
+		_exit(0);
+	}
+	close(done[1]);
+	waitpid(mid, NULL, 0);
+	if (read(done[0], &c, 1) != 0)
+		return 2;
+	close(done[0]);
+	return 0;
+}
+
+static bool exec_with_arg(struct sink *k, const char *arg, struct rec **out)
+{
+	size_t al = strlen(arg);
+	for (size_t i = 0; i < k->n; i++) {
+		struct rec *r = &k->r[i];
+		if (r->ev.kind != WD_EV_EXEC || !r->s[1])
+			continue;
+		for (size_t o = 0; o + al <= r->len[1]; o++)
+			if (!memcmp(r->s[1] + o, arg, al)) {
+				if (out)
+					*out = r;
+				return true;
+			}
+	}
+	return false;
+}
+
+static void agent_pid_tree_exec(void **state)
+{
+	struct wd_agent_opts o = default_opts();
+	struct run r;
+	struct rec *e = NULL;
+	(void)state;
+
+	skip_unless_agent();
+	/* exec alone: fork and exit still run, to keep the tree's members */
+	o.filter.kinds = 1ull << WD_EV_EXEC;
+	pid_t outside = fork();
+	if (outside == 0) {
+		for (int i = 0; i < 300; i++) {
+			pid_t q = fork();
+			if (q == 0) {
+				execl("/bin/true", "/bin/true", "wd-tree-outside", (char *)NULL);
+				_exit(127);
+			}
+			waitpid(q, NULL, 0);
+			usleep(10000);
+		}
+		_exit(0);
+	}
+	assert_true(outside > 0);
+	int rc = run_workload(&r, &o, tree_workload, NULL);
+	kill(outside, SIGKILL);
+	waitpid(outside, NULL, 0);
+	assert_int_equal(rc, 0);
+	assert_true(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0);
+	assert_non_null(wd_agent_variant(r.a, WD_EV_FORK));  /* for the tree */
+	assert_true(exec_with_arg(&r.sink, "wd-tree-child", &e));
+	assert_int_equal(e->ev.proc.ppid, r.child);
+	e = NULL;
+	assert_true(exec_with_arg(&r.sink, "wd-tree-orphan", &e));
+	assert_int_not_equal(e->ev.proc.ppid, r.child);  /* re-parented, still in the tree */
+	assert_false(exec_with_arg(&r.sink, "wd-tree-outside", NULL));
+	for (size_t i = 0; i < r.sink.n; i++)
+		assert_int_equal(r.sink.r[i].ev.kind, WD_EV_EXEC);
+	run_end(&r);
+}
+
 /* ---- an emulated RHEL 7: the legacy object, perf buffer, process events -- */
 
 static void agent_legacy_process_events(void **state)
@@ -1519,13 +1859,21 @@ static void agent_legacy_process_events(void **state)
 
 static const struct CMUnitTest agent_tests[] = {
 	cmocka_unit_test(agent_explain_table),
+	cmocka_unit_test(agent_explain_command_names_fallbacks),
 	cmocka_unit_test(agent_exec_fork_exit),
+	cmocka_unit_test(agent_pid_tree_exec),
 	cmocka_unit_test(agent_exec_memfd_deleted_script),
-	cmocka_unit_test(agent_file_events),
+	cmocka_unit_test_teardown(agent_file_events, unforce),
+	cmocka_unit_test_teardown(agent_file_events_on_lsm, unforce),
+	cmocka_unit_test_teardown(agent_file_events_on_tracepoints, unforce),
 	cmocka_unit_test(agent_net_ipv4),
 	cmocka_unit_test(agent_net_ipv6),
+	cmocka_unit_test_teardown(agent_net_on_kprobe, unforce),
 	cmocka_unit_test(agent_system_events),
-	cmocka_unit_test(agent_cred_ptrace),
+	cmocka_unit_test_teardown(agent_cred_ptrace, unforce),
+	cmocka_unit_test_teardown(agent_cred_on_fentry, unforce),
+	cmocka_unit_test_teardown(agent_cred_on_tracepoints, unforce),
+	cmocka_unit_test_teardown(agent_cred_on_kprobe, unforce),
 	cmocka_unit_test(agent_container_context),
 	cmocka_unit_test(agent_container_id_parsing),
 	cmocka_unit_test(agent_argv_100k_and_path_4k),

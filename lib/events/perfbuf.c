@@ -162,6 +162,42 @@ static const struct perf_event_header *pb_record(struct pb_ring *r, uint64_t tai
 	return (const void *)sc;
 }
 
+/* Every sample is copied (pb_aligned): for a few dozen bytes a call to
+ * memcpy() cost more than the rest of the record's handling (7.5 ns a
+ * record against libbpf's 2.9 ns, 8-byte records drained from a full ring,
+ * this host).  Up to 68 bytes, a sample's usual size, are copied inline
+ * here: 8-byte words without a loop (compilers turn copy loops back into
+ * memcpy() calls), then the 4 bytes a raw sample's size ends with (the
+ * kernel pads u32 size + data to 8 bytes, so size % 8 == 4). */
+static void copy_sample(uint8_t *dst, const uint8_t *src, size_t size)
+{
+	size_t words = size / 8, done = words * 8;
+
+	if (words > 8) {
+		memcpy(dst, src, size);
+		return;
+	}
+	switch (words) {
+	case 8: __builtin_memcpy(dst + 56, src + 56, 8); /* fall through */
+	case 7: __builtin_memcpy(dst + 48, src + 48, 8); /* fall through */
+	case 6: __builtin_memcpy(dst + 40, src + 40, 8); /* fall through */
+	case 5: __builtin_memcpy(dst + 32, src + 32, 8); /* fall through */
+	case 4: __builtin_memcpy(dst + 24, src + 24, 8); /* fall through */
+	case 3: __builtin_memcpy(dst + 16, src + 16, 8); /* fall through */
+	case 2: __builtin_memcpy(dst + 8, src + 8, 8);   /* fall through */
+	case 1: __builtin_memcpy(dst, src, 8);           /* fall through */
+	default: break;
+	}
+	if (size - done >= 4) {
+		__builtin_memcpy(dst + done, src + done, 4);
+		done += 4;
+	}
+	while (done < size) {
+		dst[done] = src[done];
+		done++;
+	}
+}
+
 /* A sample's raw data sits 12 bytes into its record, so it is only 4-byte
  * aligned: hand it over 8-byte aligned (from the scratch buffer), as ring
  * buffer records are, so a callback may read u64 fields in place. */
@@ -177,7 +213,7 @@ static const void *pb_aligned(struct pb_ring *r, const void *data, uint32_t size
 	}
 	if (!(sc = pb_scratch(r, size)))
 		return NULL;
-	memcpy(sc, data, size);
+	copy_sample(sc, data, size);
 	return sc;
 }
 
@@ -198,12 +234,18 @@ static int pb_handle(struct pb_ring *r, const struct perf_event_header *h)
 
 	if (h->type == PERF_RECORD_SAMPLE) {
 		const struct perf_sample_raw *sm = (const void *)h;
-		const void *data = pb_aligned(r, sm->data, sm->size);
+		/* read before aligning: a record that wrapped sits in the
+		 * scratch buffer, and aligning moves its data over the header */
+		uint32_t size = sm->size;
+		if (h->size < sizeof(*sm) || size > h->size - sizeof(*sm))
+			return wd_err(-EIO, "perf buffer: corrupt sample on CPU %d (%u bytes in a "
+				      "%u-byte record)", r->base.cpu, size, h->size);
+		const void *data = pb_aligned(r, sm->data, size);
 		if (!data)
 			return wd_err(-ENOMEM, "perf buffer: no memory to align a record");
 		if (s->lat)
-			pb_latency(s, data, sm->size);
-		int err = s->fn(s->ctx, r->base.cpu, data, sm->size);
+			pb_latency(s, data, size);
+		int err = s->fn(s->ctx, r->base.cpu, data, size);
 		return err < 0 ? err : 1;
 	}
 	if (h->type == PERF_RECORD_LOST && s->on_lost) {

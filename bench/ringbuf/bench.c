@@ -21,6 +21,10 @@
  * record; latency commit -> callback (every 64th record, the same code for
  * both consumers) p50/p99/max.
  *
+ * Last, the consumer alone: CPU per record draining a ring that was filled
+ * with nobody reading (no wake-ups or sleeps in it), libbpf against warden.
+ * The figure moves by a few ns from run to run on a loaded host.
+ *
  *   bench [-d SECONDS_PER_PHASE] [-r ROUNDS] [-s RING_KiB] [-p PERF_PAGES] OBJ
  */
 #include <errno.h>
@@ -440,6 +444,100 @@ static void print_ratios(const struct pair *sum)
 	}
 }
 
+/* ---- the consumer alone: draining a filled ring ------------------------- */
+
+/* A ring filled on CPU 0 with nobody reading (`quarters`/4 full, no
+ * drops), then one consume call on CPU 1, timed: the consumer's own CPU
+ * (the records' cache lines come from the other CPU, as when streaming),
+ * with no wake-up, sleep or scheduling in it.  Fresh consumer each time.
+ * Adds the CPU seconds and the records handed over. */
+static void drain(struct phase *p, enum consumer_kind k, uint32_t size, uint64_t ring_bytes,
+		  int quarters, int reps, double *cpu, uint64_t *recs)
+{
+	bool perf = k == LIBBPF_PB || k == WARDEN_PB;
+	uint64_t rec = perf ? ((size + 4 + 7) & ~7u) + 8 : (size + 8 + 7) & ~7u;
+	uint64_t calls = ring_bytes * quarters / 4 / rec / 64;
+	struct wd_events_opts o = { .sz = sizeof(o), .perf_pages = p->perf_pages };
+
+	p->g->per_call = 64;
+	p->g->size = size;
+	for (int i = 0; i < reps; i++) {
+		void *c = NULL;
+		struct bpf_link *link;
+		double c0;
+
+		if (k == LIBBPF_RB)
+			c = ring_buffer__new(p->rb_fd, libbpf_rb_cb, p, NULL);
+		else if (k == LIBBPF_PB)
+			c = perf_buffer__new(p->pb_fd, p->perf_pages, libbpf_pb_cb, libbpf_lost_cb, p,
+					     NULL);
+		else
+			c = wd_events_new_fd(perf ? p->pb_fd : p->rb_fd, warden_cb, warden_lost_cb,
+					     p, &o);
+		if (!c || !(link = attach(p->obj, prog_of(k)))) {
+			fprintf(stderr, "bench: drain: %s consumer failed\n", kind_names[k]);
+			return;
+		}
+		pin(0);
+		for (uint64_t n = 0; n < calls; n++)
+			syscall(SYS_getpgid, 0);
+		bpf_link__destroy(link);
+		pin(1);
+		p->r.received = 0;
+		p->nr_lat = 0;
+		c0 = thread_cpu();
+		if (k == LIBBPF_RB)
+			ring_buffer__consume(c);
+		else if (k == LIBBPF_PB)
+			perf_buffer__consume(c);
+		else
+			wd_events_consume(c);
+		*cpu += thread_cpu() - c0;
+		*recs += p->r.received;
+		if (k == LIBBPF_RB)
+			ring_buffer__free(c);
+		else if (k == LIBBPF_PB)
+			perf_buffer__free(c);
+		else
+			wd_events_free(c);
+	}
+}
+
+/* Per record without the per-call costs (creating no consumer, but a
+ * consume call reads clocks, settles, publishes): the slope between a ring
+ * 1/4 and 3/4 full. */
+static double drain_ns_per_record(struct phase *p, enum consumer_kind k, uint32_t size,
+				  uint64_t ring_bytes, int reps)
+{
+	double lo_cpu = 0, hi_cpu = 0;
+	uint64_t lo = 0, hi = 0;
+
+	drain(p, k, size, ring_bytes, 1, reps, &lo_cpu, &lo);
+	drain(p, k, size, ring_bytes, 3, reps, &hi_cpu, &hi);
+	return hi > lo ? (hi_cpu - lo_cpu) * 1e9 / (double)(hi - lo) : 0;
+}
+
+static void print_drain(struct phase *p, uint32_t ring_kib)
+{
+	static const uint32_t sizes[] = { 8, 64, 256 };
+
+	printf("\nthe consumer alone: CPU ns per record draining a ring filled on CPU 0, "
+	       "read on CPU 1 (slope from 1/4 to 3/4 full, 40 fills each)\n");
+	printf("%-9s %4s %10s %10s %8s\n", "transport", "size", "libbpf", "warden", "lb/wd");
+	for (int t = 0; t < 2; t++) {
+		for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+			enum consumer_kind lk = t ? LIBBPF_PB : LIBBPF_RB;
+			enum consumer_kind wk = t ? WARDEN_PB : WARDEN_RB;
+			uint64_t bytes = t ? p->perf_pages * (uint64_t)sysconf(_SC_PAGESIZE)
+					   : ring_kib * 1024ull;
+			double l = drain_ns_per_record(p, lk, sizes[i], bytes, 40);
+			double w = drain_ns_per_record(p, wk, sizes[i], bytes, 40);
+			printf("%-9s %4u %10.1f %10.1f %7.2fx\n", t ? "perfbuf" : "ringbuf", sizes[i],
+			       l, w, w > 0 ? l / w : 0);
+		}
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct phase p = { .duration = 2.0, .perf_pages = 64 };
@@ -480,6 +578,7 @@ int main(int argc, char **argv)
 				return 1;
 	}
 	print_ratios(sum);
+	print_drain(&p, ring_kib);
 	struct rusage ru;
 	getrusage(RUSAGE_SELF, &ru);
 	printf("peak RSS of the whole benchmark: %ld KiB\n", ru.ru_maxrss);

@@ -76,6 +76,25 @@ struct wd_link *wd_prog_attach_raw_tracepoint(struct wd_prog *prog, const char *
 /* tp_btf, fentry/fexit/fmod_ret, lsm (target from the section name). */
 struct wd_link *wd_prog_attach_trace(struct wd_prog *prog);
 
+/* Iterators (SEC("iter/<target>"), 5.8): attach, then every
+ * wd_iter_create() starts a new walk over the kernel objects (tasks, maps,
+ * a map's elements, ...).  wd_prog_attach() attaches iterators that need
+ * no parameter; iter/bpf_map_elem and iter/bpf_sk_storage_map need the map
+ * to walk (opts->map_fd, 5.9). */
+struct wd_iter_opts {
+	size_t sz;
+	int map_fd;             /* 0: none */
+};
+struct wd_link *wd_prog_attach_iter(struct wd_prog *prog, const struct wd_iter_opts *opts);
+/* A new walk of an iterator link: an fd (close it) whose read() returns the
+ * program's bpf_seq_printf()/bpf_seq_write() output, 0 at the end.  -errno
+ * (-EINVAL: not an iterator link). */
+int wd_iter_create(const struct wd_link *link);
+/* One whole walk read into a malloc'd, NUL-terminated buffer (*out, free
+ * it; *len without the NUL, len may be NULL).  0 or -errno; *out is NULL on
+ * failure. */
+int wd_iter_read_all(const struct wd_link *link, char **out, size_t *len);
+
 struct wd_xdp_opts {
 	size_t sz;
 	uint32_t flags;         /* XDP_FLAGS_SKB_MODE / DRV_MODE / UPDATE_IF_NOEXIST */

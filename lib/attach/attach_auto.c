@@ -119,6 +119,7 @@ static struct wd_link *auto_kretprobe(struct wd_prog *p, const char *t) { return
 static struct wd_link *auto_uprobe_entry(struct wd_prog *p, const char *t) { return auto_uprobe(p, t, false); }
 static struct wd_link *auto_uretprobe(struct wd_prog *p, const char *t) { return auto_uprobe(p, t, true); }
 static struct wd_link *auto_trace(struct wd_prog *p, const char *t) { (void)t; return wd_prog_attach_trace(p); }
+static struct wd_link *auto_iter(struct wd_prog *p, const char *t) { (void)t; return wd_prog_attach_iter(p, NULL); }
 
 /* When does the section name alone say where to attach? */
 enum where {
@@ -144,7 +145,7 @@ static const struct family {
 	[WD_ATTACH_RAW_TP]          = { wd_prog_attach_raw_tracepoint, WHERE_TARGET },
 	[WD_ATTACH_TRACING]         = { auto_trace, WHERE_ALWAYS },
 	[WD_ATTACH_LSM]             = { auto_trace, WHERE_ALWAYS },
-	[WD_ATTACH_ITER]            = { auto_trace, WHERE_ALWAYS },
+	[WD_ATTACH_ITER]            = { auto_iter, WHERE_ALWAYS },
 	[WD_ATTACH_XDP]             = { NULL, WHERE_NEVER, "a network interface",
 					"wd_prog_attach_xdp(prog, ifindex, opts)" },
 	[WD_ATTACH_TC]              = { NULL, WHERE_NEVER, "a network interface",

@@ -106,7 +106,9 @@ static int resolve(struct wd_btf *local, uint32_t type_id, const char *access, u
 	int off = wd_btf_add_str(local, access);
 	assert_true(off > 0);
 	r.access_str_off = off;
-	return wd_core_resolve(local, &r, &t, res, desc, sizeof(desc));
+	int err = wd_core_resolve(local, &r, &t, res, desc, sizeof(desc));
+	wd_core_targets_free(&t);   /* the flavored-name list it built; base is not owned */
+	return err;
 }
 
 /* ---- kinds against hand-encoded BTF ----------------------------------------- */
@@ -291,6 +293,106 @@ static void disagreeing_candidates_are_an_error_naming_them(void **state)
 	/* type existence does not depend on the layout: both candidates agree */
 	assert_int_equal(resolve(lb, lfoo, "0", BPF_CORE_TYPE_EXISTS, tb, &r), 0);
 	assert_int_equal(r.nr_cands, 2);
+	wd_btf_free(lb);
+	wd_btf_free(tb);
+}
+
+/* Kernel types whose own name carries a flavor (6.1's "nf_conn___init"
+ * next to "nf_conn"): candidates are chosen by essential name on both
+ * sides, as libbpf's bpf_core_add_cands() does, so such a type is found
+ * from its own name, from the plain name and from any other flavor. */
+static struct wd_btf *flavored_target(uint32_t *foo, uint32_t *foo_init)
+{
+	struct bb t;
+	bb_init(&t);
+	uint32_t ti = bb_int(&t, "int", 4, true);
+	*foo = bb_type(&t, "foo", BTF_KIND_STRUCT, 0, 2, 8);
+	bb_member(&t, "a", ti, 0, 0);
+	bb_member(&t, "b", ti, 32, 0);
+	*foo_init = bb_type(&t, "foo___init", BTF_KIND_STRUCT, 0, 2, 12);
+	bb_member(&t, "pad", ti, 0, 0);
+	bb_member(&t, "ct", ti, 64, 0);
+	return bb_parse(&t);
+}
+
+static void kernel_type_names_with_a_flavor_are_candidates(void **state)
+{
+	(void)state;
+	struct bb l;
+	struct wd_core_res r;
+	uint32_t foo, foo_init;
+	struct wd_btf *tb = flavored_target(&foo, &foo_init);
+	bb_init(&l);
+	uint32_t li = bb_int(&l, "int", 4, true);
+	uint32_t l_init = bb_type(&l, "foo___init", BTF_KIND_STRUCT, 0, 1, 4);
+	bb_member(&l, "ct", li, 0, 0);
+	uint32_t l_plain = bb_type(&l, "foo", BTF_KIND_STRUCT, 0, 1, 4);
+	bb_member(&l, "ct", li, 0, 0);
+	uint32_t l_other = bb_type(&l, "foo___mine", BTF_KIND_STRUCT, 0, 1, 4);
+	bb_member(&l, "b", li, 0, 0);
+	struct wd_btf *lb = bb_parse(&l);
+	/* the kernel's own flavored name, as vmlinux.h spells it: ct is only
+	 * in foo___init (struct foo has no ct, so it is no match) */
+	assert_int_equal(resolve(lb, l_init, "0:0", BPF_CORE_FIELD_BYTE_OFFSET, tb, &r), 0);
+	assert_int_equal(r.new_val, 8);
+	assert_int_equal(r.nr_cands, 1);
+	assert_int_equal(r.targ_id, foo_init);
+	/* a plain local name finds the flavored kernel type too */
+	assert_int_equal(resolve(lb, l_plain, "0:0", BPF_CORE_FIELD_BYTE_OFFSET, tb, &r), 0);
+	assert_int_equal(r.new_val, 8);
+	assert_int_equal(r.targ_id, foo_init);
+	/* a local flavor still finds the plain kernel type */
+	assert_int_equal(resolve(lb, l_other, "0:0", BPF_CORE_FIELD_BYTE_OFFSET, tb, &r), 0);
+	assert_int_equal(r.new_val, 4);
+	assert_int_equal(r.targ_id, foo);
+	/* type relocations: both kernel types are candidates; where they
+	 * disagree (ids, sizes) the one named exactly as the local type wins,
+	 * and without such a type it stays an error naming both */
+	assert_int_equal(resolve(lb, l_init, "0", BPF_CORE_TYPE_ID_TARGET, tb, &r), 0);
+	assert_int_equal(r.new_val, foo_init);
+	assert_int_equal(resolve(lb, l_init, "0", BPF_CORE_TYPE_SIZE, tb, &r), 0);
+	assert_int_equal(r.new_val, 12);
+	assert_int_equal(resolve(lb, l_plain, "0", BPF_CORE_TYPE_EXISTS, tb, &r), 0);
+	assert_int_equal(r.nr_cands, 2);
+	assert_int_equal(resolve(lb, l_other, "0", BPF_CORE_TYPE_ID_TARGET, tb, &r), -EINVAL);
+	assert_non_null(strstr(wd_errmsg(), "candidates disagree"));
+	printf("# %s\n", wd_errmsg());
+	assert_non_null(strstr(wd_errmsg(), "[2] struct foo "));
+	assert_non_null(strstr(wd_errmsg(), "[3] struct foo___init "));
+	assert_int_equal(resolve(lb, l_plain, "0", BPF_CORE_TYPE_SIZE, tb, &r), 0);
+	assert_int_equal(r.new_val, 8);
+	assert_int_equal(resolve(lb, l_plain, "0", BPF_CORE_TYPE_ID_TARGET, tb, &r), 0);
+	assert_int_equal(r.new_val, foo);
+	wd_btf_free(lb);
+	wd_btf_free(tb);
+}
+
+/* Underscores that are no flavor separator ("____fput", "a____b") name a
+ * type as a whole. */
+static void underscores_without_a_flavor_match_whole(void **state)
+{
+	(void)state;
+	struct bb l, t;
+	struct wd_core_res r;
+	assert_int_equal(wd_core_essential_len("____fput"), 8);
+	assert_int_equal(wd_core_essential_len("a____b"), 6);
+	assert_int_equal(wd_core_essential_len("nf_conn___init"), 7);
+	assert_int_equal(wd_core_essential_len("a___b___c"), 5); /* the last separator */
+	bb_init(&t);
+	uint32_t ti = bb_int(&t, "int", 4, true);
+	bb_type(&t, "a____b", BTF_KIND_STRUCT, 0, 1, 4);
+	bb_member(&t, "x", ti, 0, 0);
+	bb_init(&l);
+	uint32_t li = bb_int(&l, "int", 4, true);
+	uint32_t la = bb_type(&l, "a", BTF_KIND_STRUCT, 0, 1, 4);
+	bb_member(&l, "x", li, 0, 0);
+	uint32_t lab = bb_type(&l, "a____b", BTF_KIND_STRUCT, 0, 1, 4);
+	bb_member(&l, "x", li, 0, 0);
+	struct wd_btf *lb = bb_parse(&l), *tb = bb_parse(&t);
+	assert_int_equal(resolve(lb, la, "0", BPF_CORE_TYPE_EXISTS, tb, &r), 0);
+	assert_int_equal(r.new_val, 0);
+	assert_int_equal(resolve(lb, lab, "0", BPF_CORE_TYPE_EXISTS, tb, &r), 0);
+	assert_int_equal(r.new_val, 1);
 	wd_btf_free(lb);
 	wd_btf_free(tb);
 }
@@ -577,6 +679,7 @@ static void bad_relocation_records_give_errors(void **state)
 		assert_true(wd_core_resolve(lb, &bad[k], &tg, &r, desc, sizeof(desc)) < 0);
 		assert_true(strlen(wd_errmsg()) > 5);
 	}
+	wd_core_targets_free(&tg);
 	assert_true(resolve(lb, ls, "0:5", 0, tb, &r) < 0);       /* member index past vlen */
 	assert_true(resolve(lb, ls, "0:x", 0, tb, &r) < 0);       /* not a number */
 	assert_true(resolve(lb, ls, "0:0:0", 0, tb, &r) < 0);     /* int is not indexable */
@@ -668,6 +771,7 @@ static void mutated_btf_never_crashes(void **state)
 			wd_core_resolve(spec->btf, &cs->core_relos[i], &t, &r, desc, sizeof(desc));
 			wd_core_resolve(b, &cs->core_relos[i], &t, &r, desc, sizeof(desc));
 		}
+		wd_core_targets_free(&t);
 		for (uint32_t id = 1; id < wd_btf_type_cnt(b); id++)
 			wd_btf_size(b, id);
 		wd_btf_free(b);
@@ -731,6 +835,8 @@ static const struct CMUnitTest core_tests[] = {
 	cmocka_unit_test(enum_and_enum64_values),
 	cmocka_unit_test(type_kinds_exists_size_ids_matches),
 	cmocka_unit_test(disagreeing_candidates_are_an_error_naming_them),
+	cmocka_unit_test(kernel_type_names_with_a_flavor_are_candidates),
+	cmocka_unit_test(underscores_without_a_flavor_match_whole),
 	cmocka_unit_test(nested_anonymous_members_and_arrays),
 	cmocka_unit_test(btf_file_of_another_kernel_gives_its_offsets),
 	cmocka_unit_test(no_kernel_btf_is_a_clear_error),

@@ -6,6 +6,14 @@
 
 #include "spec/core_spec.h"
 
+/* The types of one target BTF whose own name carries a ___flavor
+ * ("nf_conn___init"): found by essential name, which the name index cannot. */
+struct wd_core_flavored {
+	const struct wd_btf *btf;
+	uint32_t *ids;
+	size_t n;
+};
+
 struct wd_core_targets {
 	const struct wd_btf *base;
 	struct wd_btf *owned;         /* base when loaded from a file */
@@ -14,6 +22,8 @@ struct wd_core_targets {
 	struct wd_btf **mods;
 	char **mod_names;
 	size_t nr_mods;
+	struct wd_core_flavored *flavored;  /* built on first search of each BTF */
+	size_t nr_flavored;
 };
 
 int wd_core_targets_init(struct wd_core_targets *t, const char *btf_path);

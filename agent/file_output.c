@@ -78,6 +78,26 @@ int wd_file_output_flush(struct wd_output *out)
 	return flush(out->priv);
 }
 
+/* A writer killed in the middle of a write (SIGKILL, OOM, power) leaves a
+ * line without its end: the kernel may stop a write to a regular file part
+ * way when a fatal signal is pending (generic_perform_write()).  Appended
+ * to, that fragment would swallow the first line of this run; end it, so
+ * that only the cut line is lost. */
+static int end_cut_line(const char *path, int fd, const struct stat *st)
+{
+	char last = '\n';
+	int rfd;
+	if (!S_ISREG(st->st_mode) || st->st_size == 0)
+		return 0;
+	rfd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);   /* the output fd is write-only */
+	if (rfd < 0)
+		return 0;
+	if (pread(rfd, &last, 1, st->st_size - 1) != 1)
+		last = '\n';
+	close(rfd);
+	return last != '\n' && write_all(fd, "\n", 1) == 0;
+}
+
 static int reopen_file(struct file_out *f)
 {
 	struct stat st;
@@ -91,7 +111,12 @@ static int reopen_file(struct file_out *f)
 	if (f->fd >= 0)
 		close(f->fd);
 	f->fd = fd;
-	f->size = fstat(fd, &st) == 0 ? (uint64_t)st.st_size : 0;
+	if (fstat(fd, &st) == 0) {
+		f->size = (uint64_t)st.st_size;
+		f->size += (uint64_t)end_cut_line(f->path, fd, &st);
+	} else {
+		f->size = 0;
+	}
 	return 0;
 }
 

@@ -381,10 +381,13 @@ static void cli_start(const struct crash_world *w, bool pin, bool hold)
 	argv[n++] = "warden";
 	argv[n++] = "load";
 	argv[n++] = "--attach";
-	argv[n++] = "--iface";
-	argv[n++] = "wdc1";
-	argv[n++] = "--tc";
-	argv[n++] = "ingress";
+	/* --pin keeps links only: TC over netlink (no tcx before 6.6) has none */
+	if (!pin || wd_test_kernel_at_least(6, 6)) {
+		argv[n++] = "--iface";
+		argv[n++] = "wdc1";
+		argv[n++] = "--tc";
+		argv[n++] = "ingress";
+	}
 	argv[n++] = "--cgroup";
 	argv[n++] = w->cg;
 	if (pin) {
@@ -423,9 +426,13 @@ static pid_t start(struct crash_world *w, enum mode m, bool hold)
 
 static char *read_log(const struct crash_world *w)
 {
-	char *out = NULL, cmd[200];
-	snprintf(cmd, sizeof(cmd), "cat %s", w->log);
-	sh(cmd, &out);
+	char *out = calloc(1, 16384);
+	int fd = open(w->log, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 || !out ? 0 : read(fd, out, 16383);
+	if (fd >= 0)
+		close(fd);
+	if (out && n > 0)
+		out[n] = '\0';
 	return out;
 }
 
@@ -452,6 +459,15 @@ static double time_to_attached(struct crash_world *w, enum mode m)
 	while (!log_says_running(w)) {
 		if (waitpid(pid, &status, WNOHANG) == pid) {
 			char *log = read_log(w);
+			/* before 5.15 a tracepoint or kprobe attachment is a perf event
+			 * with a program, not a BPF link: nothing to pin */
+			if (m == M_CLI_PIN && log && strstr(log, "only BPF links can be pinned")) {
+				const char *why = strstr(log, "warden: load:");
+				printf("# warden load --pin --attach: not on this kernel: %s",
+				       why ? why : log);
+				free(log);
+				return -1;
+			}
 			fail_msg("%s start exited (status 0x%x) before attaching:\n%s", mode_names[m],
 				 status, log ? log : "");
 		}
@@ -692,6 +708,8 @@ static void crash_loop_leaves_nothing_behind(void **state)
 	t0 = now_s();
 	for (done = 0; done < cycles; done++) {
 		enum mode m = done % 5 < 3 ? M_LIB : done % 5 == 3 ? M_CLI : M_CLI_PIN;
+		if (ready_s[m] < 0)
+			m = M_CLI;
 		double delay = ready_s[m] * 2.0 * rand() / (double)RAND_MAX;
 		int status, n;
 		pid_t pid;
@@ -732,6 +750,8 @@ static void crash_loop_leaves_nothing_behind(void **state)
 	/* the next start works, in every mode, and leaves the world as it was */
 	for (int m = 0; m < M__COUNT; m++) {
 		int status;
+		if (ready_s[m] < 0)
+			continue;
 		pid_t pid = start(w, (enum mode)m, false);
 		assert_int_equal(waitpid(pid, &status, 0), pid);
 		if (!WIFEXITED(status) || WEXITSTATUS(status) || !log_says_running(w)) {

@@ -14,11 +14,16 @@
  *
  *   1. availability: a variant whose required events are not in tracefs,
  *      or whose program type the kernel refuses, is out (the reason kept);
- *   2. load: every program of every available variant is loaded at once;
- *      when the verifier refuses one, the variants using it are out (the
- *      verifier's line kept), and the object is loaded again without it;
- *   3. attach: per kind, the first loaded variant whose required hooks all
- *      attach; a hook shared by two kinds is attached once.
+ *   2. load: one object load with only the programs of each kind's
+ *      candidate (its first variant not out) autoloaded: a variant that
+ *      would not be used costs no verification, the bulk of start-up.
+ *      When the verifier refuses a program, the variants using it are out
+ *      (the verifier's line kept) and the object is loaded again, the kinds
+ *      concerned moving to their next variant;
+ *   3. attach: per kind, its candidate; a hook shared by two kinds is
+ *      attached once.  A candidate that does not attach is out; when some
+ *      kind then has a later variant, whose programs were not loaded, the
+ *      links, consumer and object are released and steps 2-3 run again.
  *
  * Links are perf event fds (tracepoints) and raw tracepoint fds made here
  * on the programs' fds, so that wd_agent_stop() can close them from several
@@ -120,6 +125,7 @@ struct wd_agent {
 	uint64_t lost_ring;
 	int64_t last_sync_ns;
 	int ncpus;
+	struct wd_agent_startup startup;
 };
 
 /* ---- helpers -------------------------------------------------------- */
@@ -359,6 +365,18 @@ static void tracepoint_variants(struct kind_state *ks, int kind)
 	for (size_t i = 0; i < sizeof(sysgroups) / sizeof(sysgroups[0]); i++) {
 		if (sysgroups[i].kind != kind)
 			continue;
+		if (kind >= WD_EV_FILE_OPEN && kind <= WD_EV_FILE_TRUNCATE && ks->nvariants < MAX_VARIANTS - 1) {
+			/* sys_exit alone, the arguments from the task's saved
+			 * registers (bpf_task_pt_regs, 5.15+): one program run
+			 * per call, half what a dropped open costs with the
+			 * sys_enter stash */
+			char n[48];
+			v = new_variant(ks, "tp_exit");
+			for (int j = 0; j < 10 && sysgroups[i].sys[j]; j++) {
+				snprintf(n, sizeof(n), "sys_exit_%s", sysgroups[i].sys[j]);
+				add_hook(v, H_TP, R_GROUP, "sys_exit_file_regs", "syscalls", n);
+			}
+		}
 		v = new_variant(ks, "tracepoint");
 		for (int j = 0; j < 10 && sysgroups[i].sys[j]; j++)
 			add_sys(v, R_GROUP, sysgroups[i].prog, sysgroups[i].sys[j]);
@@ -488,6 +506,24 @@ static const char *func_hook_unavailable(const struct hook *hk, char *buf, size_
 	return NULL;
 }
 
+/* A variant whose program calls a helper this kernel lacks is out before
+ * any load (the verifier would refuse it, and the object be loaded
+ * again): sys_exit_file_regs reads the arguments through
+ * bpf_task_pt_regs (5.15, commit dd6e10fbd9fb).  True when out. */
+static bool helpers_missing(struct variant *v)
+{
+	for (int h = 0; h < v->nhooks; h++) {
+		if (strcmp(v->hooks[h].prog, "sys_exit_file_regs"))
+			continue;
+		int r = wd_probe_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_task_pt_regs);
+		if (r == 1)
+			return false;
+		set_out(v, "bpf_task_pt_regs() in tracepoint programs (5.15+): %s", wd_probe_result_str(r));
+		return true;
+	}
+	return false;
+}
+
 /* Step 1: what the kernel has (tracefs events, program types). */
 static void check_available(struct wd_agent *a)
 {
@@ -504,6 +540,8 @@ static void check_available(struct wd_agent *a)
 			const char *missing = NULL;
 			if (v->state == V_OUT)
 				continue;  /* WARDEN_AGENT_VARIANTS */
+			if (helpers_missing(v))
+				continue;
 			for (int h = 0; h < v->nhooks; h++) {
 				struct hook *hk = &v->hooks[h];
 				char why[160];
@@ -540,19 +578,42 @@ static void check_available(struct wd_agent *a)
 	}
 }
 
+/* The variant a kind tries next: its first one not out, or -1. */
+static int candidate(const struct kind_state *ks)
+{
+	for (int i = 0; i < ks->nvariants; i++)
+		if (ks->v[i].state != V_OUT)
+			return i;
+	return -1;
+}
+
+/* Does some variant of some kind, wanted or not, attach prog? */
+static bool prog_named(struct wd_agent *a, const char *prog)
+{
+	for (int k = 0; k < WD_EV__COUNT; k++)
+		for (int i = 0; i < a->kinds[k].nvariants; i++)
+			for (int h = 0; h < a->kinds[k].v[i].nhooks; h++)
+				if (!strcmp(a->kinds[k].v[i].hooks[h].prog, prog))
+					return true;
+	return false;
+}
+
+/* Is prog used by the candidate of a wanted kind?  Only those programs
+ * are loaded: the later variants of a kind cost nothing unless needed.
+ * A program no variant attaches is a tail-call target (the legacy
+ * object's exec_args_legacy): always loaded, for its prog array slot. */
 static bool prog_needed(struct wd_agent *a, const char *prog)
 {
+	if (!prog_named(a, prog))
+		return true;
 	for (int k = 0; k < WD_EV__COUNT; k++) {
 		struct kind_state *ks = &a->kinds[k];
-		if (!ks->wanted)
+		int i = ks->wanted ? candidate(ks) : -1;
+		if (i < 0)
 			continue;
-		for (int i = 0; i < ks->nvariants; i++) {
-			if (ks->v[i].state == V_OUT)
-				continue;
-			for (int h = 0; h < ks->v[i].nhooks; h++)
-				if (!strcmp(ks->v[i].hooks[h].prog, prog))
-					return true;
-		}
+		for (int h = 0; h < ks->v[i].nhooks; h++)
+			if (!strcmp(ks->v[i].hooks[h].prog, prog))
+				return true;
 	}
 	return false;
 }
@@ -651,38 +712,53 @@ static struct wd_object *open_object(struct wd_agent *a, char *err, size_t errle
 	return obj;
 }
 
-/* Step 2: load, dropping the programs the verifier refuses. */
+/* The programs of a failed load that the kernel refused (named in the
+ * error, or with a verifier log: a loader that loads programs in parallel
+ * may report several at once); each takes its variants out.  Returns how
+ * many. */
+static int drop_refused(struct wd_agent *a, struct wd_object *obj, const char *why)
+{
+	struct wd_prog *p;
+	int n = 0;
+
+	wd_object_for_each_prog(p, obj) {
+		char pat[96];
+		snprintf(pat, sizeof(pat), "program '%s'", wd_prog_name(p));
+		bool named = strstr(why, pat) != NULL;
+		if (!named && !wd_prog_log(p))
+			continue;
+		/* keep the verifier's own words: after "program 'x': " */
+		const char *cause = named ? strchr(strstr(why, pat) + strlen(pat), ':') : NULL;
+		prog_failed(a, wd_prog_name(p), cause ? cause + 2 : why);
+		n++;
+	}
+	return n;
+}
+
+/* Step 2: load the candidates' programs, dropping those the verifier
+ * refuses (their kinds move to their next variant). */
 static int load(struct wd_agent *a, char *err, size_t errlen)
 {
 	for (int attempt = 0; attempt < 16; attempt++) {
 		struct wd_object *obj = open_object(a, err, errlen);
-		struct wd_prog *p, *bad = NULL;
+		struct wd_prog *p;
 		char why[200];
 
 		if (!obj)
 			return -1;
+		a->startup.object_loads++;
 		if (wd_object_load(obj, NULL) == 0) {
 			a->obj = obj;
+			a->startup.progs_loaded = 0;
+			wd_object_for_each_prog(p, obj)
+				a->startup.progs_loaded += wd_prog_fd(p) >= 0;
 			return 0;
 		}
 		snprintf(why, sizeof(why), "%s", wd_errmsg());
-		wd_object_for_each_prog(p, obj) {
-			char pat[96];
-			snprintf(pat, sizeof(pat), "program '%s'", wd_prog_name(p));
-			if (strstr(why, pat) || wd_prog_log(p)) {
-				bad = p;
-				break;
-			}
-		}
-		if (!bad) {
-			wd_object_close(obj);
-			return fail(err, errlen, "%s", why);
-		}
-		/* keep the verifier's own words: after "program 'x': " */
-		const char *cause = strstr(why, wd_prog_name(bad));
-		cause = cause ? strchr(cause, ':') : NULL;
-		prog_failed(a, wd_prog_name(bad), cause ? cause + 2 : why);
+		int refused = drop_refused(a, obj, why);
 		wd_object_close(obj);
+		if (!refused)
+			return fail(err, errlen, "%s", why);
 	}
 	return fail(err, errlen, "agent: too many programs refused by the verifier");
 }
@@ -754,21 +830,39 @@ static bool attached(struct wd_agent *a, const struct hook *h, int prog_fd)
 	return false;
 }
 
-/* Step 3: per kind, the first variant whose required hooks attach. */
-static void attach_all(struct wd_agent *a)
+/* Are the programs of v's required and group hooks loaded?  (Those of a
+ * variant that was not a candidate at load time are not.) */
+static bool variant_loaded(struct wd_agent *a, const struct variant *v)
 {
+	for (int h = 0; h < v->nhooks; h++) {
+		struct wd_prog *p = v->hooks[h].req == R_OPT ? NULL : wd_object_prog(a->obj, v->hooks[h].prog);
+		if (v->hooks[h].req != R_OPT && (!p || wd_prog_fd(p) < 0))
+			return false;
+	}
+	return true;
+}
+
+/* Step 3: per kind, its candidate if it attaches, else the next variant
+ * whose programs are loaded too.  Returns the kinds left with a later
+ * variant to load (0: done). */
+static int attach_all(struct wd_agent *a)
+{
+	int reload = 0;
+
 	for (int k = 0; k < WD_EV__COUNT; k++) {
 		struct kind_state *ks = &a->kinds[k];
 		if (!ks->wanted)
 			continue;
-		for (int i = 0; i < ks->nvariants && ks->chosen < 0; i++) {
+		for (int i; ks->chosen < 0 && (i = candidate(ks)) >= 0;) {
 			struct variant *v = &ks->v[i];
 			unsigned int mark = a->nlinks;
 			bool group = false, group_ok = false;
 			char why[200] = "";
 
-			if (v->state == V_OUT)
-				continue;
+			if (!variant_loaded(a, v)) {
+				reload++;
+				break;
+			}
 			for (int h = 0; h < v->nhooks && !why[0]; h++) {
 				struct hook *hk = &v->hooks[h];
 				struct wd_prog *p = wd_object_prog(a->obj, hk->prog);
@@ -808,6 +902,7 @@ static void attach_all(struct wd_agent *a)
 			ks->chosen = i;
 		}
 	}
+	return reload;
 }
 
 /* ---- configuration -------------------------------------------------- */
@@ -910,15 +1005,20 @@ static int open_consumer(struct wd_agent *a, char *err, size_t errlen)
 	size_t per_cpu = a->opts.ring_bytes / (size_t)(a->ncpus > 0 ? a->ncpus : 1);
 	size_t pages = pow2_floor(per_cpu / 4096);
 
+	struct wd_map *m;
+
 	eo.perf_pages = pages < 8 ? 8 : pages > 1024 ? 1024 : pages;
 	eo.perf_wakeup_bytes = eo.perf_pages * 4096 / 4;
-	eo.lost_interval_ms = a->opts.latency_ms;
-	if (a->legacy) {
-		struct wd_map *m = wd_object_map(a->obj, "events_perf");
-		a->ev = m ? wd_events_new(m, on_record, on_lost, a, &eo) : NULL;
-	} else {
-		a->ev = wd_events_open(a->obj, "events", a->transport, on_record, on_lost, a, &eo);
-	}
+	/* the streaming consumer's timer period while records flow: the
+	 * agent's latency bound, not the library's 10 ms default */
+	eo.latency_us = a->opts.latency_ms > 4000000 ? 4000000000u : a->opts.latency_ms * 1000u;
+	/* no lost map (wd_events_open would read events_lost, a bpf() call
+	 * per poll): the programs count every failed output per kind in
+	 * wa_counters and never write it; perf buffer losses still come
+	 * from the kernel's PERF_RECORD_LOST */
+	eo.lost_map = NULL;
+	m = wd_object_map(a->obj, a->legacy || a->transport == WD_EVENTS_PERFBUF ? "events_perf" : "events");
+	a->ev = m ? wd_events_new(m, on_record, on_lost, a, &eo) : NULL;
 	if (!a->ev)
 		return fail(err, errlen, "events: %s", wd_errmsg());
 	return 0;
@@ -1033,6 +1133,53 @@ static struct wd_agent *agent_new(const struct wd_agent_opts *o, wd_agent_event_
 	return a;
 }
 
+static void close_links(struct wd_agent *a);
+
+/* Undo one round of load_attach() (links, consumer, object), keeping what
+ * was learnt: the variants that are out stay out. */
+static void release_round(struct wd_agent *a)
+{
+	close_links(a);
+	if (a->ev)
+		wd_events_free(a->ev);
+	a->ev = NULL;
+	if (a->obj)
+		wd_object_close(a->obj);
+	a->obj = NULL;
+	if (a->cgroup_fd >= 0)
+		close(a->cgroup_fd);
+	a->cgroup_fd = -1;
+	for (int k = 0; k < WD_EV__COUNT; k++) {
+		struct kind_state *ks = &a->kinds[k];
+		if (ks->chosen >= 0)
+			ks->v[ks->chosen].state = V_UNTRIED;
+		ks->chosen = -1;
+	}
+}
+
+/* Steps 2 and 3, and again while a kind whose candidate did not attach
+ * has a later variant (its programs were not loaded).  -1 with a->obj NULL:
+ * the object does not load here. */
+static int load_attach(struct wd_agent *a, char *err, size_t errlen)
+{
+	for (int round = 0;; round++) {
+		int64_t t0 = now_ns(), t1;
+		int reload;
+
+		if (load(a, err, errlen))
+			return -1;
+		t1 = now_ns();
+		a->startup.load_ns += t1 - t0;
+		if (configure(a, err, errlen) || open_consumer(a, err, errlen))
+			return -1;
+		reload = attach_all(a);
+		a->startup.attach_ns += now_ns() - t1;
+		if (!reload || round >= MAX_VARIANTS)
+			return 0;
+		release_round(a);
+	}
+}
+
 /* Pick the object: agent.o where the kernel has BTF and the object loads,
  * agent_legacy.o otherwise. */
 static int setup(struct wd_agent *a, char *err, size_t errlen)
@@ -1044,8 +1191,10 @@ static int setup(struct wd_agent *a, char *err, size_t errlen)
 		a->legacy = false;
 		init_kinds(a);
 		check_available(a);
-		if (load(a, e2, sizeof(e2)) == 0)
+		if (load_attach(a, e2, sizeof(e2)) == 0)
 			return 0;
+		if (a->obj)  /* loaded, then the configuration or the consumer failed */
+			return fail(err, errlen, "%s", e2);
 		snprintf(a->legacy_why, sizeof(a->legacy_why), "agent.o: %s", e2);
 	} else {
 		snprintf(a->legacy_why, sizeof(a->legacy_why), "%s",
@@ -1056,14 +1205,16 @@ static int setup(struct wd_agent *a, char *err, size_t errlen)
 	a->legacy = true;
 	init_kinds(a);
 	check_available(a);
-	if (load(a, e2, sizeof(e2)))
-		return fail(err, errlen, "%s; agent_legacy.o: %s", a->legacy_why, e2);
+	if (load_attach(a, e2, sizeof(e2)))
+		return fail(err, errlen, "%s%s%s", a->obj ? "" : a->legacy_why, a->obj ? "" : "; agent_legacy.o: ",
+			    e2);
 	return 0;
 }
 
 struct wd_agent *wd_agent_start(const struct wd_agent_opts *o, wd_agent_event_fn fn, void *ctx,
 				char *err, size_t errlen)
 {
+	int64_t t0 = now_ns();
 	struct wd_agent *a;
 	int chosen = 0;
 
@@ -1074,9 +1225,10 @@ struct wd_agent *wd_agent_start(const struct wd_agent_opts *o, wd_agent_event_fn
 	wd_cleanup_stale(false);
 	if (!(a = agent_new(o, fn, ctx, err, errlen)))
 		return NULL;
-	if (setup(a, err, errlen) || configure(a, err, errlen) || open_consumer(a, err, errlen))
+	if (setup(a, err, errlen))
 		goto fail;
-	attach_all(a);
+	a->startup.total_ns = now_ns() - t0;
+	a->startup.probe_ns = a->startup.total_ns - a->startup.load_ns - a->startup.attach_ns;
 	for (int k = 0; k < WD_EV__COUNT; k++)
 		chosen += a->kinds[k].chosen >= 0;
 	if (!chosen) {
@@ -1095,8 +1247,14 @@ int wd_agent_poll(struct wd_agent *a, int timeout_ms)
 	int t = timeout_ms < 0 || (unsigned int)timeout_ms > a->opts.latency_ms ? (int)a->opts.latency_ms
 										  : timeout_ms;
 	int n = wd_events_poll(a->ev, t);
+	/* the programs wake nobody below warden_ring_wakeup_bytes (a quarter
+	 * of the ring; perf: the watermark), so a poll that timed out reads
+	 * what waits below it: one round over the rings' mapped positions,
+	 * no system call (wd_events_consume would also publish, settle and
+	 * read a lost map; a streaming consumer does its timer rounds inside
+	 * wd_events_poll) */
 	if (n == 0)
-		n = wd_events_consume(a->ev);  /* records below the wake-up threshold */
+		n = wd_events_poll(a->ev, 0);
 	if (now_ns() - a->last_sync_ns > 10ll * 1000000000) {
 		wd_decoder_clock_sync(&a->dec);
 		a->last_sync_ns = now_ns();
@@ -1124,6 +1282,17 @@ unsigned int wd_agent_link_count(struct wd_agent *a)
 const char *wd_agent_transport(struct wd_agent *a)
 {
 	return wd_events_transport_name(a->transport);
+}
+
+void wd_agent_get_startup(struct wd_agent *a, struct wd_agent_startup *st)
+{
+	*st = a->startup;
+}
+
+bool wd_agent_prog_loaded(struct wd_agent *a, const char *prog)
+{
+	struct wd_prog *p = a->obj ? wd_object_prog(a->obj, prog) : NULL;
+	return p && wd_prog_fd(p) >= 0;
 }
 
 /* The hooks of a chosen variant that are attached: "sched_process_exec
@@ -1163,6 +1332,25 @@ static void hooks_attached(struct wd_agent *a, const struct variant *v, char *bu
 		snprintf(buf + o, o < len ? len - o : 0, " (+%d optional)", opt);
 }
 
+/* The programs loaded (the chosen variants' only) and where start-up went. */
+static void explain_startup(struct wd_agent *a, FILE *out)
+{
+	const struct wd_agent_startup *st = &a->startup;
+	struct wd_prog *p;
+	unsigned int total = 0;
+
+	fprintf(out, "programs loaded:");
+	wd_object_for_each_prog(p, a->obj) {
+		total++;
+		if (wd_prog_fd(p) >= 0)
+			fprintf(out, " %s", wd_prog_name(p));
+	}
+	fprintf(out, " (%u of %u; %u object load%s)\n", st->progs_loaded, total, st->object_loads,
+		st->object_loads == 1 ? "" : "s");
+	fprintf(out, "start-up: %.1f ms: sweep and probes %.1f, load %.1f, configure and attach %.1f\n",
+		st->total_ns / 1e6, st->probe_ns / 1e6, st->load_ns / 1e6, st->attach_ns / 1e6);
+}
+
 void wd_agent_explain(struct wd_agent *a, FILE *out)
 {
 	int tracing = wd_probe_prog_type(BPF_PROG_TYPE_TRACING), lsm = wd_probe_prog_type(BPF_PROG_TYPE_LSM);
@@ -1188,7 +1376,7 @@ void wd_agent_explain(struct wd_agent *a, FILE *out)
 			o += snprintf(others + o, o < sizeof(others) ? sizeof(others) - o : 0, "%s%s: %s",
 				      o ? "; " : "", v->name,
 				      v->state == V_OUT ? v->why : ks->chosen >= 0 && i > ks->chosen
-								       ? "not needed (an earlier one works)"
+								       ? "not needed (an earlier one works; not loaded)"
 								       : "not tried");
 		}
 		const char *chosen = !ks->wanted ? "-" : ks->chosen >= 0 ? ks->v[ks->chosen].name : "NONE";
@@ -1207,6 +1395,7 @@ void wd_agent_explain(struct wd_agent *a, FILE *out)
 		fprintf(out, "%-16s %-11s %-44s %s\n", wd_event_kind_name(k), chosen, hooks, others);
 	}
 	fprintf(out, "links: %u\n", a->nlinks);
+	explain_startup(a, out);
 }
 
 static int none(void *ctx, const struct wd_event *ev)

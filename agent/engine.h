@@ -8,6 +8,7 @@
 #ifndef WARDEN_AGENT_ENGINE_H
 #define WARDEN_AGENT_ENGINE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -65,6 +66,19 @@ const char *wd_agent_variant(struct wd_agent *a, enum wd_event_kind k);
  * the caller.  The transport chosen. */
 unsigned int wd_agent_link_count(struct wd_agent *a);
 const char *wd_agent_transport(struct wd_agent *a);
+
+/* Where wd_agent_start() went (--explain, tests, bench/agent). */
+struct wd_agent_startup {
+	unsigned int progs_loaded;      /* programs in the kernel: the chosen variants' only */
+	unsigned int object_loads;      /* 1 unless the verifier refused a first choice */
+	int64_t probe_ns;               /* the predecessor sweep, probes, tracefs */
+	int64_t load_ns;                /* open, CO-RE, verifier */
+	int64_t attach_ns;              /* configuration, consumer, links */
+	int64_t total_ns;
+};
+void wd_agent_get_startup(struct wd_agent *a, struct wd_agent_startup *st);
+/* Is program `prog` of the agent's object loaded in the kernel? */
+bool wd_agent_prog_loaded(struct wd_agent *a, const char *prog);
 
 
 #endif

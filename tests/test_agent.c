@@ -353,6 +353,9 @@ static const char *default_variant(struct wd_agent *a, enum wd_event_kind k)
 		lsm = table && strstr(table, "(BPF LSM active)");
 		free(table);
 	}
+	if (!lsm && k >= WD_EV_FILE_OPEN && k <= WD_EV_FILE_TRUNCATE &&
+	    wd_probe_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_task_pt_regs) == 1)
+		return "tp_exit";  /* sys_exit alone, arguments from the saved registers */
 	return lsm ? "lsm" : "tracepoint";
 }
 

@@ -183,7 +183,7 @@ op_open_reported() {
 op_exec() {
 	local op="exec reported"
 	arm "$op" exec "" "nothing attached" none ""
-	arm "$op" exec "" "warden" warden '"executable":"/usr/bin/true"' "${W[@]}" --kinds exec --output "$tmp/w.json"
+	arm "$op" exec "" "warden" warden '"executable":"/bin/true","args":["true"]' "${W[@]}" --kinds exec --output "$tmp/w.json"
 	arm "$op" exec "" "libbpf-tools execsnoop" other "/bin/true" /usr/sbin/execsnoop
 	arm "$op" exec "" "bpftrace" bpftrace "/bin/true" $BT -e '
 		tracepoint:syscalls:sys_enter_execve { printf("%d %s %s ", pid, comm, str(args->filename)); join(args->argv); }'

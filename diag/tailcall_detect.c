@@ -7,7 +7,8 @@
  * and 6 are decided by what BPF_MAP_UPDATE_ELEM on a prog_array accepts,
  * issues 2, 3 and 4 by reading the x86-64 JIT output through
  * BPF_OBJ_GET_INFO_BY_FD (jited_prog_insns / jited_ksyms) and, for the fentry
- * trampoline, /proc/kcore.  Issue 5 (freplace update panic) is never
+ * trampoline (no BPF program, so no jited_prog_insns), /proc/kcore or, where
+ * that is missing, a reader program run once with BPF_PROG_TEST_RUN.  Issue 5 (freplace update panic) is never
  * triggered: it is either unreachable on this kernel (not exists) or cannot
  * be detected without risking the host.
  */
@@ -643,9 +644,118 @@ static int kcore_read(uint64_t addr, void *buf, size_t len, char *why, size_t wh
 		err = n == (ssize_t)len ? 0 : -EIO;
 	}
 	close(fd);
+	if (err == -ENOENT)
+		err = -EFAULT;
 	if (err)
 		why_set(why, why_sz, "/proc/kcore: 0x%llx %s", (unsigned long long)addr,
-			err == -ENOENT ? "not mapped" : "read failed");
+			err == -EFAULT ? "not mapped" : "read failed");
+	return err;
+}
+
+/* ---- kernel text without /proc/kcore -------------------------------------- */
+
+#define LDX_DW(d, s, o)   INSN(BPF_LDX | BPF_MEM | BPF_DW, d, s, o, 0)
+#define MOV64_REG(d, s)   INSN(BPF_ALU64 | BPF_MOV | BPF_X, d, s, 0, 0)
+#define ADD64_IMM(d, i)   INSN(BPF_ALU64 | BPF_ADD | BPF_K, d, 0, 0, i)
+#define JEQ_IMM(d, i, o)  INSN(BPF_JMP | BPF_JEQ | BPF_K, d, 0, o, i)
+#define KREAD_MAX 256
+#define KERNEL_ENOTSUPP 524   /* include/linux/errno.h, not in the UAPI */
+
+/* Kernel memory through BPF where /proc/kcore is missing (CONFIG_PROC_KCORE
+ * off, or hidden in a container): a raw_tp program run once with
+ * BPF_PROG_TEST_RUN (raw_tp test runs: 5.10, kernel commit 1b4d60ec162f
+ * "bpf: Enable BPF_PROG_TEST_RUN for raw_tracepoint") copies len bytes at
+ * args[0] into an array map with bpf_probe_read_kernel() (5.5).  It hangs
+ * on no hook and runs only in this call.  Kernel lockdown in
+ * confidentiality mode refuses the helper at run time (EINVAL). */
+static int bpf_read(uint64_t addr, void *buf, size_t len, char *why, size_t why_sz)
+{
+	struct wd_map_create_args m = { .type = BPF_MAP_TYPE_ARRAY, .key_size = 4,
+					.value_size = (uint32_t)len, .max_entries = 1 };
+	uint64_t args[1] = { addr };
+	uint32_t zero = 0, retval = 0;
+	char msg[200] = "";
+	int map_fd, prog_fd, err;
+
+	if (!len || len > KREAD_MAX) {
+		why_set(why, why_sz, "bpf_probe_read_kernel: %zu bytes asked, 1..%d allowed", len,
+			KREAD_MAX);
+		return -EINVAL;
+	}
+	map_fd = wd_sys_map_create(&m);
+	if (map_fd < 0) {
+		why_set(why, why_sz, "bpf_probe_read_kernel: array map: %s", strerror(-map_fd));
+		return map_fd;
+	}
+	const struct bpf_insn insns[] = {
+		LDX_DW(BPF_REG_6, BPF_REG_1, 0),                /* r6 = args[0] */
+		ST_W(BPF_REG_10, -4, 0),
+		MOV64_REG(BPF_REG_2, BPF_REG_10),
+		ADD64_IMM(BPF_REG_2, -4),
+		LD_MAP_FD(BPF_REG_1, map_fd),
+		CALL_HELPER(BPF_FUNC_map_lookup_elem),
+		JEQ_IMM(BPF_REG_0, 0, 5),
+		MOV64_REG(BPF_REG_1, BPF_REG_0),
+		MOV64_IMM(BPF_REG_2, (int32_t)len),
+		MOV64_REG(BPF_REG_3, BPF_REG_6),
+		CALL_HELPER(BPF_FUNC_probe_read_kernel),       /* r0 = 0 or -errno */
+		EXIT_INSN(),
+		MOV64_IMM(BPF_REG_0, -ENOENT),
+		EXIT_INSN(),
+	};
+	struct probe_prog pp = { .type = BPF_PROG_TYPE_RAW_TRACEPOINT, .insns = insns,
+				 .cnt = ARRAY_SIZE(insns), .name = "wd_tc_kread", .btf_fd = -1 };
+	prog_fd = prog_load(&pp, msg, sizeof(msg));
+	if (prog_fd < 0) {
+		why_set(why, why_sz, "bpf_probe_read_kernel: reader program load: %s", msg);
+		close(map_fd);
+		return prog_fd;
+	}
+	err = wd_sys_prog_test_run(prog_fd, NULL, 0, NULL, NULL, args, sizeof(args), 0, &retval,
+				   NULL);
+	if (err < 0)
+		why_set(why, why_sz, "bpf_probe_read_kernel: BPF_PROG_TEST_RUN of a raw_tp "
+			"program: %s%s", strerror(-err),
+			err == -EINVAL || err == -KERNEL_ENOTSUPP ? " (raw_tp test runs need 5.10)" : "");
+	else if ((err = (int32_t)retval) < 0)
+		why_set(why, why_sz, "bpf_probe_read_kernel at 0x%llx: %s%s",
+			(unsigned long long)addr, strerror(-err),
+			err == -EINVAL ? " (kernel lockdown: confidentiality?)" : "");
+	else if ((err = wd_sys_map_lookup(map_fd, &zero, buf, 0)) < 0)
+		why_set(why, why_sz, "bpf_probe_read_kernel: map lookup: %s", strerror(-err));
+	close(prog_fd);
+	close(map_fd);
+	return err;
+}
+
+/* The kernel's bytes at addr: /proc/kcore, else (missing, unreadable, or
+ * WARDEN_NO_KCORE set) through BPF.  *how names the way that answered. */
+int wd_tc_read_kernel(uint64_t addr, void *buf, size_t len, enum wd_tc_read how,
+		      char *why, size_t why_sz)
+{
+	char kwhy[200] = "";
+	const char *env = getenv("WARDEN_NO_KCORE");
+	int err;
+	if (how == WD_TC_READ_AUTO && env && *env && strcmp(env, "0"))
+		how = WD_TC_READ_BPF;
+	if (how != WD_TC_READ_BPF) {
+		err = kcore_read(addr, buf, len, kwhy, sizeof(kwhy));
+		if (!err || how == WD_TC_READ_KCORE) {
+			why_set(why, why_sz, "%s", err ? kwhy : "read from /proc/kcore");
+			return err;
+		}
+		/* only a missing or closed kcore falls back: an address kcore
+		 * does not map is not mapped for BPF either */
+		if (err != -ENOENT && err != -EACCES && err != -EPERM && err != -EINVAL) {
+			why_set(why, why_sz, "%s", kwhy);
+			return err;
+		}
+	}
+	err = bpf_read(addr, buf, len, why, why_sz);
+	if (!err)
+		why_set(why, why_sz, "read with bpf_probe_read_kernel (%s)",
+			how == WD_TC_READ_BPF ? (env && *env && strcmp(env, "0") ?
+						 "WARDEN_NO_KCORE set" : "asked for") : kwhy);
 	return err;
 }
 
@@ -768,12 +878,13 @@ static void detect_trampoline(struct ctx *c, struct wd_tc_result *res)
 		goto out_free;
 	}
 	uint64_t addr = j.ksym + p.patch_off + 5 + (int64_t)p.patch_rel;
-	if (kcore_read(addr, tramp, sizeof(tramp), why, sizeof(why)) < 0) {
-		set(r, WD_TC_CANNOT_DETECT, "trampoline image not readable: %s", why);
+	char how[200];
+	if (wd_tc_read_kernel(addr, tramp, sizeof(tramp), WD_TC_READ_AUTO, how, sizeof(how)) < 0) {
+		set(r, WD_TC_CANNOT_DETECT, "trampoline image not readable: %s", how);
 		goto out_free;
 	}
 	enum wd_tc_state st = wd_x86_check_trampoline(tramp, sizeof(tramp), why, sizeof(why));
-	set(r, st, "fentry trampoline of the tail_call_reachable prog: %s", why);
+	set(r, st, "fentry trampoline of the tail_call_reachable prog, %s: %s", how, why);
 out_free:
 	free(j.insns);
 out:

@@ -4,7 +4,8 @@
  * is each of the six present on the running kernel?  Decided by probing the kernel's behaviour (what prog_array updates
  * and the verifier accept) and by reading its x86-64 JIT output (prologue,
  * bpf2bpf call sites, the fentry trampoline), never by version number.
- * Nothing here runs a BPF program, and the one bug that can panic the host
+ * No BPF program runs on a hook here (only, without /proc/kcore, a reader
+ * run once by BPF_PROG_TEST_RUN), and the one bug that can panic the host
  * (freplace update, fdad456cbcca) is never triggered.
  */
 #ifndef WARDEN_TAILCALLS_H
@@ -56,6 +57,16 @@ const char *wd_tc_state_name(enum wd_tc_state state);
 /* Probe the six issues.  Returns 0 (every slot filled, cannot-detect with a
  * reason included) or a negative errno when the probing itself broke. */
 int wd_tailcalls_detect(struct wd_tc_result res[WD_TC__COUNT]);
+
+/* Kernel memory (the fentry trampoline of issue 3 is no BPF program, so its
+ * image is read as kernel text): /proc/kcore, else a raw_tp reader program
+ * run once with BPF_PROG_TEST_RUN (bpf_probe_read_kernel, 5.10+).  AUTO
+ * takes kcore and falls back when it is missing or closed, or goes to BPF
+ * directly when the environment has WARDEN_NO_KCORE=1.  0 or -errno; why[]
+ * says which way answered, or why neither did.  len at most 256 for BPF. */
+enum wd_tc_read { WD_TC_READ_AUTO, WD_TC_READ_KCORE, WD_TC_READ_BPF };
+int wd_tc_read_kernel(uint64_t addr, void *buf, size_t len, enum wd_tc_read how,
+		      char *why, size_t why_sz);
 
 /* ---- x86-64 JIT pattern decoders (pure; exposed for unit tests) --------- */
 

@@ -98,6 +98,10 @@ $(O)/bench/agent_startup: bench/agent/startup.c
 	@mkdir -p $(dir $@)
 	$(CC) $(WFLAGS) $(CFLAGS) -o $@ $<
 
+$(O)/bench/bpf_stats: bench/agent/bpf_stats.c
+	@mkdir -p $(dir $@)
+	$(CC) $(WFLAGS) $(CFLAGS) -o $@ $<
+
 # The agent's peers in bench/agent/run.sh: bcc's tools, libbpf-tools and
 # bpftrace (Debian); `make bench-deps` (root) installs the missing ones.
 BENCH_DEPS += bpfcc-tools libbpf-tools bpftrace
@@ -107,7 +111,7 @@ bench-deps:
 
 # the writer alone, then the agent against nothing attached and its peers (root)
 .PHONY: bench-agent
-bench-agent: bench-deps $(O)/bench/bench_agent_json $(O)/bench/gen_ops $(O)/bench/agent_startup $(O)/warden \
+bench-agent: bench-deps $(O)/bench/bench_agent_json $(O)/bench/gen_ops $(O)/bench/agent_startup $(O)/bench/bpf_stats $(O)/warden \
 	     $(ABPF_OBJ)
 	$(O)/bench/bench_agent_json 2000000
 	./bench/agent/run.sh $(O)

@@ -21,9 +21,10 @@
 # to exit) over BENCH_ROUNDS runs.
 #
 # Per arm: ns per operation, the cost added to it (ns over nothing
-# attached), events found in the output against operations, drops (warden:
-# its own summary; written + dropped must equal generated), the tracer's
-# CPU per event and its peak RSS.  The machine is noisy (2 cores, shared):
+# attached), the tracer's BPF program time per operation, events found in
+# the output against operations (both runs), drops (warden: its own
+# summary; written + dropped must equal generated), the tracer's CPU per
+# event and its peak RSS.  The machine is noisy (2 cores, shared):
 # the baseline is measured again before each operation.
 set -uo pipefail
 O=${1:-build}
@@ -32,14 +33,17 @@ ROUNDS=${BENCH_ROUNDS:-5}
 cd "$(dirname "$0")/../.."
 GEN=$O/bench/gen_ops
 STARTUP=$O/bench/agent_startup
+BPFSTATS=$O/bench/bpf_stats
 if [ "$(id -u)" != 0 ]; then echo "bench/agent: needs root" >&2; exit 1; fi
-for f in "$GEN" "$STARTUP" "$O/warden"; do
+for f in "$GEN" "$STARTUP" "$BPFSTATS" "$O/warden"; do
 	[ -x "$f" ] || { echo "bench/agent: build $f first (make bench-agent O=$O)" >&2; exit 1; }
 done
 tmp=$(mktemp -d /tmp/warden-bench.XXXXXX)
 tracer_pid=
+stats_pid=
 cleanup() {
 	[ -n "$tracer_pid" ] && kill -KILL "$tracer_pid" 2>/dev/null && wait "$tracer_pid" 2>/dev/null
+	[ -n "$stats_pid" ] && kill "$stats_pid" 2>/dev/null && wait "$stats_pid" 2>/dev/null
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -100,7 +104,7 @@ why_not() {
 arm() {
 	local op=$1 mode=$2 path=$3 name=$4 kind=$5 pat=$6
 	shift 6
-	local out=$tmp/out.$RANDOM pid= cpu0=0 cpu1=0 rss=0 n t c got=0 dropped=- st
+	local out=$tmp/out.$RANDOM pid= cpu0=0 cpu1=0 rss=0 n t c got=0 dropped=- st bpfns=- n2=0
 	rm -f "$tmp/stats.json" "$tmp/w.json"
 	if [ "$kind" != none ]; then
 		if ! command -v "$1" >/dev/null 2>&1; then
@@ -125,6 +129,7 @@ arm() {
 		sleep 0.3   # the consumer's latency bound: what the loop produced reaches the output
 		cpu1=$(awk '{ print $14 + $15 }' /proc/$pid/stat 2>/dev/null || echo "$cpu0")
 		rss=$(awk '/^VmHWM/ { print $2 }' /proc/$pid/status 2>/dev/null || echo 0)
+		read -r bpfns n2 < <(bpf_ns_per_op "$pid" "$mode" "$path")
 		kill -INT "$pid" 2>/dev/null
 		wait "$pid"
 		st=$?
@@ -139,9 +144,26 @@ arm() {
 			got=$(grep -c -F -- "$pat" "$out")
 		fi
 	fi
-	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$op" "$name" "$n" "$t" "$c" "${got:-0}" "$dropped" \
-		"$((cpu1 - cpu0))" "${rss:-0}" >> "$results"
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$op" "$name" "$n" "$t" "$c" "${got:-0}" "$dropped" \
+		"$((cpu1 - cpu0))" "${rss:-0}" "$bpfns" "$((n + n2))" >> "$results"
 	rm -f "$out" "$out.err"
+}
+
+# bpf_ns_per_op PID MODE PATH: the tracer's own BPF program time per
+# operation, from the kernel's run-time statistics, on for a second run of
+# one second only (they cost every program run two clock reads).
+bpf_ns_per_op() {
+	local ns0 c0 ns1 c1 n t c
+	"$BPFSTATS" hold 20 &
+	stats_pid=$!
+	sleep 0.2
+	read -r ns0 c0 < <("$BPFSTATS" sum "$1")
+	read -r n t c < <("$GEN" "$2" 1 "$3")
+	read -r ns1 c1 < <("$BPFSTATS" sum "$1")
+	kill "$stats_pid" 2>/dev/null
+	wait "$stats_pid" 2>/dev/null
+	stats_pid=
+	awk -v a="$ns0" -v b="$ns1" -v n="$n" 'BEGIN { if (n > 0 && b >= a) printf "%.0f %d\n", (b - a) / n, n; else print "- 0" }'
 }
 
 W=("$O/warden" run --config /dev/null --stats-interval 0 --stats-file "$tmp/stats.json" --bpf-dir "$O/bpf")
@@ -213,43 +235,47 @@ op_connect
 
 # ns per operation from the generator's CPU time (it and its children: the
 # traced work is charged there); the baseline is the mean of the runs with
-# nothing attached before and after the tracers of that operation.
+# nothing attached before and after the tracers of that operation.  "BPF
+# ns": the tracer's programs' own run time per operation (kernel run-time
+# statistics, a separate one-second run), steady where the added CPU time
+# drowns in the noise of a 600 us exec.
 echo
 awk -F'\t' -v hz="$HZ" '
 FNR == NR {
-	if (NF == 9 && $2 == "nothing attached") { bsum[$1] += $5 / $3 * 1e9; bn[$1]++ }
+	if (NF == 11 && $2 == "nothing attached") { bsum[$1] += $5 / $3 * 1e9; bn[$1]++ }
 	next
 }
-function show(op, name, n, t, c, got, dropped, cpu, rss,    ns, add) {
+function show(op, name, n, t, c, got, dropped, cpu, rss, bpfns, total,    ns, add) {
 	ns = c / n * 1e9
 	if (name == "nothing attached") {
 		if (seen[op]++) return
-		printf "%-22s %-28s %9.0f %9s %9.0f %8.0f %15s %8s %9s %7s\n", op, name " (mean)", base[op], "-",
-		       t / n * 1e9, n / t, "-", "-", "-", "-"
+		printf "%-22s %-28s %9.0f %9s %8s %9.0f %8.0f %15s %8s %9s %7s\n", op, name " (mean)", base[op], "-",
+		       "-", t / n * 1e9, n / t, "-", "-", "-", "-"
 		return
 	}
 	add = ns - base[op]
 	added[op, name] = add
-	printf "%-22s %-28s %9.0f %+9.0f %9.0f %8.0f %15s %8s %9s %7.1f\n", op, name, ns, add, t / n * 1e9,
-	       n / t, got "/" n, dropped, (got ? sprintf("%.2f", cpu / hz / got * 1e6) : "-"), rss / 1024
+	bpf[op, name] = bpfns
+	printf "%-22s %-28s %9.0f %+9.0f %8s %9.0f %8.0f %15s %8s %9s %7.1f\n", op, name, ns, add, bpfns,
+	       t / n * 1e9, n / t, got "/" total, dropped, (got ? sprintf("%.2f", cpu / hz / got * 1e6) : "-"),
+	       rss / 1024
 }
 FNR == 1 {
 	for (o in bsum) base[o] = bsum[o] / bn[o]
-	printf "%-22s %-28s %9s %9s %9s %8s %15s %8s %9s %7s\n", "OPERATION", "TRACER", "CPU ns/op",
-	       "added ns", "wall ns", "ops/s", "events/ops", "dropped", "CPU us/ev", "RSS MiB"
+	printf "%-22s %-28s %9s %9s %8s %9s %8s %15s %8s %9s %7s\n", "OPERATION", "TRACER", "CPU ns/op",
+	       "added ns", "BPF ns", "wall ns", "ops/s", "events/ops", "dropped", "CPU us/ev", "RSS MiB"
 }
 NF == 3 { printf "%-22s %-28s %s\n", $1, $2, $3; next }
-{ show($1, $2, $3, $4, $5, $6, $7, $8, $9) }
+{ show($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) }
 END {
 	print ""
 	print "added cost per operation, warden / peer (below 1: warden adds less):"
 	for (k in added) {
 		split(k, p, SUBSEP)
 		if (p[2] ~ /^warden/ || !((p[1], "warden") in added)) continue
-		if (added[k] > 0)
-			printf "  %-22s vs %-28s %6.2f\n", p[1], p[2], added[p[1], "warden"] / added[k]
-		else
-			printf "  %-22s vs %-28s (peer adds nothing measurable)\n", p[1], p[2]
+		ra = (added[k] > 0) ? sprintf("%5.2f", added[p[1], "warden"] / added[k]) : "(peer: none measured)"
+		rb = (bpf[k] > 0) ? sprintf("%5.2f", bpf[p[1], "warden"] / bpf[k]) : "-"
+		printf "  %-22s vs %-28s added %s, BPF program time %s\n", p[1], p[2], ra, rb
 	}
 }' "$results" "$results"
 

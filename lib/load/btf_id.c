@@ -8,12 +8,14 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "spec/btf.h"
 #include "warden/bpf.h"
 #include "warden/warden.h"
+#include "btf_id.h"
 
 /* The kernel's answer covers as much of the struct as it knows: name and
  * kernel_btf came in 5.11, and an older kernel refuses (E2BIG) a non-zero
@@ -40,32 +42,25 @@ static int btf_info(int fd, struct bpf_btf_info *info, void *data, uint32_t size
 	return wd_sys_obj_info(fd, info, &len);
 }
 
-struct wd_btf *wd_btf_load_id(uint32_t id)
+struct wd_btf *wd_btf_load_fd(int fd, uint32_t id, char *name, size_t name_size, bool *kernel)
 {
 	struct bpf_btf_info info;
 	struct wd_btf *btf = NULL;
-	char name[64] = "";
+	char nm[64] = "";
 	void *data = NULL;
-	int fd, err;
+	int err;
 
-	fd = wd_sys_get_fd_by_id(BPF_BTF_GET_FD_BY_ID, id);
-	if (fd < 0) {
-		wd_err(fd, "BTF id %u: %s", id, fd == -ENOENT ? "no such BTF object" : strerror(-fd));
-		errno = -fd;
-		return NULL;
-	}
 	err = btf_info(fd, &info, NULL, 0, NULL, 0);
 	if (!err && !info.btf_size)
 		err = -ENODATA;
 	if (!err && !(data = malloc(info.btf_size)))
 		err = -ENOMEM;
 	if (!err)
-		err = btf_info(fd, &info, data, info.btf_size, name, sizeof(name));
-	close(fd);
+		err = btf_info(fd, &info, data, info.btf_size, nm, sizeof(nm));
 	if (!err) {
-		name[sizeof(name) - 1] = '\0';
+		nm[sizeof(nm) - 1] = '\0';
 		/* Module BTF (kernel_btf, not "vmlinux") only makes sense on top of vmlinux. */
-		const struct wd_btf *base = info.kernel_btf && strcmp(name, "vmlinux") ?
+		const struct wd_btf *base = info.kernel_btf && strcmp(nm, "vmlinux") ?
 					    wd_btf_vmlinux() : NULL;
 		btf = wd_btf_parse(data, info.btf_size, base);
 		if (!btf) {
@@ -76,7 +71,28 @@ struct wd_btf *wd_btf_load_id(uint32_t id)
 		wd_err(err, "BTF id %u: cannot read it: %s", id, strerror(-err));
 	}
 	free(data);
+	if (name && name_size)
+		snprintf(name, name_size, "%s", nm);
+	if (kernel)
+		*kernel = !err && info.kernel_btf;
 	if (!btf)
 		errno = -err;
+	return btf;
+}
+
+struct wd_btf *wd_btf_load_id(uint32_t id)
+{
+	struct wd_btf *btf;
+	int fd = wd_sys_get_fd_by_id(BPF_BTF_GET_FD_BY_ID, id), err;
+
+	if (fd < 0) {
+		wd_err(fd, "BTF id %u: %s", id, fd == -ENOENT ? "no such BTF object" : strerror(-fd));
+		errno = -fd;
+		return NULL;
+	}
+	btf = wd_btf_load_fd(fd, id, NULL, 0, NULL);
+	err = errno;
+	close(fd);
+	errno = err;
 	return btf;
 }

@@ -9,8 +9,9 @@
  *     BTF id of the FUNC -> call with src_reg BPF_PSEUDO_KFUNC_CALL (5.13);
  *   __weak and missing: 0 (variables), a kfunc call with id 0 that the
  *     verifier removes as dead code when guarded.
- * Only vmlinux symbols: module ksyms need a BTF object fd (typed) or an
- * fd_array slot (kfuncs), which the program load does not pass yet.
+ * A name vmlinux lacks is looked up in the loaded modules' BTF
+ * (kmod_btf.c): a typed variable then carries the module's BTF fd, a kfunc
+ * call its fd_array slot.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -20,6 +21,7 @@
 #include "core.h"
 #include "internal.h"
 #include "host/probe.h"
+#include "kmod_btf.h"
 
 /* Address of `name` in /proc/kallsyms (vmlinux symbols), 0 when absent. */
 static int kallsyms_addr(const char *name, uint64_t *addr, bool *zeroed)
@@ -67,12 +69,36 @@ static int ksym_untyped(const struct wd_extern *e, struct bpf_insn *insn, const 
 	return 0;
 }
 
+/* `name` in vmlinux, else in a module: *btf and *id where it is, *btf_fd
+ * and *fd_idx 0 for vmlinux.  0, or -ENOENT with *id 0. */
+static int kernel_sym(const char *name, int kind, const struct wd_btf **btf, uint32_t *id,
+		      int *btf_fd, int *fd_idx)
+{
+	struct wd_kmod_sym ms;
+	int found;
+	*btf = kernel_btf();
+	*id = *btf ? wd_btf_find(*btf, name, kind) : 0;
+	*btf_fd = *fd_idx = 0;
+	if (*id)
+		return 0;
+	if (!*btf || (found = wd_kmod_find(name, kind, &ms)) <= 0)
+		return -ENOENT;
+	wd_debug("%s '%s' is in module %s (BTF id %u)", kind == BTF_KIND_FUNC ? "kfunc" : "ksym",
+		 name, ms.module, ms.id);
+	*btf = ms.btf;
+	*id = ms.id;
+	*btf_fd = ms.btf_fd;
+	*fd_idx = ms.fd_idx;
+	return 0;
+}
+
 static int ksym_typed(const struct wd_btf *local, const struct wd_extern *e, struct bpf_insn *insn,
 		      const char *prog)
 {
-	const struct wd_btf *k = kernel_btf();
-	uint32_t id = k ? wd_btf_find(k, e->name, BTF_KIND_VAR) : 0;
-	int compat;
+	const struct wd_btf *k;
+	uint32_t id;
+	int btf_fd, fd_idx, compat;
+	kernel_sym(e->name, BTF_KIND_VAR, &k, &id, &btf_fd, &fd_idx);
 	if (!id) {
 		if (e->weak) {
 			insn[0].src_reg = 0;
@@ -80,7 +106,7 @@ static int ksym_typed(const struct wd_btf *local, const struct wd_extern *e, str
 			return 0;
 		}
 		return wd_err(-ENOENT, "program '%s': typed __ksym '%s' %s", prog, e->name,
-			      k ? "is not a variable in the kernel BTF" :
+			      k ? "is not a variable in the kernel BTF (vmlinux or a loaded module)" :
 			      "needs kernel BTF, and this kernel has none (/sys/kernel/btf/vmlinux)");
 	}
 	compat = wd_core_types_compat(local, e->type_id, k, wd_btf_type(k, id)->type, 32);
@@ -90,21 +116,23 @@ static int ksym_typed(const struct wd_btf *local, const struct wd_extern *e, str
 			      wd_btf_name(k, wd_btf_type(k, id)->type));
 	insn[0].src_reg = BPF_PSEUDO_BTF_ID;
 	insn[0].imm = id;
-	insn[1].imm = 0; /* BTF object fd: 0 is vmlinux */
+	insn[1].imm = btf_fd; /* BTF object fd: 0 is vmlinux */
 	return 0;
 }
 
 static int ksym_func(const struct wd_btf *local, const struct wd_extern *e, struct bpf_insn *insn,
 		     const char *prog)
 {
-	const struct wd_btf *k = kernel_btf();
-	uint32_t id = k ? wd_btf_find(k, e->name, BTF_KIND_FUNC) : 0;
-	uint32_t lproto = wd_btf_type(local, e->btf_id)->type;
+	const struct wd_btf *k;
+	uint32_t id, lproto = wd_btf_type(local, e->btf_id)->type;
+	int btf_fd, fd_idx;
+	kernel_sym(e->name, BTF_KIND_FUNC, &k, &id, &btf_fd, &fd_idx);
 	if (!id) {
 		if (!e->weak)
 			return wd_err(-ENOENT, "program '%s': kfunc '%s' %s", prog, e->name,
-				      k ? "is not in the kernel BTF (missing, or in a module: not "
-				      "supported yet)" : "needs kernel BTF, and this kernel has none");
+				      k ? "is neither in the kernel BTF nor in a loaded module's "
+				      "(missing, or its module is not loaded)" :
+				      "needs kernel BTF, and this kernel has none");
 		id = 0; /* weak: a call the verifier drops when it is unreachable */
 	} else if (wd_core_types_compat(local, lproto, k, wd_btf_type(k, id)->type, 32) <= 0) {
 		return wd_err(-EINVAL, "program '%s': kfunc '%s': its prototype does not match the "
@@ -113,13 +141,13 @@ static int ksym_func(const struct wd_btf *local, const struct wd_extern *e, stru
 	if (!insn_is_ld_imm64(insn)) {
 		insn->src_reg = BPF_PSEUDO_KFUNC_CALL;
 		insn->imm = id;
-		insn->off = 0;
+		insn->off = fd_idx; /* fd_array slot of the module's BTF; 0: vmlinux */
 		return 0;
 	}
 	/* &kfunc, e.g. bpf_ksym_exists(): its BTF id, or 0 when missing */
 	insn[0].src_reg = id ? BPF_PSEUDO_BTF_ID : 0;
 	insn[0].imm = id;
-	insn[1].imm = 0;
+	insn[1].imm = btf_fd;
 	return 0;
 }
 

@@ -14,6 +14,7 @@
 #include "internal.h"
 #include "warden/features.h"
 #include "core.h"
+#include "kmod_btf.h"
 #include "map_explain.h"
 #include "host/kconfig.h"
 
@@ -35,6 +36,8 @@ static void fill_args(const struct wd_prog *p, struct wd_prog_load_args *a)
 	a->kern_version = obj->spec->kern_version ? obj->spec->kern_version : wd_kernel_version_code();
 	a->attach_btf_id = p->attach_btf_id;
 	a->attach_btf_obj_fd = p->attach_btf_obj_fd;
+	/* module kfunc calls name their module's BTF by a slot of it (kmod_btf.c) */
+	a->fd_array = wd_kmod_fd_array();
 	if (obj->btf_fd >= 0 && p->img.nr_func_info) {
 		a->btf_fd = obj->btf_fd;
 		a->func_info = p->img.func_info;

@@ -115,7 +115,7 @@ struct scratch {
 	char chdata[2 * WA_CHUNK];
 	char tmp[2 * WA_STR_MAX];
 	__u64 next_id;
-	__u32 wpos, wtrue, wdone, pad;
+	__u32 wpos, wtrue, wdone, wmore;
 };
 
 struct {
@@ -733,7 +733,6 @@ static __always_inline void send_chunk(void *ctx, struct scratch *s, __u64 len, 
 static __noinline void send_user_argv(void *ctx, struct scratch *s, const char *const *argv)
 {
 	struct wa_counters *c = counters();
-	__u32 more = 0;
 
 	s->ev.exec.args_sent = 0;
 	s->ev.exec.nchunks = 0;
@@ -742,6 +741,9 @@ static __noinline void send_user_argv(void *ctx, struct scratch *s, const char *
 	s->ch.hdr.rec = WA_REC_CHUNK;
 	s->wpos = 0;
 	s->wtrue = 0;
+	/* the cut flag lives in map memory too: kept in a register, its two
+	 * values doubled the verifier's states at each of the 128 iterations */
+	s->wmore = 0;
 	if (!c || !argv)
 		return;
 	for (int i = 0; i < WA_FAILED_ARGV_MAX; i++) {
@@ -749,7 +751,7 @@ static __noinline void send_user_argv(void *ctx, struct scratch *s, const char *
 		if (bpf_probe_read_user(&arg, sizeof(arg), &argv[i]) || !arg)
 			break;
 		if (s->ev.exec.args_sent >= WA_ARGS_MAX) {
-			more = 1;
+			s->wmore = 1;
 			break;
 		}
 		__u64 pos = s->wpos & (WA_CHUNK - 1);
@@ -759,11 +761,11 @@ static __noinline void send_user_argv(void *ctx, struct scratch *s, const char *
 			 * 978ffcbf00d8, the file opened before the strings are
 			 * copied) an exec that fails to open has not faulted
 			 * them in, and this program cannot fault: flagged */
-			more = 1;
+			s->wmore = 1;
 			break;
 		}
 		if (n == WA_CHUNK)
-			more = 1;  /* an argument of 4 KiB or more: cut, flagged below */
+			s->wmore = 1;  /* an argument of 4 KiB or more: cut, flagged below */
 		s->wtrue += n;
 		pos += n;
 		if (pos >= WA_CHUNK) {
@@ -782,7 +784,7 @@ static __noinline void send_user_argv(void *ctx, struct scratch *s, const char *
 	/* the true length when it is known; one byte more than was sent
 	 * flags the cut when it is not (more arguments than were read) */
 	s->ev.exec.args_true_len = s->wtrue > s->ev.exec.args_sent ? s->wtrue : s->ev.exec.args_sent;
-	if (more) {
+	if (s->wmore) {
 		s->ev.exec.args_true_len = s->ev.exec.args_true_len + 1;
 		count_trunc();
 	}

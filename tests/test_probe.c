@@ -58,7 +58,8 @@ static void prog_type_probe_tells_refused_from_unsupported(void **state)
 	assert_int_not_equal(r, 0);
 	if (r != 1)
 		assert_int_equal(r, -EPERM);
-	assert_string_equal(wd_probe_result_str(-EPERM), "refused (EPERM: no privilege)");
+	assert_string_equal(wd_probe_result_str(-EPERM),
+			    "refused (EPERM: no privilege, or lockdown/LSM policy)");
 	assert_int_not_equal(wd_probe_prog_type(BPF_PROG_TYPE_LSM), 0);
 }
 

@@ -79,7 +79,8 @@ const char *wd_link_kind_name(enum wd_link_kind kind);
 /* Forget every cached probe answer (tests, or after changing privileges). */
 void wd_probe_reset_cache(void);
 
-/* "yes", "no", "refused (EPERM: no privilege)", "unknown (<strerror>)". */
+/* "yes", "no", "refused (EPERM: no privilege, or lockdown/LSM policy)",
+ * "unknown (<strerror>)". */
 const char *wd_probe_result_str(int result);
 
 /* Names as bpftool prints them ("tracepoint", "ringbuf", "trace_fentry");

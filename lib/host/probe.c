@@ -102,8 +102,10 @@ const char *wd_probe_result_str(int r)
 		return "yes";
 	if (r == 0)
 		return "no";
+	/* EPERM is privilege or policy: this host refuses trampolines to root
+	 * holding CAP_BPF and CAP_SYS_ADMIN (issue 13), so never only "privilege" */
 	if (r == -EPERM)
-		return "refused (EPERM: no privilege)";
+		return "refused (EPERM: no privilege, or lockdown/LSM policy)";
 	snprintf(buf, sizeof(buf), "unknown (%s)", strerror(-r));
 	return buf;
 }

@@ -14,6 +14,9 @@
  *  - where this kernel's task_struct differs in size from the build host's,
  *    relocation really moved offsets (the test cannot pass on a kernel
  *    whose layout happens to equal the build's without saying so).
+ * And on the host, without a VM: the same offsets against the BTF of each
+ * guest kernel the matrix has cached (vm/guest-btf.sh), as the target BTF
+ * file of the object.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -167,8 +170,94 @@ static void task_struct_offsets_follow_this_kernels_btf(void **state)
 	wd_object_close(obj);
 }
 
+/* ---- offline: the guests' BTF on the host ---------------------------------- */
+
+struct offline { const struct wd_btf *btf; uint32_t task; int checked, moved; char bad[256]; };
+
+static int check_offline(const struct wd_core_relo_info *i, void *ctx)
+{
+	struct offline *o = ctx;
+	const char *prefix = "struct task_struct.";
+	char field[64];
+	long want;
+	if (i->error || i->poisoned) {
+		snprintf(o->bad, sizeof(o->bad), "%s (%s): %s", i->path, i->kind_name,
+			 i->error ? i->message : "poisoned");
+		return 1;
+	}
+	if (!strcmp(i->kind_name, "type_size")) {
+		if ((int64_t)i->target_value != wd_btf_size(o->btf, o->task))
+			snprintf(o->bad, sizeof(o->bad), "task_struct size %llu, BTF says %lld",
+				 (unsigned long long)i->target_value,
+				 (long long)wd_btf_size(o->btf, o->task));
+		return o->bad[0] != '\0';
+	}
+	if (strcmp(i->kind_name, "byte_off") || strncmp(i->path, prefix, strlen(prefix)))
+		return 0;
+	snprintf(field, sizeof(field), "%s", i->path + strlen(prefix));
+	field[strspn(field, "abcdefghijklmnopqrstuvwxyz_0123456789")] = '\0';
+	want = member_off(o->btf, o->task, field, 0);
+	if (want < 0 || (long)i->target_value != want) {
+		snprintf(o->bad, sizeof(o->bad), "task_struct.%s relocated to %llu, the BTF says %ld",
+			 field, (unsigned long long)i->target_value, want);
+		return 1;
+	}
+	o->checked++;
+	o->moved += i->local_value != i->target_value;
+	return 0;
+}
+
+/* The BTF of every guest kernel the matrix has cached (vm/guest-btf.sh takes
+ * it out of each cached vmlinuz), given as the target BTF file: the same
+ * checks without a VM, for 5.10, 6.1 and 6.12 at once. */
+static void task_struct_offsets_in_each_cached_guest_btf(void **state)
+{
+	(void)state;
+	char cmd[256], *out = NULL, *line, *save = NULL;
+	int kernels = 0;
+	if (access("vm/.cache/kernels", F_OK))
+		WD_SKIP("no guest kernels cached (vm/.cache/kernels: run vm/matrix.sh once)");
+	snprintf(cmd, sizeof(cmd), "vm/guest-btf.sh");
+	if (wd_test_run(cmd, &out) != 0)
+		fail_msg("vm/guest-btf.sh:\n%s", out ? out : "");
+	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *path = strstr(line, ": ");
+		struct wd_open_opts oo = { .sz = sizeof(oo) };
+		struct offline o = { 0 };
+		struct wd_btf *b;
+		struct wd_object *obj;
+		if (!path)
+			continue;
+		*path = '\0';
+		path += 2;
+		path[strcspn(path, " ")] = '\0';
+		b = wd_btf_load_file(path, NULL);
+		if (!b)
+			fail_msg("%s: %s", path, wd_errmsg());
+		o.btf = b;
+		o.task = wd_btf_find(b, "task_struct", BTF_KIND_STRUCT);
+		assert_true(o.task > 0);
+		oo.btf_path = path;
+		obj = wd_object_open(wd_test_obj("core_task.o"), &oo);
+		assert_non_null(obj);
+		if (wd_object_core_relos(obj, true, check_offline, &o))
+			fail_msg("%s: %s", line, o.bad[0] ? o.bad : wd_errmsg());
+		printf("# %s: task_struct %lld bytes, %d member offsets checked, %d moved from the "
+		       "build's\n", line, (long long)wd_btf_size(b, o.task), o.checked, o.moved);
+		assert_true(o.checked >= (int)NF);
+		assert_true(o.moved > 0);   /* no guest has the build host's layout */
+		wd_object_close(obj);
+		wd_btf_free(b);
+		kernels++;
+	}
+	free(out);
+	if (!kernels)
+		WD_SKIP("vm/.cache/kernels holds no kernel image yet");
+}
+
 static const struct CMUnitTest core_task_tests[] = {
 	cmocka_unit_test(task_struct_offsets_follow_this_kernels_btf),
+	cmocka_unit_test(task_struct_offsets_in_each_cached_guest_btf),
 };
 
 WD_TEST_SET(core_task_set, "core", core_task_tests);

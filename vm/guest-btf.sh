@@ -31,10 +31,10 @@ extract_vmlinux() {
 	for m in "${methods[@]}"; do
 		magic=${m%%|*} cmd=${m#*|}
 		command -v "${cmd%% *}" >/dev/null || continue
-		for off in $(LC_ALL=C grep -obUaP "$magic" "$img" | cut -d: -f1); do
+		while read -r off; do
 			tail -c +$((off + 1)) "$img" | $cmd >"$2" 2>/dev/null
 			is_elf "$2" && return 0
-		done
+		done < <(LC_ALL=C grep -obUaP "$magic" "$img" | cut -d: -f1)
 	done
 	return 1
 }
@@ -57,7 +57,10 @@ for img in "$CACHE"/kernels/*/boot/vmlinuz-*; do
 		rc=1
 		continue
 	fi
-	mv "$tmp/btf" "$out/$rel.btf.$$" && mv "$out/$rel.btf.$$" "$out/$rel.btf" || { rc=1; continue; }
+	if ! mv "$tmp/btf" "$out/$rel.btf.$$" || ! mv "$out/$rel.btf.$$" "$out/$rel.btf"; then
+		rc=1
+		continue
+	fi
 	echo "$rel: $out/$rel.btf"
 done
 rm -f "$tmp/vmlinux"

@@ -33,6 +33,9 @@ struct scratch {
 	struct wa_chunk ch;
 	char chdata[2 * WA_CHUNK];  /* the verifier's view of a chunk: up to the mask */
 	__u64 next_id;
+	/* an exec in progress across tail calls (same CPU, same tracepoint hit) */
+	__u64 args_start, args_total, args_sent;
+	__u32 args_round;
 };
 
 struct {
@@ -63,7 +66,19 @@ struct {
 	__type(value, __u8);
 } wa_tree SEC(".maps");
 
-#define LEGACY_CHUNKS 8      /* argv up to 32 KiB here, then flagged */
+/* argv in chunks of WA_CHUNK: LEGACY_CHUNKS per program (the unrolled loop
+ * keeps each program well under the 4096 instructions that kernels before
+ * 5.2 allow, c04c0d2b968a "bpf: increase complexity limit and maximum
+ * program size"), then a tail call to exec_args_legacy for the next ones,
+ * up to WA_ARGS_MAX like bpf/agent.bpf.c; beyond that, flagged truncated. */
+#define LEGACY_CHUNKS 8
+#define LEGACY_ROUNDS (WA_ARGS_MAX / (LEGACY_CHUNKS * WA_CHUNK))
+
+/* Slots of wa_tails, the program array of this object. */
+enum wa_tail {
+	WA_TAIL_EXEC_ARGS = 0,
+	WA_TAIL__COUNT,
+};
 
 static __always_inline struct wa_config *wa_cfg(void)
 {
@@ -183,29 +198,19 @@ static __always_inline void emit(void *ctx, struct scratch *s, __u32 used)
 	}
 }
 
-SEC("tracepoint/sched/sched_process_exec")
-int exec_legacy(void *ctx)
+static __always_inline struct wa_counters *count_truncated(void)
 {
-	struct wa_config *c = wa_cfg();
-	__u64 pt = bpf_get_current_pid_tgid();
-	void *task = (void *)bpf_get_current_task(), *mm = 0;
-	struct scratch *s;
-	__u32 loc = 0;
-	long n;
+	struct wa_counters *k = counters();
+	if (k)
+		__sync_fetch_and_add(&k->truncated, 1);
+	return k;
+}
 
-	if (!c || filtered(c, WA_K_EXEC, pt >> 32, 0) || !(s = begin(WA_K_EXEC)))
-		return 0;
-	s->ev.hdr.id = ((__u64)(bpf_get_smp_processor_id() + 1) << 48) | ++s->next_id;
-	/* argv from the new mm, in chunks before the event */
-	__u64 start = 0, end = 0, sent = 0;
-	if (!WD_READ(&mm, task, "task_struct->mm") && mm) {
-		WD_READ(&start, mm, "mm_struct->arg_start");
-		WD_READ(&end, mm, "mm_struct->arg_end");
-	}
-	__u64 total = end > start ? end - start : 0;
-	s->ev.exec.args_true_len = total;
-	s->ch.hdr = s->ev.hdr;
-	s->ch.hdr.rec = WA_REC_CHUNK;
+/* The next LEGACY_CHUNKS chunks of argv, from s->args_sent on. */
+static __always_inline void send_arg_chunks(void *ctx, struct scratch *s)
+{
+	__u64 total = s->args_total, sent = s->args_sent;
+
 #pragma unroll
 	for (int i = 0; i < LEGACY_CHUNKS; i++) {
 		if (sent < total) {
@@ -217,8 +222,8 @@ int exec_legacy(void *ctx)
 			 * keeps clang from dropping it as a no-op */
 			asm volatile("" : "+r"(len));
 			len &= 2 * WA_CHUNK - 1;
-			if (bpf_probe_read(s->chdata, len, (void *)(start + sent)) == 0) {
-				s->ch.index = i;
+			if (bpf_probe_read(s->chdata, len, (void *)(s->args_start + sent)) == 0) {
+				s->ch.index = s->ev.exec.nchunks;
 				s->ch.len = len;
 				s->ch.offset = sent;
 				if (bpf_perf_event_output(ctx, &events_perf, BPF_F_CURRENT_CPU, &s->ch,
@@ -234,13 +239,18 @@ int exec_legacy(void *ctx)
 			}
 		}
 	}
-	s->ev.exec.args_sent = sent < total ? sent : total;
-	if (s->ev.exec.args_sent < total) {
-		struct wa_counters *k = counters();
-		if (k)
-			__sync_fetch_and_add(&k->truncated, 1);
-	}
-	/* filename (tracepoint field, __data_loc) */
+	s->args_sent = sent;
+}
+
+/* The exec event after its chunks: filename (tracepoint field, __data_loc). */
+static __always_inline void finish_exec(void *ctx, struct scratch *s, struct wa_config *c)
+{
+	__u32 loc = 0;
+	long n;
+
+	s->ev.exec.args_sent = s->args_sent < s->args_total ? s->args_sent : s->args_total;
+	if (s->ev.exec.args_sent < s->args_total)
+		count_truncated();
 	bpf_probe_read(&loc, sizeof(loc), (char *)ctx + (c->off_exec_filename & 0xff));
 	n = bpf_probe_read_str(s->data, WA_STR_MAX, (char *)ctx + (loc & 0xffff));
 	if (n > 0) {
@@ -248,6 +258,74 @@ int exec_legacy(void *ctx)
 		s->ev.str[0].true_len = n - 1;
 	}
 	emit(ctx, s, n > 0 ? n - 1 : 0);
+}
+
+int exec_args_legacy(void *ctx);
+
+/* The tail-call targets, set by the loader from the initial slots. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, WA_TAIL__COUNT);
+	__uint(key_size, sizeof(__u32));
+	__array(values, int (void *));
+} wa_tails SEC(".maps") = {
+	.values = { [WA_TAIL_EXEC_ARGS] = (void *)&exec_args_legacy },
+};
+
+/* More chunks, or the event: a tail call that does not happen (an empty
+ * slot, the kernel's limit of 33 tail calls) is counted, and the event
+ * goes out with what was sent, flagged truncated. */
+static __always_inline void continue_exec(void *ctx, struct scratch *s, struct wa_config *c)
+{
+	if (s->args_sent < s->args_total && s->args_round + 1 < LEGACY_ROUNDS) {
+		s->args_round++;
+		bpf_tail_call(ctx, &wa_tails, WA_TAIL_EXEC_ARGS);
+		struct wa_counters *k = counters();
+		if (k)
+			__sync_fetch_and_add(&k->tailcall_failed, 1);
+	}
+	finish_exec(ctx, s, c);
+}
+
+/* The tail of exec_legacy (slot WA_TAIL_EXEC_ARGS): loaded, never attached. */
+SEC("tracepoint/sched/sched_process_exec")
+int exec_args_legacy(void *ctx)
+{
+	struct wa_config *c = wa_cfg();
+	__u32 zero = 0;
+	struct scratch *s = bpf_map_lookup_elem(&wa_scratch, &zero);
+
+	if (!c || !s)
+		return 0;
+	send_arg_chunks(ctx, s);
+	continue_exec(ctx, s, c);
+	return 0;
+}
+
+SEC("tracepoint/sched/sched_process_exec")
+int exec_legacy(void *ctx)
+{
+	struct wa_config *c = wa_cfg();
+	__u64 pt = bpf_get_current_pid_tgid();
+	void *task = (void *)bpf_get_current_task(), *mm = 0;
+	struct scratch *s;
+
+	if (!c || filtered(c, WA_K_EXEC, pt >> 32, 0) || !(s = begin(WA_K_EXEC)))
+		return 0;
+	s->ev.hdr.id = ((__u64)(bpf_get_smp_processor_id() + 1) << 48) | ++s->next_id;
+	/* argv from the new mm, in chunks before the event */
+	s->args_start = s->args_sent = s->args_round = 0;
+	__u64 end = 0;
+	if (!WD_READ(&mm, task, "task_struct->mm") && mm) {
+		WD_READ(&s->args_start, mm, "mm_struct->arg_start");
+		WD_READ(&end, mm, "mm_struct->arg_end");
+	}
+	s->args_total = end > s->args_start ? end - s->args_start : 0;
+	s->ev.exec.args_true_len = s->args_total;
+	s->ch.hdr = s->ev.hdr;
+	s->ch.hdr.rec = WA_REC_CHUNK;
+	send_arg_chunks(ctx, s);
+	continue_exec(ctx, s, c);
 	return 0;
 }
 

@@ -1399,7 +1399,10 @@ static __always_inline __u32 current_syscall_nr(struct task_struct *t)
 	struct pt_regs *regs;
 
 	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_task_pt_regs)) {
-		regs = (struct pt_regs *)bpf_task_pt_regs(t);
+		/* the helper takes a BTF task pointer: t, from
+		 * bpf_get_current_task(), is a scalar to the verifier ("R1
+		 * type=scalar expected=ptr_", the 6.1 guest); t is current */
+		regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 	} else {
 		/* before 5.15 (bpf_task_pt_regs, commit dd6e10fbd9fb): x86_64's
 		 * task_pt_regs(), the top of the 16 KiB task stack (THREAD_SIZE

@@ -1,7 +1,8 @@
 #!/bin/bash
 # bench/ringbuf/run.sh [BUILD_DIR] [bench options]: build and run the ring
 # buffer / perf buffer consumer benchmark (warden against libbpf, same run).
-# libbpf is linked here only.  Needs root.  About 40 s with the defaults (17 phases of 2 s).
+# libbpf is linked here only.  Needs root.  About 70 s with the defaults (17 phases
+# of 2 s, then the consumers alone draining filled rings).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 O=${1:-build}

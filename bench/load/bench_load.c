@@ -71,7 +71,8 @@ static int load(enum side s, const char *path)
 }
 
 /* Child: load each of `paths` `iters` times; seconds through a pipe. */
-static int measure(enum side s, char *const *paths, int n, int iters, double *secs, long *rss_kb)
+static int measure(enum side s, char *const *paths, int n, int iters, double *secs, long *rss_kb,
+		   double *cpu)
 {
 	int fds[2];
 	if (pipe(fds))
@@ -96,26 +97,30 @@ static int measure(enum side s, char *const *paths, int n, int iters, double *se
 	if (wait4(pid, &st, 0, &ru) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) || got != sizeof(*secs))
 		return -1;
 	*rss_kb = ru.ru_maxrss;
+	*cpu = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec +
+	       ru.ru_stime.tv_usec / 1e6;
 	return 0;
 }
 
-struct result { double best[NR_SIDES]; long rss[NR_SIDES]; };
+struct result { double best[NR_SIDES], cpu[NR_SIDES]; long rss[NR_SIDES]; };
 
 /* Best time per load and peak RSS of each side over `rounds` alternations. */
 static int run(char *const *paths, int n, int rounds, int iters, struct result *r)
 {
 	for (int s = 0; s < NR_SIDES; s++) {
-		r->best[s] = 1e9;
+		r->best[s] = r->cpu[s] = 1e9;
 		r->rss[s] = 0;
 	}
 	for (int round = 0; round < rounds; round++)
 		for (int s = 0; s < NR_SIDES; s++) {
-			double t;
+			double t, cpu;
 			long kb;
-			if (measure(s, paths, n, iters, &t, &kb))
+			if (measure(s, paths, n, iters, &t, &kb, &cpu))
 				return -1;
 			t /= iters;
+			cpu /= iters;
 			r->best[s] = t < r->best[s] ? t : r->best[s];
+			r->cpu[s] = cpu < r->cpu[s] ? cpu : r->cpu[s];
 			r->rss[s] = kb > r->rss[s] ? kb : r->rss[s];
 		}
 	return 0;
@@ -141,7 +146,8 @@ static int prog_count(const char *path)
 	return n;
 }
 
-static void row(const char *dir, const char *name, int rounds, int *shown, double *sum)
+static void row(const char *dir, const char *name, int rounds, int *shown, double *sum,
+		double *cpu)
 {
 	char path[4096], *paths[1] = { path };
 	struct result r;
@@ -156,8 +162,10 @@ static void row(const char *dir, const char *name, int rounds, int *shown, doubl
 	printf("  %-26s %5d %9.2f %9.2f %9.2f   %5.2f   %5.2f\n", name, prog_count(path),
 	       r.best[WARDEN_PAR] * 1e3, r.best[WARDEN_SEQ] * 1e3, r.best[LIBBPF] * 1e3,
 	       r.best[WARDEN_PAR] / r.best[LIBBPF], r.best[WARDEN_SEQ] / r.best[LIBBPF]);
-	for (int s = 0; s < NR_SIDES; s++)
+	for (int s = 0; s < NR_SIDES; s++) {
 		sum[s] += r.best[s];
+		cpu[s] += r.cpu[s];
+	}
 	(*shown)++;
 }
 
@@ -172,18 +180,23 @@ int main(int argc, char **argv)
 	const char *dir = argc > 1 ? argv[1] : "build/bpf";
 	int rounds = argc > 2 ? atoi(argv[2]) : 5;
 	const char *corpus = argc > 3 ? argv[3] : "vm/.cache/corpus/objs";
-	double sum[NR_SIDES] = { 0 };
+	double sum[NR_SIDES] = { 0 }, cpu[NR_SIDES] = { 0 }, load[3] = { 0 };
 	int shown = 0;
 	libbpf_set_print(silent);
 	printf("bench/load: open+load+close, best of %d alternating rounds, ms per load; ratios "
 	       "are warden/libbpf (below 1: warden faster)\n", rounds < 1 ? 1 : rounds);
+	/* Threads help only where CPU is free: with sched_autogroup a session
+	 * gets its share of the CPUs however many threads it runs. */
+	if (getloadavg(load, 3) > 0)
+		printf("load average %.2f on %ld CPUs while measuring\n", load[0],
+		       sysconf(_SC_NPROCESSORS_ONLN));
 	header("test objects");
 	for (size_t i = 0; i < sizeof(test_objects) / sizeof(test_objects[0]); i++)
-		row(dir, test_objects[i], rounds, &shown, sum);
+		row(dir, test_objects[i], rounds, &shown, sum, cpu);
 	if (!access(corpus, R_OK)) {
 		header("real-world corpus (tests/corpus/build.sh)");
 		for (size_t i = 0; i < sizeof(corpus_objects) / sizeof(corpus_objects[0]); i++)
-			row(corpus, corpus_objects[i], rounds, &shown, sum);
+			row(corpus, corpus_objects[i], rounds, &shown, sum, cpu);
 	} else {
 		printf("(corpus not built at %s: tests/corpus/build.sh)\n", corpus);
 	}
@@ -191,6 +204,10 @@ int main(int argc, char **argv)
 		printf("  %-26s %5s %9.2f %9.2f %9.2f   %5.2f   %5.2f\n", "sum", "",
 		       sum[WARDEN_PAR] * 1e3, sum[WARDEN_SEQ] * 1e3, sum[LIBBPF] * 1e3,
 		       sum[WARDEN_PAR] / sum[LIBBPF], sum[WARDEN_SEQ] / sum[LIBBPF]);
+	if (shown)
+		printf("  %-26s %5s %9.2f %9.2f %9.2f   %5.2f   %5.2f\n", "sum, CPU time (user+sys)", "",
+		       cpu[WARDEN_PAR] * 1e3, cpu[WARDEN_SEQ] * 1e3, cpu[LIBBPF] * 1e3,
+		       cpu[WARDEN_PAR] / cpu[LIBBPF], cpu[WARDEN_SEQ] / cpu[LIBBPF]);
 
 	/* the original object set as one unit, for peak RSS */
 	char paths_buf[NR_SET][4096], *paths[NR_SET];

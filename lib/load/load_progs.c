@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "internal.h"
 #include "load_progs.h"
@@ -112,11 +113,21 @@ struct job {
 	uint32_t old_attach_btf_id;
 };
 
+/* Shared by the caller and its workers.  Workers are detached: one that
+ * starts late (a busy host schedules it after the caller has taken every
+ * job) finds nothing to take and leaves; nobody waits for it, and the last
+ * one holding the pool frees it.  Jobs are the caller's: a worker touches
+ * job i only for an index i < n it took, and the caller settles them only
+ * once every index has been finished. */
 struct pool {
 	struct job *jobs;
 	size_t n;
 	size_t next;        /* the next job to take (atomic) */
 	size_t first_fail;  /* the lowest failed job, n when none (atomic) */
+	pthread_mutex_t lock;
+	pthread_cond_t all_done;
+	size_t finished;    /* jobs taken and finished (under lock) */
+	int refs;           /* the caller and each worker (under lock) */
 };
 
 static void note_failure(struct pool *pl, size_t i)
@@ -152,18 +163,40 @@ static void run_job(struct pool *pl, size_t i)
 	}
 }
 
+/* Take jobs in object order until none is left; false when none was. */
+static bool take_job(struct pool *pl)
+{
+	size_t i = __atomic_fetch_add(&pl->next, 1, __ATOMIC_RELAXED);
+	if (i >= pl->n)
+		return false;
+	/* past a failure: a sequential load never gets here */
+	if (i <= __atomic_load_n(&pl->first_fail, __ATOMIC_RELAXED))
+		run_job(pl, i);
+	pthread_mutex_lock(&pl->lock);
+	if (++pl->finished == pl->n)
+		pthread_cond_signal(&pl->all_done);
+	pthread_mutex_unlock(&pl->lock);
+	return true;
+}
+
+static void pool_put(struct pool *pl)
+{
+	pthread_mutex_lock(&pl->lock);
+	int left = --pl->refs;
+	pthread_mutex_unlock(&pl->lock);
+	if (left)
+		return;
+	pthread_mutex_destroy(&pl->lock);
+	pthread_cond_destroy(&pl->all_done);
+	free(pl);
+}
+
 static void *worker(void *arg)
 {
 	struct pool *pl = arg;
-	for (;;) {
-		size_t i = __atomic_fetch_add(&pl->next, 1, __ATOMIC_RELAXED);
-		if (i >= pl->n)
-			break;
-		/* past a failure: a sequential load never gets here */
-		if (i > __atomic_load_n(&pl->first_fail, __ATOMIC_RELAXED))
-			continue;
-		run_job(pl, i);
-	}
+	while (take_job(pl))
+		;
+	pool_put(pl);
 	return NULL;
 }
 
@@ -242,42 +275,88 @@ static void warm_caches(void)
 	(void)wd_memlock_charged();
 }
 
+/* Start up to `count` detached workers, with signals left to the
+ * application's threads.  Fewer (or none) when threads cannot be made: the
+ * caller takes up the rest. */
+static void spawn_workers(struct pool *pl, size_t count)
+{
+	pthread_attr_t attr;
+	sigset_t all, old;
+	if (pthread_attr_init(&attr))
+		return;
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	warm_caches();
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	for (size_t t = 0; t < count; t++) {
+		pthread_t tid;
+		pthread_mutex_lock(&pl->lock);
+		pl->refs++;
+		pthread_mutex_unlock(&pl->lock);
+		if (pthread_create(&tid, &attr, worker, pl)) {
+			pool_put(pl);
+			wd_debug("parallel load: cannot start a thread: %zu of %zu started", t, count);
+			break;
+		}
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&attr);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + ts.tv_nsec;
+}
+
+/* By default workers start only once the caller has spent this long on
+ * the first programs: most objects verify in well under a millisecond,
+ * where a thread costs more than it saves; a program the verifier walks
+ * for longer pays for the threads many times over.  An explicit
+ * load_threads > 1 starts them at once. */
+#define SPAWN_AFTER_NS 1000000u
+
 static int load_parallel(struct wd_object *obj, size_t nthreads, size_t njobs)
 {
-	struct pool pl = { .n = njobs, .first_fail = njobs };
-	pthread_t *tids;
-	sigset_t all, old;
-	size_t started = 0;
+	struct pool *pl = calloc(1, sizeof(*pl));
+	struct job *jobs = calloc(njobs, sizeof(*jobs));
+	uint64_t start = now_ns(), after = obj->lopts.load_threads > 1 ? 0 : SPAWN_AFTER_NS;
+	bool spawned = false;
 	int err;
-	pl.jobs = calloc(njobs, sizeof(*pl.jobs));
-	tids = calloc(nthreads, sizeof(*tids));
-	if (!pl.jobs || !tids) {
-		free(pl.jobs);
-		free(tids);
+	if (!pl || !jobs) {
+		free(pl);
+		free(jobs);
 		wd_debug("parallel load: out of memory, loading one program after another");
 		return load_sequential(obj);
 	}
+	*pl = (struct pool){ .jobs = jobs, .n = njobs, .first_fail = njobs, .refs = 1 };
+	pthread_mutex_init(&pl->lock, NULL);
+	pthread_cond_init(&pl->all_done, NULL);
 	for (size_t i = 0, k = 0; i < obj->nr_progs; i++)
 		if (obj->progs[i].autoload)
-			pl.jobs[k++].prog = &obj->progs[i];
-	warm_caches();
-	/* Signals stay with the application's threads. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	for (size_t t = 1; t < nthreads; t++) {
-		if (pthread_create(&tids[t], NULL, worker, &pl))
-			break; /* fewer workers; the caller takes up the rest */
-		started = t;
+			jobs[k++].prog = &obj->progs[i];
+	if (!after) {
+		spawn_workers(pl, nthreads - 1);
+		spawned = true;
 	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	worker(&pl);
-	for (size_t t = 1; t <= started; t++)
-		pthread_join(tids[t], NULL);
-	err = settle(obj, &pl);
+	while (take_job(pl)) {
+		if (!spawned && now_ns() - start >= after &&
+		    __atomic_load_n(&pl->next, __ATOMIC_RELAXED) < njobs) {
+			spawn_workers(pl, nthreads - 1);
+			spawned = true;
+		}
+	}
+	/* every job is taken: wait for the ones still in a worker's hands */
+	pthread_mutex_lock(&pl->lock);
+	while (pl->finished < njobs)
+		pthread_cond_wait(&pl->all_done, &pl->lock);
+	pthread_mutex_unlock(&pl->lock);
+	err = settle(obj, pl);
 	for (size_t i = 0; i < njobs; i++)
-		free(pl.jobs[i].msg);
-	free(pl.jobs);
-	free(tids);
+		free(jobs[i].msg);
+	free(jobs);
+	pool_put(pl);
 	return err;
 }
 

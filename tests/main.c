@@ -26,7 +26,7 @@ const char *wd_test_current = "?";
  * groups that run on their own (scripts/run-tests.sh asks for them). */
 static const char *const own_run_groups[] = { "corpus" };
 static const char *const all_groups[] = { "loader", "core", "attach", "consumers", "doctor",
-					   "agent", "fleet" };
+					   "agent", "fleet", "crash" };
 #define NR_GROUPS (sizeof(all_groups) / sizeof(all_groups[0]))
 
 const char *wd_test_obj(const char *name)

@@ -416,7 +416,11 @@ static void agent_sigkill_restart_leaves_nothing_and_no_duplicates(void **state)
 		free(text);
 		/* the next start works, and sweeps what the dead one left */
 		agent_start(&r);
-		attach_sum += agent_wait_attached(&r);
+		double t = agent_wait_attached(&r);
+		attach_sum += t;
+		/* the first start can be much slower (a cold kernel BTF): the start-up
+		 * kills aim at what a start takes now */
+		t_attach = t < t_attach ? t : t_attach;
 		if (!gone_within(&links, BPF_LINK_GET_FD_BY_ID, 10))
 			fail_msg("cycle %ld: %d of the %zu links the killed agent (pid %d) held are "
 				 "still there", done, ids_alive(&links, BPF_LINK_GET_FD_BY_ID), links.n, dead);

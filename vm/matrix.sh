@@ -5,7 +5,7 @@
 set -uo pipefail
 
 # ---- settings ---------------------------------------------------------------
-TEST_GROUPS=(loader core attach consumers doctor corpus agent)   # runner groups, table columns
+TEST_GROUPS=(loader core attach consumers doctor corpus agent crash)   # runner groups, table columns
 EMULATED_LABEL="RHEL7 (emulated)"                   # host run with WARDEN_EMULATE=rhel7
 EMULATED_ENV=rhel7
 EMULATED_GROUPS=(loader doctor agent)

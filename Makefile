@@ -39,7 +39,11 @@ TEST_OBJ  := $(TEST_SRC:%.c=$(O)/%.o)
 TBPF_OBJ  := $(TBPF_SRC:tests/bpf/%.bpf.c=$(O)/bpf/%.o)
 ABPF_OBJ  := $(ABPF_SRC:bpf/%.bpf.c=$(O)/bpf/%.o)
 
-BPF_CFLAGS := -target bpf -g -O2 -I/usr/include/$(shell $(CC) -dumpmachine) -D__TARGET_ARCH_x86 -I$(O)/include -Ibpf/include \
+# Debian's multiarch include dir (asm/types.h): clang -dumpmachine says
+# x86_64-pc-linux-gnu where the directory is x86_64-linux-gnu, so ask for the
+# multiarch name (gcc and clang both answer it).
+MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null || gcc -print-multiarch)
+BPF_CFLAGS := -target bpf -g -O2 -I/usr/include/$(MULTIARCH) -D__TARGET_ARCH_x86 -I$(O)/include -Ibpf/include \
 	      -Wall -Wno-unused-value -Wno-pointer-sign -Wno-compare-distinct-pointer-types \
 	      -Wno-unused-variable -Wno-unused-function -Wno-unused-but-set-variable
 

@@ -109,17 +109,42 @@ static struct wd_link *attach_where_told(struct wd_prog *p, const struct attach_
 }
 
 /* --pin DIR: DIR/links/<prog>, so the attachment outlives this process. */
-static int pin_link(struct wd_link *l, const struct wd_prog *p, const struct attach_opts *o)
+static int pin_link(struct wd_link *l, const char *name, const struct attach_opts *o)
 {
 	char dir[4096], path[4400];
 	snprintf(dir, sizeof(dir), "%s/links", o->pin);
 	if (mkdir(dir, 0700) && errno != EEXIST)
 		return cli_fail("load", "cannot make %s: %s", dir, strerror(errno));
-	snprintf(path, sizeof(path), "%s/%s", dir, wd_prog_name(p));
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	if (wd_link_pin(l, path))
 		return cli_fail("load", "%s (only BPF links can be pinned: this kernel attached "
-				"'%s' another way)", wd_errmsg(), wd_prog_name(p));
-	printf("pinned   %-24s %s\n", wd_prog_name(p), path);
+				"'%s' another way)", wd_errmsg(), name);
+	printf("pinned   %-24s %s\n", name, path);
+	return 0;
+}
+
+/* struct_ops tables (a TCP congestion control...): registered as a whole,
+ * never program by program.  Counts into *n and *failed as attach_all(). */
+static int register_struct_ops(struct wd_object *obj, const struct attach_opts *o, int *n,
+			       int *failed)
+{
+	struct wd_map *m;
+	wd_object_for_each_map(m, obj) {
+		struct wd_link *l;
+		if (wd_map_type(m) != BPF_MAP_TYPE_STRUCT_OPS)
+			continue;
+		if (!(l = wd_map_attach_struct_ops(m))) {
+			if (!o->keep_going)
+				return cli_fail("load", "%s", wd_errmsg());
+			printf("failed   %-24s %s\n", wd_map_name(m), wd_errmsg());
+			(*failed)++;
+			continue;
+		}
+		printf("attached %-24s %s\n", wd_map_name(m), wd_link_describe(l));
+		if (o->pin && pin_link(l, wd_map_name(m), o))
+			return 1;
+		(*n)++;
+	}
 	return 0;
 }
 
@@ -133,6 +158,8 @@ static int attach_all(struct wd_object *obj, const struct attach_opts *o)
 	wd_object_for_each_prog(p, obj) {
 		struct wd_link *l;
 		const char *why = NULL;
+		if (wd_prog_type(p) == BPF_PROG_TYPE_STRUCT_OPS)
+			continue;       /* registered with its table below */
 		if (wd_prog_can_auto_attach(p))
 			l = wd_prog_attach(p);
 		else
@@ -149,10 +176,12 @@ static int attach_all(struct wd_object *obj, const struct attach_opts *o)
 			continue;
 		}
 		printf("attached %-24s %s\n", wd_prog_name(p), wd_link_describe(l));
-		if (o->pin && pin_link(l, p, o))
+		if (o->pin && pin_link(l, wd_prog_name(p), o))
 			return 1;
 		n++;
 	}
+	if (register_struct_ops(obj, o, &n, &failed))
+		return 1;
 	if (failed)
 		return cli_fail("load", "--keep-going: %d program%s not attached", failed,
 				failed == 1 ? "" : "s");

@@ -110,6 +110,14 @@ struct wd_tc_opts {
 struct wd_link *wd_prog_attach_tc(struct wd_prog *prog, int ifindex, const struct wd_tc_opts *opts);
 struct wd_link *wd_prog_attach_cgroup(struct wd_prog *prog, int cgroup_fd);
 
+/* Register a struct_ops map (a SEC(".struct_ops") variable: a kernel ops
+ * table such as a TCP congestion control, 5.6+): its value, with the fds of
+ * its programs, is written into the map and the kernel registers it.  A
+ * SEC(".struct_ops.link") map registers through a BPF link (6.4+), undone
+ * when the link closes; a plain one is unregistered by wd_link_detach()
+ * (map element delete) and at object close. */
+struct wd_link *wd_map_attach_struct_ops(struct wd_map *map);
+
 int wd_link_fd(const struct wd_link *link);          /* -1 for fd-less legacy links */
 const char *wd_link_describe(const struct wd_link *link); /* "kprobe do_sys_openat2 (pmu)" */
 int wd_link_detach(struct wd_link *link);            /* detaches and frees */

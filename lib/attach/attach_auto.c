@@ -173,6 +173,11 @@ struct wd_link *wd_prog_attach(struct wd_prog *prog)
 	if (!prog->def)
 		return wd_attach_fail(wd_err(-EINVAL, "attach '%s': unknown section '%s'",
 					     prog->name, prog->sec_name));
+	if (prog->type == BPF_PROG_TYPE_STRUCT_OPS)
+		return wd_attach_fail(wd_err(-EINVAL, "attach '%s': a struct_ops program is not "
+					     "attached alone: register the SEC(\".struct_ops\") "
+					     "variable that names it (wd_map_attach_struct_ops)",
+					     prog->name));
 	if (!(f = family_of(prog)))
 		return wd_attach_fail(wd_err(-EOPNOTSUPP, "attach '%s': section '%s' has no "
 					     "automatic attachment", prog->name, prog->sec_name));

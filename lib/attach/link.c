@@ -15,7 +15,7 @@ static void release_dep(struct wd_obj_dep *dep)
 	wd_link_detach((struct wd_link *)((char *)dep - offsetof(struct wd_link, dep)));
 }
 
-static struct wd_link *link_alloc(struct wd_prog *prog, int fd, int (*detach)(struct wd_link *),
+static struct wd_link *link_alloc(struct wd_object *obj, int fd, int (*detach)(struct wd_link *),
 				  void *priv, const char *fmt, va_list ap)
 {
 	struct wd_link *l = calloc(1, sizeof(*l));
@@ -23,14 +23,14 @@ static struct wd_link *link_alloc(struct wd_prog *prog, int fd, int (*detach)(st
 		errno = ENOMEM;
 		return NULL;
 	}
-	l->obj = prog->obj;
+	l->obj = obj;
 	l->fd = fd;
 	l->detach = detach;
 	l->priv = priv;
 	vsnprintf(l->desc, sizeof(l->desc), fmt, ap);
 	l->dep.release = release_dep;
-	l->dep.next = prog->obj->deps;
-	prog->obj->deps = &l->dep;
+	l->dep.next = obj->deps;
+	obj->deps = &l->dep;
 	return l;
 }
 
@@ -39,7 +39,7 @@ struct wd_link *wd_link_new(struct wd_prog *prog, int fd, int (*detach)(struct w
 {
 	va_list ap;
 	va_start(ap, fmt);
-	struct wd_link *l = link_alloc(prog, fd, detach, NULL, fmt, ap);
+	struct wd_link *l = link_alloc(prog->obj, fd, detach, NULL, fmt, ap);
 	va_end(ap);
 	return l;
 }
@@ -49,7 +49,7 @@ struct wd_link *wd_link_new_owned(struct wd_prog *prog, int fd, int (*detach)(st
 {
 	va_list ap;
 	va_start(ap, fmt);
-	struct wd_link *l = link_alloc(prog, fd, detach, priv, fmt, ap);
+	struct wd_link *l = link_alloc(prog->obj, fd, detach, priv, fmt, ap);
 	va_end(ap);
 	if (l)
 		return l;
@@ -66,6 +66,17 @@ struct wd_link *wd_link_new_owned(struct wd_prog *prog, int fd, int (*detach)(st
 	wd_err(-ENOMEM, "attach %s: out of memory", tmp.desc);
 	errno = ENOMEM;
 	return NULL;
+}
+
+/* A link of the object itself (a struct_ops map has no program of its own). */
+struct wd_link *wd_link_new_obj(struct wd_object *obj, int fd, int (*detach)(struct wd_link *),
+				void *priv, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	struct wd_link *l = link_alloc(obj, fd, detach, priv, fmt, ap);
+	va_end(ap);
+	return l;
 }
 
 int wd_link_fd(const struct wd_link *l) { return l->fd; }

@@ -24,5 +24,9 @@ struct wd_link *wd_link_new(struct wd_prog *prog, int fd, int (*detach)(struct w
  * and priv freed: nothing attached survives without a link.  NULL + errno. */
 struct wd_link *wd_link_new_owned(struct wd_prog *prog, int fd, int (*detach)(struct wd_link *),
 				  void *priv, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* A link owned by the object, not by one program; NULL + errno when it
+ * cannot be allocated (the caller undoes the attachment). */
+struct wd_link *wd_link_new_obj(struct wd_object *obj, int fd, int (*detach)(struct wd_link *),
+				void *priv, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 #endif

@@ -7,8 +7,8 @@
  * loading them from several threads divides the verifier's wall time,
  * which dominates start-up.
  *
- * One worker per possible CPU (the caller is one of them) takes programs in
- * object order.  The result is what a sequential load gives:
+ * One worker per possible CPU (the caller is one of them) takes programs,
+ * the longest first.  The result is what a sequential load gives:
  *  - the error reported is the first failing program's in object order,
  *    with its message in the caller's thread (the error context is
  *    per thread, lib/sys/error.c), and obj->failed_prog is that program;
@@ -121,6 +121,7 @@ struct job {
  * once every index has been finished. */
 struct pool {
 	struct job *jobs;
+	size_t *order;      /* jobs by falling instruction count: the order taken */
 	size_t n;
 	size_t next;        /* the next job to take (atomic) */
 	size_t first_fail;  /* the lowest failed job, n when none (atomic) */
@@ -163,12 +164,13 @@ static void run_job(struct pool *pl, size_t i)
 	}
 }
 
-/* Take jobs in object order until none is left; false when none was. */
+/* Take the next job (longest first); false when none is left. */
 static bool take_job(struct pool *pl)
 {
-	size_t i = __atomic_fetch_add(&pl->next, 1, __ATOMIC_RELAXED);
-	if (i >= pl->n)
+	size_t k = __atomic_fetch_add(&pl->next, 1, __ATOMIC_RELAXED), i;
+	if (k >= pl->n)
 		return false;
+	i = pl->order[k];
 	/* past a failure: a sequential load never gets here */
 	if (i <= __atomic_load_n(&pl->first_fail, __ATOMIC_RELAXED))
 		run_job(pl, i);
@@ -312,30 +314,58 @@ static uint64_t now_ns(void)
 
 /* By default workers start only once the caller has spent this long on
  * the first programs: most objects verify in well under a millisecond,
- * where a thread costs more than it saves; a program the verifier walks
- * for longer pays for the threads many times over.  An explicit
- * load_threads > 1 starts them at once. */
+ * where a thread (about 50 us here) costs more than it saves; a program
+ * the verifier walks for longer pays for the threads many times over.
+ * Objects with many programs, and an explicit load_threads > 1, start
+ * them at once. */
 #define SPAWN_AFTER_NS 1000000u
+#define SPAWN_NOW_JOBS 8
+
+/* Longest first (by instructions, the verifier's cost as far as it shows
+ * before a run), so that no long program is left to run alone at the end;
+ * ties in object order.  Which program fails first is decided by object
+ * order (first_fail), not by this one. */
+static int longer_first(const void *a, const void *b, void *ctx)
+{
+	const struct job *jobs = ctx;
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	uint32_t cx = jobs[x].prog->func->cnt, cy = jobs[y].prog->func->cnt;
+	if (cx != cy)
+		return cx > cy ? -1 : 1;
+	return x < y ? -1 : x > y;
+}
+
+static void order_jobs(struct job *jobs, size_t *order, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		order[i] = i;
+	qsort_r(order, n, sizeof(*order), longer_first, jobs);
+}
 
 static int load_parallel(struct wd_object *obj, size_t nthreads, size_t njobs)
 {
 	struct pool *pl = calloc(1, sizeof(*pl));
 	struct job *jobs = calloc(njobs, sizeof(*jobs));
-	uint64_t start = now_ns(), after = obj->lopts.load_threads > 1 ? 0 : SPAWN_AFTER_NS;
+	size_t *order = calloc(njobs, sizeof(*order));
+	uint64_t start = now_ns();
+	uint64_t after = obj->lopts.load_threads > 1 || njobs >= SPAWN_NOW_JOBS ? 0 : SPAWN_AFTER_NS;
 	bool spawned = false;
 	int err;
-	if (!pl || !jobs) {
+	if (!pl || !jobs || !order) {
 		free(pl);
 		free(jobs);
+		free(order);
 		wd_debug("parallel load: out of memory, loading one program after another");
 		return load_sequential(obj);
 	}
-	*pl = (struct pool){ .jobs = jobs, .n = njobs, .first_fail = njobs, .refs = 1 };
+	*pl = (struct pool){ .jobs = jobs, .order = order, .n = njobs, .first_fail = njobs,
+			     .refs = 1 };
 	pthread_mutex_init(&pl->lock, NULL);
 	pthread_cond_init(&pl->all_done, NULL);
 	for (size_t i = 0, k = 0; i < obj->nr_progs; i++)
 		if (obj->progs[i].autoload)
 			jobs[k++].prog = &obj->progs[i];
+	order_jobs(jobs, order, njobs);
 	if (!after) {
 		spawn_workers(pl, nthreads - 1);
 		spawned = true;
@@ -356,6 +386,7 @@ static int load_parallel(struct wd_object *obj, size_t nthreads, size_t njobs)
 	for (size_t i = 0; i < njobs; i++)
 		free(jobs[i].msg);
 	free(jobs);
+	free(order);
 	pool_put(pl);
 	return err;
 }

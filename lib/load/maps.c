@@ -86,9 +86,11 @@ static int create_struct_ops(struct wd_map *m, const struct wd_map_create_args *
 {
 	int fd;
 	if (!a->btf_fd)
-		return wd_err(-EINVAL, "map '%s': a struct_ops map needs the object's BTF, which "
-			      "%s", m->name, m->obj->btf_note[0] ? "the kernel refused (see the warning)" :
-			      "the object lacks (build with clang -g)");
+		return wd_err(-EINVAL, "map '%s': a struct_ops map needs the object's BTF in the "
+			      "kernel, and %s", m->name, !m->obj->spec->btf ?
+			      "the object has none (build with clang -g)" : m->obj->btf_note[0] ?
+			      "the kernel refused it (see the warning)" :
+			      "this kernel takes no BTF (BPF_BTF_LOAD)");
 	fd = wd_sys_map_create(a);
 	if (fd == -EINVAL && (a->flags & WD_BPF_F_LINK))
 		return wd_err(fd, "map '%s': create failed: %s; it is in SEC(\".struct_ops.link\"), "

@@ -18,8 +18,10 @@ APT_SUITES=("debian bullseye" "debian-security bullseye-security"
 GUEST_TOOLS=(ip tc)
 # Kernel modules loaded by the guest init, in this order, when the kernel's .deb
 # has them (=m; built-in options have no .ko and are skipped): veth for the veth
-# pair, sch_ingress for the clsact qdisc, cls_bpf for TC's netlink filters.
-GUEST_MODULES=(veth sch_ingress cls_bpf)
+# pair, sch_ingress for the clsact qdisc, cls_bpf for TC's netlink filters,
+# nf_conntrack for kfuncs a module defines (bpf_xdp_ct_lookup, 6.0+; module
+# BTF in 6.1 and 6.12: tests/test_kmod_btf.c).
+GUEST_MODULES=(veth sch_ingress cls_bpf nf_conntrack)
 # Modules put into the guest but NOT loaded: the agent's module_load test
 # loads one itself (tests/test_agent_module.c).
 GUEST_SPARE_MODULES=(dummy)

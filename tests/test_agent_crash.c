@@ -118,6 +118,21 @@ static const char *obj_dir(char *buf, size_t size)
 	return buf;
 }
 
+/* The agent a failing test would leave running: its teardown kills it. */
+static struct agent_run *running;
+
+static int kill_running_agent(void **state)
+{
+	(void)state;
+	if (running && running->pid > 0) {
+		kill(running->pid, SIGKILL);
+		waitpid(running->pid, NULL, 0);
+		running->pid = 0;
+	}
+	running = NULL;
+	return 0;
+}
+
 /* `warden run` for exec events of this test's process tree, appending JSON
  * lines to r->out; its stderr (the "attached in" line) in r->err. */
 static void agent_start(struct agent_run *r)
@@ -131,6 +146,7 @@ static void agent_start(struct agent_run *r)
 	r->started = now_s();
 	r->pid = fork();
 	assert_true(r->pid >= 0);
+	running = r;
 	if (!r->pid) {
 		const char *argv[] = { "warden", "run", "--bpf-dir", bpfdir, "--kinds", "exec",
 				       "--output", r->out, "--pid-tree", tree, "--latency-ms", "20",
@@ -495,8 +511,10 @@ static void agent_output_starts_on_a_new_line_after_a_cut_write(void **state)
 }
 
 static const struct CMUnitTest agent_crash_tests[] = {
-	cmocka_unit_test(agent_sigkill_restart_leaves_nothing_and_no_duplicates),
-	cmocka_unit_test(agent_output_starts_on_a_new_line_after_a_cut_write),
+	cmocka_unit_test_teardown(agent_sigkill_restart_leaves_nothing_and_no_duplicates,
+				  kill_running_agent),
+	cmocka_unit_test_teardown(agent_output_starts_on_a_new_line_after_a_cut_write,
+				  kill_running_agent),
 };
 
 WD_TEST_SET(agent_crash_set, "crash", agent_crash_tests);

@@ -144,7 +144,7 @@ arm() {
 			got=$(grep -c -F -- "$pat" "$out")
 		fi
 	fi
-	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$op" "$name" "$n" "$t" "$c" "${got:-0}" "$dropped" \
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$op" "$name" "$n" "$t" "$c" "${got:-0}" "$dropped" \
 		"$((cpu1 - cpu0))" "${rss:-0}" "$bpfns" "$((n + n2))" >> "$results"
 	rm -f "$out" "$out.err"
 }

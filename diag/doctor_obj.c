@@ -550,7 +550,8 @@ static int check_maps(struct wd_report *r, const struct wd_object *obj)
 	wd_object_for_each_map(m, obj) {
 		const struct wd_map_spec *s = wd_map_spec(m);
 		char name[96];
-		bool data = s->kind != WD_MAP_USER;
+		/* a struct_ops table is a map of its own type, not global data */
+		bool data = s->kind != WD_MAP_USER && s->kind != WD_MAP_STRUCT_OPS;
 		int ok = data ? wd_probe_global_data() : wd_probe_map_type(s->type);
 		const char *tn = data ? "global data" : wd_map_type_name(s->type);
 

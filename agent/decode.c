@@ -35,11 +35,23 @@ void wd_decoder_clock_sync(struct wd_decoder *d)
 	d->mono_to_real = real - clock_ns(CLOCK_MONOTONIC);
 }
 
+/* The sequence number before a run's first event: its start on the boot
+ * clock in ms, times 2^24.  A restarted agent (systemd, a crash, an
+ * upgrade) then numbers above everything its predecessors numbered in this
+ * boot, without a state file: they would have needed 2^24 events per ms of
+ * run time to reach it.  (host, boot, sequence) stays unique, which the
+ * fleet table's deduplication key relies on. */
+uint64_t wd_decoder_seq_base(int64_t boot_ns)
+{
+	return (uint64_t)(boot_ns / 1000000) << WD_SEQ_RUN_SHIFT;
+}
+
 int wd_decoder_init(struct wd_decoder *d, wd_agent_event_fn fn, void *ctx)
 {
 	memset(d, 0, sizeof(*d));
 	d->fn = fn;
 	d->ctx = ctx;
+	d->seq = wd_decoder_seq_base(clock_ns(CLOCK_BOOTTIME));
 	wd_decoder_clock_sync(d);
 	d->pc = wd_proc_cache_new();
 	return d->pc ? 0 : -ENOMEM;

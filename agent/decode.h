@@ -40,6 +40,10 @@ struct wd_decoder {
 	struct wd_proc_cache *pc;
 };
 
+/* Sequence numbers of one run start above wd_decoder_seq_base(its start
+ * on CLOCK_BOOTTIME, ns): monotonic across restarts within a boot. */
+#define WD_SEQ_RUN_SHIFT 24
+uint64_t wd_decoder_seq_base(int64_t boot_ns);
 int wd_decoder_init(struct wd_decoder *d, wd_agent_event_fn fn, void *ctx);
 void wd_decoder_free(struct wd_decoder *d);
 /* One record from the ring/perf buffer: 0, or fn's negative return. */

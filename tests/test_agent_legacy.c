@@ -19,61 +19,7 @@
 #include <stdarg.h>
 #include <cmocka.h>
 #include "harness.h"
-
-struct legacy_run {
-	char dir[64], out[128], stats[128], err[128];
-	pid_t agent;
-};
-
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *buf = NULL;
-	size_t len = 0;
-
-	if (f && getdelim(&buf, &len, '\0', f) < 0) {
-		free(buf);
-		buf = NULL;
-	}
-	if (f)
-		fclose(f);
-	return buf;
-}
-
-static void start(struct legacy_run *r)
-{
-	char bpf_dir[256];
-
-	snprintf(r->dir, sizeof(r->dir), "/tmp/warden-legacy.XXXXXX");
-	assert_non_null(mkdtemp(r->dir));
-	snprintf(r->out, sizeof(r->out), "%s/events.json", r->dir);
-	snprintf(r->stats, sizeof(r->stats), "%s/stats.json", r->dir);
-	snprintf(r->err, sizeof(r->err), "%s/stderr.txt", r->dir);
-	snprintf(bpf_dir, sizeof(bpf_dir), "%s", wd_test_obj("agent_legacy.o"));
-	*strrchr(bpf_dir, '/') = '\0';
-	r->agent = fork();
-	assert_true(r->agent >= 0);
-	if (r->agent == 0) {
-		int fd = open(r->err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-
-		dup2(fd, 1);
-		dup2(fd, 2);
-		setenv("WARDEN_EMULATE", "rhel7", 1);
-		execl(wd_test_cli(), wd_test_cli(), "run", "--config", "/dev/null", "--kinds", "exec",
-		      "--comm", "true", "--output", r->out, "--stats-interval", "0", "--stats-file",
-		      r->stats, "--duration", "120", "--bpf-dir", bpf_dir, (char *)NULL);
-		_exit(127);
-	}
-	for (int i = 0; i < 1200 && access(r->stats, R_OK); i++) {
-		if (waitpid(r->agent, NULL, WNOHANG) == r->agent) {
-			char *e = slurp(r->err);
-			fail_msg("warden run (rhel7) exited early: %s", e ? e : "");
-		}
-		usleep(50 * 1000);
-	}
-	if (access(r->stats, R_OK))
-		fail_msg("warden run (rhel7) never got ready");
-}
+#include "agent_cli.h"
 
 /* /bin/true with `n` arguments of 999 bytes: 9 + n * 1000 bytes of argv. */
 static void exec_true(size_t n)
@@ -102,48 +48,6 @@ static void exec_true(size_t n)
 	free(argv);
 }
 
-/* The output line of an exec of /bin/true that holds `marker`, or fail. */
-static char *exec_line(struct legacy_run *r, const char *marker)
-{
-	char *text = NULL, *line = NULL;
-
-	for (int i = 0; i < 100 && !line; i++) {
-		free(text);
-		text = slurp(r->out);
-		for (char *l = text; l && *l && !line; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
-			size_t n = strcspn(l, "\n");
-			char *one = strndup(l, n);
-			if (one && strstr(one, "\"/bin/true\"") && strstr(one, marker))
-				line = one;
-			else
-				free(one);
-		}
-		if (!line)
-			usleep(100 * 1000);
-	}
-	if (!line)
-		fail_msg("no exec of /bin/true with '%.60s' in %s:\n%.2000s", marker, r->out,
-			 text ? text : "");
-	free(text);
-	return line;
-}
-
-static void stop(struct legacy_run *r, const char *want_summary)
-{
-	char cmd[128], *err;
-	int status;
-
-	kill(r->agent, SIGINT);
-	assert_int_equal(waitpid(r->agent, &status, 0), r->agent);
-	err = slurp(r->err);
-	if (!WIFEXITED(status) || WEXITSTATUS(status) || !err || !strstr(err, want_summary))
-		fail_msg("warden run (rhel7) status 0x%x, want '%s' in:\n%s", status, want_summary,
-			 err ? err : "");
-	free(err);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", r->dir);
-	assert_int_equal(system(cmd), 0);
-}
-
 static void skip_unless_legacy_agent(void)
 {
 	if (geteuid() != 0)
@@ -165,38 +69,49 @@ static char *quoted_arg(size_t n)
 	return q;
 }
 
+static void start_legacy(struct agent_cli *r)
+{
+	agent_cli_init(r);
+	agent_cli_start(r, "rhel7", "--kinds", "exec", "--comm", "true", "--duration", "120", NULL);
+}
+
 static void legacy_argv_100k_whole_through_tail_calls(void **state)
 {
-	struct legacy_run r;
+	struct agent_cli r;
 	char *line, *last = quoted_arg(100);
 	(void)state;
 
 	skip_unless_legacy_agent();
-	start(&r);
+	start_legacy(&r);
 	exec_true(100);
 	/* the last argument is 97 KiB in: four programs' worth of chunks */
-	line = exec_line(&r, last);
+	line = agent_cli_line(&r, "\"/bin/true\"", last, NULL);
+	if (!line)
+		fail_msg("no exec of /bin/true with its 100th argument in %s", r.out);
 	if (strstr(line, "\"truncated\""))
 		fail_msg("100 KiB of argv flagged truncated:\n%.600s", line);
 	free(line);
 	free(last);
-	stop(&r, "tail calls failed 0");
+	agent_cli_stop(&r, "tail calls failed 0");
+	agent_cli_done(&r);
 }
 
 static void legacy_argv_200k_cut_at_128k_and_flagged(void **state)
 {
-	struct legacy_run r;
+	struct agent_cli r;
 	char *line;
 	(void)state;
 
 	skip_unless_legacy_agent();
-	start(&r);
+	start_legacy(&r);
 	exec_true(200);
-	line = exec_line(&r, "\"process_args\":200009");
-	if (!strstr(line, "\"truncated\":[\"process_args\"]"))
-		fail_msg("200 KiB of argv not flagged truncated:\n%.600s", line);
+	line = agent_cli_line(&r, "\"/bin/true\"", "\"process_args\":200009", NULL);
+	if (!line || !strstr(line, "\"truncated\":[\"process_args\"]"))
+		fail_msg("200 KiB of argv not flagged truncated with its true length:\n%.600s",
+			 line ? line : "(no line)");
 	free(line);
-	stop(&r, "tail calls failed 0");
+	agent_cli_stop(&r, "tail calls failed 0");
+	agent_cli_done(&r);
 }
 
 static const struct CMUnitTest agent_legacy_tests[] = {

@@ -24,6 +24,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include "harness.h"
+#include "agent_cli.h"
 
 /* Modules a stock Debian kernel builds as =m that have no dependencies and
  * no side effect worth the name once loaded (no device appears until one is
@@ -68,86 +69,13 @@ static const char *find_spare(char *path, size_t len, const char **name)
 	return NULL;
 }
 
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *buf = NULL;
-	size_t len = 0;
-
-	if (!f)
-		return NULL;
-	if (getdelim(&buf, &len, '\0', f) < 0) {
-		free(buf);
-		buf = NULL;
-	}
-	fclose(f);
-	return buf;
-}
-
-static bool wait_for_file(const char *path, pid_t agent, int ms)
-{
-	int status;
-
-	for (int i = 0; i < ms / 50; i++) {
-		if (!access(path, R_OK))
-			return true;
-		if (waitpid(agent, &status, WNOHANG) == agent)
-			return false;
-		usleep(50 * 1000);
-	}
-	return false;
-}
-
-/* The line of `out` that is a module_load event naming `name`, or NULL. */
-static const char *module_event(const char *out, const char *name)
-{
-	char want[96];
-
-	snprintf(want, sizeof(want), "\"name\":\"%s\"", name);
-	for (const char *l = out; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
-		const char *end = strchr(l, '\n');
-		size_t n = end ? (size_t)(end - l) : strlen(l);
-		char *line = strndup(l, n);
-		bool hit = line && strstr(line, "\"module_load\"") && strstr(line, want);
-
-		free(line);
-		if (hit)
-			return l;
-	}
-	return NULL;
-}
-
-static pid_t start_agent(const char *dir, char *out, char *stats, size_t len)
-{
-	char errf[256], bpf_dir[256];
-	pid_t pid;
-
-	snprintf(out, len, "%s/events.json", dir);
-	snprintf(stats, len, "%s/stats.json", dir);
-	snprintf(errf, sizeof(errf), "%s/stderr.txt", dir);
-	snprintf(bpf_dir, sizeof(bpf_dir), "%s", wd_test_obj("agent.o"));
-	*strrchr(bpf_dir, '/') = '\0';
-	pid = fork();
-	if (pid == 0) {
-		int fd = open(errf, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-
-		dup2(fd, 1);
-		dup2(fd, 2);
-		execl(wd_test_cli(), wd_test_cli(), "run", "--config", "/dev/null", "--kinds",
-		      "module_load", "--output", out, "--stats-interval", "0", "--stats-file", stats,
-		      "--duration", "120", "--bpf-dir", bpf_dir, (char *)NULL);
-		_exit(127);
-	}
-	return pid;
-}
-
 static void agent_module_load_event(void **state)
 {
-	char path[256], dir[] = "/tmp/warden-module.XXXXXX", out[256], stats[256], cmd[600];
-	const char *name = NULL, *line;
-	char *text;
-	int fd, status;
-	pid_t agent;
+	char path[256], want_name[96], want_pid[32];
+	const char *name = NULL;
+	struct agent_cli r;
+	char *line;
+	int fd;
 	(void)state;
 
 	if (geteuid() != 0)
@@ -158,44 +86,28 @@ static void agent_module_load_event(void **state)
 		WD_SKIP("no unloaded, uncompressed dummy.ko or ifb.ko for this kernel under /lib/modules");
 	if (access(wd_test_cli(), X_OK) || access(wd_test_obj("agent.o"), R_OK))
 		WD_SKIP("%s or %s not built", wd_test_cli(), wd_test_obj("agent.o"));
-	assert_non_null(mkdtemp(dir));
-	agent = start_agent(dir, out, stats, sizeof(out));
-	assert_true(agent > 0);
-	if (!wait_for_file(stats, agent, 120 * 1000)) {
-		snprintf(cmd, sizeof(cmd), "%s/stderr.txt", dir);
-		text = slurp(cmd);
-		kill(agent, SIGKILL);
-		waitpid(agent, NULL, 0);
-		fail_msg("warden run never got ready: %s", text ? text : "(no output)");
-	}
+	agent_cli_init(&r);
+	agent_cli_start(&r, NULL, "--kinds", "module_load", "--duration", "120", NULL);
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	assert_true(fd >= 0);
 	if (syscall(SYS_finit_module, fd, "", 0))
 		fail_msg("finit_module %s: %s", path, strerror(errno));
 	close(fd);
-
-	for (int i = 0; i < 200 && !((text = slurp(out)) && module_event(text, name)); i++) {
-		free(text);
-		text = NULL;
-		usleep(50 * 1000);
-	}
-	kill(agent, SIGINT);
-	assert_int_equal(waitpid(agent, &status, 0), agent);
+	/* the loader is this process: the event names it */
+	snprintf(want_name, sizeof(want_name), "\"name\":\"%s\"", name);
+	snprintf(want_pid, sizeof(want_pid), "\"pid\":%d", (int)getpid());
+	line = agent_cli_line(&r, "\"module_load\"", want_name, want_pid, NULL);
+	agent_cli_stop(&r, NULL);
 	if (syscall(SYS_delete_module, name, O_NONBLOCK))
 		fprintf(stderr, "delete_module %s: %s\n", name, strerror(errno));
-	line = text ? module_event(text, name) : NULL;
-	if (!line)
-		fail_msg("no module_load event for %s in %s:\n%s", name, out, text ? text : "");
-	/* the loader is this process: the event names it */
-	snprintf(cmd, sizeof(cmd), "\"pid\":%d", (int)getpid());
-	if (!strstr(line, cmd) || !strstr(line, "\"event\":{"))
-		fail_msg("the module_load line lacks the loading pid %d:\n%.*s", (int)getpid(),
-			 (int)strcspn(line, "\n"), line);
-	assert_true(WIFEXITED(status));
-	free(text);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	assert_int_equal(system(cmd), 0);
+	if (!line) {
+		char *text = agent_cli_slurp(r.out);
+		fail_msg("no module_load event for %s by pid %d in %s:\n%.2000s", name, (int)getpid(),
+			 r.out, text ? text : "");
+	}
+	free(line);
+	agent_cli_done(&r);
 }
 
 static const struct CMUnitTest agent_module_tests[] = {

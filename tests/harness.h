@@ -69,5 +69,8 @@ const char *wd_test_obj(const char *name);
 const char *wd_test_cli(void);
 /* Run a shell command, capture stdout+stderr (malloc'd) and exit status. */
 int wd_test_run(const char *cmd, char **out);
+/* Open fds of a process (0: this one, not counting the listing's own), or
+ * -1 when /proc cannot tell: "nothing leaked" checks compare two counts. */
+int wd_test_fd_count(int pid);
 
 #endif

@@ -5,6 +5,7 @@
  * and closes with "N passed, N failed, N skipped".  WARDEN_EMULATE=rhel7
  * plays an old kernel through the syscall seam for the whole run.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -63,6 +64,25 @@ const char *wd_test_cli(void)
 {
 	const char *bin = getenv("WARDEN_BIN");
 	return bin ? bin : "build/warden";
+}
+
+int wd_test_fd_count(int pid)
+{
+	char path[64];
+	struct dirent *e;
+	int n = 0;
+	DIR *d;
+
+	if (pid)
+		snprintf(path, sizeof(path), "/proc/%d/fd", pid);
+	else
+		snprintf(path, sizeof(path), "/proc/self/fd");
+	if (!(d = opendir(path)))
+		return -1;
+	while ((e = readdir(d)))
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n - (!pid || pid == getpid());   /* the listing's own fd */
 }
 
 int wd_test_run(const char *cmd, char **out)

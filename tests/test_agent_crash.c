@@ -69,18 +69,6 @@ static long env_long(const char *name, long dflt)
 	return v && *v ? strtol(v, NULL, 0) : dflt;
 }
 
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	int n = 0;
-	while (d && (e = readdir(d)))
-		n += e->d_name[0] != '.';
-	if (d)
-		closedir(d);
-	return n - 1;
-}
-
 /* The whole of a file, malloc'd ("" when absent). */
 static char *slurp(const char *path, size_t *len)
 {
@@ -393,7 +381,7 @@ static void agent_sigkill_restart_leaves_nothing_and_no_duplicates(void **state)
 	snprintf(r.out, sizeof(r.out), "%s/events.json", r.dir);
 	snprintf(r.err, sizeof(r.err), "%s/stderr", r.dir);
 	srand(seed);
-	fds = count_fds();
+	fds = wd_test_fd_count(0);
 
 	/* how long a start takes here, for the start-up kills */
 	agent_start(&r);
@@ -466,7 +454,7 @@ static void agent_sigkill_restart_leaves_nothing_and_no_duplicates(void **state)
 	if (!gone_within(progs, BPF_PROG_GET_FD_BY_ID, 120))
 		fail_msg("%d programs of the killed agents are still loaded after 120 s",
 			 ids_alive(progs, BPF_PROG_GET_FD_BY_ID));
-	assert_int_equal(count_fds(), fds);
+	assert_int_equal(wd_test_fd_count(0), fds);
 	unlink(r.out);
 	unlink(r.err);
 	rmdir(r.dir);

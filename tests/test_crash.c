@@ -106,21 +106,6 @@ static int sh(const char *cmd, char **out)
 	return rc;
 }
 
-static int count_fds(pid_t pid)
-{
-	char path[64];
-	struct dirent *e;
-	int n = 0;
-	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
-	DIR *d = opendir(path);
-	if (!d)
-		return -1;
-	while ((e = readdir(d)))
-		n += e->d_name[0] != '.';
-	closedir(d);
-	return n - (pid == getpid());   /* the listing's own fd */
-}
-
 struct buf { char *p; size_t len; };
 
 static void put(struct buf *b, const char *s)
@@ -239,7 +224,7 @@ static char *snapshot(const struct crash_world *w)
 	snap_trace(w, &b);
 	snprintf(line, sizeof(line), "== links of wdc_* programs: %d\n== cgroup egress programs: %d\n"
 		 "== fds of the live owner: %d\n", wdc_links(), cgroup_progs(w),
-		 count_fds(w->survivor));
+		 wd_test_fd_count(w->survivor));
 	put(&b, line);
 	/* `ip -o link` for XDP; its qdisc column and statistics are stable here */
 	snprintf(cmd, sizeof(cmd), "N=%s; tc -n $N qdisc show; for d in wdc0 wdc1; do "
@@ -704,7 +689,7 @@ static void crash_loop_leaves_nothing_behind(void **state)
 	printf("# start to attached: library %.0f ms, warden load %.0f ms, warden load --pin %.0f ms; "
 	       "seed %u\n", ready_s[0] * 1e3, ready_s[1] * 1e3, ready_s[2] * 1e3, seed);
 	srand(seed);
-	self_fds = count_fds(getpid());
+	self_fds = wd_test_fd_count(getpid());
 	t0 = now_s();
 	for (done = 0; done < cycles; done++) {
 		enum mode m = done % 5 < 3 ? M_LIB : done % 5 == 3 ? M_CLI : M_CLI_PIN;
@@ -745,7 +730,7 @@ static void crash_loop_leaves_nothing_behind(void **state)
 	       "entries (in %ld cycles); 0 left behind\n", done, now_s() - t0, per_mode[M_LIB],
 	       per_mode[M_CLI], per_mode[M_CLI_PIN], steady, done - steady, swept,
 	       cycles_with_leftovers);
-	assert_int_equal(count_fds(getpid()), self_fds);
+	assert_int_equal(wd_test_fd_count(getpid()), self_fds);
 
 	/* the next start works, in every mode, and leaves the world as it was */
 	for (int m = 0; m < M__COUNT; m++) {

@@ -4,7 +4,6 @@
  * fd it may get, and a program too complex for the verifier costs one run
  * without a log and one with (counted through the syscall seam, not timed).
  */
-#include <dirent.h>
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
@@ -12,18 +11,6 @@
 #include "sys/sys.h"
 #include "warden/warden.h"
 #include "warden/testing.h"
-
-static int open_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *de;
-	int n = 0;
-	while (d && (de = readdir(d)))
-		n += de->d_name[0] != '.';
-	if (d)
-		closedir(d);
-	return n;
-}
 
 /* ---- BTF: the first BPF_BTF_LOAD fails, the one for the log succeeds ---- */
 
@@ -52,7 +39,7 @@ static void btf_log_run_that_succeeds_leaks_no_fd(void **state)
 	wd_object_close(obj);
 	obj = wd_object_open(wd_test_obj("maps.o"), NULL);
 	assert_non_null(obj);
-	int before = open_fds();
+	int before = wd_test_fd_count(0);
 	btf_loads = 0;
 	wd_sys_set_fault(fail_first_btf_load, NULL);
 	int err = wd_object_load(obj, NULL);
@@ -61,7 +48,7 @@ static void btf_log_run_that_succeeds_leaks_no_fd(void **state)
 		fail_msg("load without BTF: %s", wd_errmsg());
 	assert_true(btf_loads >= 1);
 	wd_object_close(obj);
-	assert_int_equal(open_fds(), before);
+	assert_int_equal(wd_test_fd_count(0), before);
 }
 
 /* ---- too complex: two BPF_PROG_LOAD runs of the program, no more ---- */

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* The loader against the real kernel: every test object loads and runs with
  * the expected results, and every error path is clean. */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -57,17 +56,6 @@ static void read_global(struct wd_object *obj, const char *sec, void *out, size_
 	assert_int_equal(wd_map_lookup(m, &zero, buf), 0);
 	memcpy(out, buf, size);
 	free(buf);
-}
-
-static int count_open_fds(void)
-{
-	int n = 0;
-	DIR *d = opendir("/proc/self/fd");
-	while (d && readdir(d))
-		n++;
-	if (d)
-		closedir(d);
-	return n;
 }
 
 /* ---- spec (no kernel) ---------------------------------------------------- */
@@ -423,7 +411,7 @@ static void verifier_rejection_names_program_and_keeps_log(void **state)
 {
 	(void)state;
 	REQUIRE_XDP();
-	int fds_before = count_open_fds();
+	int fds_before = wd_test_fd_count(0);
 	struct wd_object *obj = wd_object_open(wd_test_obj("bad_access.o"), NULL);
 	assert_non_null(obj);
 	assert_int_equal(wd_object_load(obj, NULL), -EACCES);
@@ -438,7 +426,7 @@ static void verifier_rejection_names_program_and_keeps_log(void **state)
 	/* nothing half-loaded: the good program and the map were closed */
 	assert_int_equal(wd_prog_fd(wd_object_prog(obj, "good_prog")), -1);
 	assert_int_equal(wd_map_fd(wd_object_map(obj, "values")), -1);
-	assert_int_equal(count_open_fds(), fds_before);
+	assert_int_equal(wd_test_fd_count(0), fds_before);
 	/* without the bad program the object loads */
 	assert_int_equal(wd_prog_set_autoload(p, false), 0);
 	assert_int_equal(wd_object_load(obj, NULL), 0);

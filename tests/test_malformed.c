@@ -107,18 +107,6 @@ static Elf64_Sym *section_sym_of(struct blob *o, const char *func)
 	return NULL;
 }
 
-static int open_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *de;
-	int n = 0;
-	while (d && (de = readdir(d)))
-		n += de->d_name[0] != '.';
-	if (d)
-		closedir(d);
-	return n;
-}
-
 /* One line, not empty, no dangling "...: ", no raw control character. */
 static void assert_one_line(const char *m)
 {
@@ -134,7 +122,7 @@ static void assert_one_line(const char *m)
 static void expect_open_error(const struct blob *o, size_t n, const char *expect, const char *what)
 {
 	struct wd_open_opts oo = { .sz = sizeof(oo), .name = "bad.o" };
-	int before = open_fds();
+	int before = wd_test_fd_count(0);
 	struct wd_object *obj = wd_object_open_mem(o->b, n, &oo);
 	if (obj) {
 		wd_object_close(obj);
@@ -144,7 +132,7 @@ static void expect_open_error(const struct blob *o, size_t n, const char *expect
 	assert_one_line(m);
 	if (expect && !strstr(m, expect))
 		fail_msg("%s: '%s' does not say '%s'", what, m, expect);
-	assert_int_equal(open_fds(), before);
+	assert_int_equal(wd_test_fd_count(0), before);
 }
 
 /* ---- the table: one case per class ----------------------------------------- */

@@ -109,7 +109,47 @@ static void concurrent_lookups_while_the_index_is_built(void **state)
 	}
 }
 
+/* The kernel's BTF is mapped where sysfs allows it (6.16+) and read
+ * otherwise: a copy of the same bytes elsewhere is read; both agree. */
+static void mapped_and_read_kernel_btf_agree(void **state)
+{
+	(void)state;
+	struct wd_btf *mapped = vmlinux_or_skip(), *copy;
+	char path[] = "/tmp/warden-btf-XXXXXX", line[512];
+	if (wd_test_kernel_at_least(6, 16)) {
+		/* mapped, not read: the mapping shows in /proc/self/maps */
+		FILE *f = fopen("/proc/self/maps", "r");
+		bool seen = false;
+		assert_non_null(f);
+		while (!seen && fgets(line, sizeof(line), f))
+			seen = strstr(line, VMLINUX) != NULL;
+		fclose(f);
+		if (!seen)
+			fail_msg("6.16+: %s was read, not mapped", VMLINUX);
+	}
+	size_t size, size2;
+	const void *raw = wd_btf_raw(mapped, &size);
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, raw, size), (ssize_t)size);
+	close(fd);
+	copy = wd_btf_load_file(path, NULL);
+	unlink(path);
+	if (!copy)
+		fail_msg("%s", wd_errmsg());
+	assert_int_equal(wd_btf_type_cnt(copy), wd_btf_type_cnt(mapped));
+	assert_memory_equal(wd_btf_raw(copy, &size2), raw, size);
+	assert_int_equal(size2, size);
+	for (int k = 0; k < 20; k++) {
+		const char *name = pick_name(mapped, k * 15);
+		assert_int_equal(wd_btf_find_next(copy, name, 0), wd_btf_find_next(mapped, name, 0));
+	}
+	wd_btf_free(copy);
+	wd_btf_free(mapped);
+}
+
 static const struct CMUnitTest btf_lookup_tests[] = {
+	cmocka_unit_test(mapped_and_read_kernel_btf_agree),
 	cmocka_unit_test(scan_and_index_agree_with_a_walk),
 	cmocka_unit_test(concurrent_lookups_while_the_index_is_built),
 };

@@ -78,6 +78,11 @@ enum hook_req { R_REQ, R_OPT, R_GROUP };
 
 struct hook {
 	uint8_t type, req;
+	/* an optional hook this kernel cannot run (no such LSM hook, its
+	 * program refused): kept, so that its program still counts as
+	 * attached by a variant (prog_named: not a tail-call target, not
+	 * loaded again and again), but neither loaded nor attached */
+	bool dropped;
 	const char *prog;
 	char cat[16];
 	char name[48];
@@ -296,6 +301,11 @@ static const struct func_variant {
 	{ WD_EV_FILE_OPEN, "lsm", "file_open_lsm", H_LSM, "file_open" },
 	{ WD_EV_FILE_UNLINK, "lsm", "unlink_lsm", H_LSM, "path_unlink" },
 	{ WD_EV_FILE_RENAME, "lsm", "rename_lsm", H_LSM, "path_rename" },
+	{ WD_EV_FILE_CHMOD, "lsm", "chmod_lsm", H_LSM, "path_chmod" },
+	{ WD_EV_FILE_CHOWN, "lsm", "chown_lsm", H_LSM, "path_chown" },
+	{ WD_EV_FILE_LINK, "lsm", "link_lsm", H_LSM, "path_link" },
+	{ WD_EV_FILE_SYMLINK, "lsm", "symlink_lsm", H_LSM, "path_symlink" },
+	{ WD_EV_FILE_TRUNCATE, "lsm", "truncate_lsm", H_LSM, "path_truncate" },
 }, kprobes[] = {
 	{ WD_EV_CRED, "kprobe", "cred_kprobe", H_KPROBE, "commit_creds" },
 	/* before 4.16: no sock:inet_sock_set_state */
@@ -312,6 +322,8 @@ static void func_variants(struct kind_state *ks, int kind, const struct func_var
 			continue;
 		struct variant *v = new_variant(ks, fv[i].variant);
 		add_hook(v, fv[i].type, R_REQ, fv[i].prog, hook_cat[fv[i].type], fv[i].func);
+		if (kind == WD_EV_FILE_TRUNCATE)  /* ftruncate(2) from 6.2 */
+			add_hook(v, H_LSM, R_OPT, "ftruncate_lsm", "lsm", "file_truncate");
 		if (kind == WD_EV_NET_CLOSE) {  /* the accepting process, as below */
 			add_sys(v, R_OPT, "sys_exit_net", "accept");
 			add_sys(v, R_OPT, "sys_exit_net", "accept4");
@@ -546,6 +558,12 @@ static void check_available(struct wd_agent *a)
 				struct hook *hk = &v->hooks[h];
 				char why[160];
 				const char *no = func_hook_unavailable(hk, why, sizeof(why));
+				if (no && hk->req == R_OPT) {
+					/* an optional hook this kernel lacks: dropped
+					 * before the load (its program would fail it) */
+					hk->dropped = true;
+					continue;
+				}
 				if (no) {
 					set_out(v, "%s", no);
 					break;
@@ -612,7 +630,7 @@ static bool prog_needed(struct wd_agent *a, const char *prog)
 		if (i < 0)
 			continue;
 		for (int h = 0; h < ks->v[i].nhooks; h++)
-			if (!strcmp(ks->v[i].hooks[h].prog, prog))
+			if (!ks->v[i].hooks[h].dropped && !strcmp(ks->v[i].hooks[h].prog, prog))
 				return true;
 	}
 	return false;
@@ -632,9 +650,7 @@ static void prog_failed(struct wd_agent *a, const char *prog, const char *why)
 					continue;
 				if (hk->req == R_OPT) {
 					/* an optional hook: drop it, keep the variant */
-					memmove(hk, hk + 1, (v->nhooks - h - 1) * sizeof(*hk));
-					v->nhooks--;
-					h--;
+					hk->dropped = true;
 					continue;
 				}
 				set_out(v, "load refused: %s", why);
@@ -865,6 +881,8 @@ static int attach_all(struct wd_agent *a)
 			}
 			for (int h = 0; h < v->nhooks && !why[0]; h++) {
 				struct hook *hk = &v->hooks[h];
+				if (hk->dropped)
+					continue;
 				struct wd_prog *p = wd_object_prog(a->obj, hk->prog);
 				int pfd = p ? wd_prog_fd(p) : -1, fd;
 

@@ -1258,8 +1258,9 @@ int sys_exit_file_regs(struct sys_exit_ctx *ctx)
  * memory to re-read) and unlink has the inode being removed.  The hook
  * runs once the other permission checks passed, before the operation
  * itself: ret is 0 (a later failure, e.g. EBUSY, is not seen). */
-static __always_inline void file_lsm(void *ctx, __u32 kind, struct dentry *d1, struct vfsmount *m1,
-				     struct dentry *d2, struct vfsmount *m2, __u32 flags, __u32 mode)
+static __always_inline void file_lsm_ids(void *ctx, __u32 kind, struct dentry *d1, struct vfsmount *m1,
+					 struct dentry *d2, struct vfsmount *m2, __u32 flags, __u32 mode,
+					 __u32 uid, __u32 gid)
 {
 	struct wa_config *c = wa_cfg();
 	struct scratch *s;
@@ -1269,7 +1270,8 @@ static __always_inline void file_lsm(void *ctx, __u32 kind, struct dentry *d1, s
 		return;
 	struct wa_file *fe = &s->ev.file;
 	fe->dirfd = fe->dirfd2 = AT_FDCWD_;
-	fe->uid = fe->gid = (__u32)-1;
+	fe->uid = uid;
+	fe->gid = gid;
 	fe->flags = flags;
 	fe->mode = mode;
 	used = str_path(s, 0, d1, m1, 0);
@@ -1285,6 +1287,12 @@ static __always_inline void file_lsm(void *ctx, __u32 kind, struct dentry *d1, s
 	if (d2)
 		used = str_path(s, 1, d2, m2, used);
 	emit(ctx, s, used);
+}
+
+static __always_inline void file_lsm(void *ctx, __u32 kind, struct dentry *d1, struct vfsmount *m1,
+				     struct dentry *d2, struct vfsmount *m2, __u32 flags, __u32 mode)
+{
+	file_lsm_ids(ctx, kind, d1, m1, d2, m2, flags, mode, (__u32)-1, (__u32)-1);
 }
 
 SEC("lsm/file_open")
@@ -1327,6 +1335,80 @@ int BPF_PROG(rename_lsm, const struct path *old_dir, struct dentry *old_dentry, 
 {
 	file_lsm(ctx, WA_K_FILE_RENAME, arg_scalar(ctx, 1), BPF_CORE_READ(old_dir, mnt), arg_scalar(ctx, 3),
 		 BPF_CORE_READ(new_dir, mnt), 0, 0);
+	return 0;
+}
+
+SEC("lsm/path_chmod")
+int BPF_PROG(chmod_lsm, const struct path *path, umode_t mode)
+{
+	file_lsm(ctx, WA_K_FILE_CHMOD, BPF_CORE_READ(path, dentry), BPF_CORE_READ(path, mnt), NULL, NULL, 0,
+		 mode & 07777);
+	return 0;
+}
+
+/* kuid_t and kgid_t by value: one 64-bit argument slot each, the id in
+ * the low half (-1: unchanged, as chown(2) takes it).  Trampolines take
+ * struct arguments from 6.1 (commit 720e6a435194): before, the verifier
+ * refuses the program ("arg1 type STRUCT is unsupported") and chown runs
+ * on its next variant. */
+SEC("lsm/path_chown")
+int BPF_PROG(chown_lsm, const struct path *path, __u64 uid, __u64 gid)
+{
+	file_lsm_ids(ctx, WA_K_FILE_CHOWN, BPF_CORE_READ(path, dentry), BPF_CORE_READ(path, mnt), NULL, NULL, 0,
+		     0, (__u32)uid, (__u32)gid);
+	return 0;
+}
+
+/* truncate(2); ftruncate(2) too before 6.2, which gave it its own hook
+ * (file_truncate, commit 3350607dc568): the variant adds that one where
+ * the kernel has it */
+SEC("lsm/path_truncate")
+int BPF_PROG(truncate_lsm, const struct path *path)
+{
+	file_lsm(ctx, WA_K_FILE_TRUNCATE, BPF_CORE_READ(path, dentry), BPF_CORE_READ(path, mnt), NULL, NULL, 0, 0);
+	return 0;
+}
+
+SEC("lsm/file_truncate")
+int BPF_PROG(ftruncate_lsm, struct file *f)
+{
+	file_lsm(ctx, WA_K_FILE_TRUNCATE, BPF_CORE_READ(f, f_path.dentry), BPF_CORE_READ(f, f_path.mnt), NULL,
+		 NULL, 0, 0);
+	return 0;
+}
+
+/* the existing file (string 0) and the new link (string 1), one mount */
+SEC("lsm/path_link")
+int BPF_PROG(link_lsm, struct dentry *old_dentry, const struct path *new_dir, struct dentry *new_dentry)
+{
+	struct vfsmount *mnt = BPF_CORE_READ(new_dir, mnt);
+
+	file_lsm(ctx, WA_K_FILE_LINK, arg_scalar(ctx, 0), mnt, arg_scalar(ctx, 2), mnt, 0, 0);
+	return 0;
+}
+
+/* string 0 the target as given (what the link will hold), string 1 the
+ * new link's absolute path: the tracepoint variant's order */
+SEC("lsm/path_symlink")
+int BPF_PROG(symlink_lsm, const struct path *dir, struct dentry *dentry, const char *old_name)
+{
+	struct wa_config *c = wa_cfg();
+	struct scratch *s;
+	__u32 used = 0;
+
+	if (!c || filtered(c, WA_K_FILE_SYMLINK) ||
+	    !(s = begin(WA_K_FILE_SYMLINK, (void *)bpf_get_current_task())))
+		return 0;
+	struct wa_file *fe = &s->ev.file;
+	fe->dirfd = fe->dirfd2 = AT_FDCWD_;
+	fe->uid = fe->gid = (__u32)-1;
+	str_kernel(s, 0, arg_scalar(ctx, 2), &used);
+	if (prefix_miss(c, s)) {
+		count_filtered(WA_K_FILE_SYMLINK);
+		return 0;
+	}
+	used = str_path(s, 1, arg_scalar(ctx, 1), BPF_CORE_READ(dir, mnt), used);
+	emit(ctx, s, used);
 	return 0;
 }
 

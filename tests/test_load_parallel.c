@@ -20,18 +20,6 @@
 #include "warden/warden.h"
 #include "warden/testing.h"
 
-static int open_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *de;
-	int n = 0;
-	while (d && (de = readdir(d)))
-		n += de->d_name[0] != '.';
-	if (d)
-		closedir(d);
-	return n;
-}
-
 /* ---- what a load left: per program and for the object ------------------- */
 
 struct prog_state {
@@ -105,12 +93,12 @@ static bool load_and_record(const char *path, int threads, struct load_state *st
 	memset(st, 0, sizeof(*st));
 	if (!obj)
 		return false;
-	before = open_fds();
+	before = wd_test_fd_count(0);
 	st->err = wd_object_load(obj, &o);
 	if (st->err) {
 		snprintf(st->msg, sizeof(st->msg), "%s", wd_errmsg());
 		/* a failed load closes everything it made */
-		assert_int_equal(open_fds(), before);
+		assert_int_equal(wd_test_fd_count(0), before);
 	}
 	if (wd_object_failed_prog(obj))
 		snprintf(st->failed, sizeof(st->failed), "%s", wd_prog_name(wd_object_failed_prog(obj)));

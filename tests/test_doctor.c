@@ -181,6 +181,7 @@ static void verify_stack_error_names_the_call_chain(void **state)
 	if (!strstr(out, "stack: 544 bytes along the call chain big_stack (544)"))
 		fail_msg("no frame of big_stack in:\n%s", out);
 	free(out);
+	WD_REQUIRE(wd_probe_prog_type(BPF_PROG_TYPE_XDP), "XDP programs (lint_stack.o)");
 	snprintf(args, sizeof(args), "verify --prog stack_over %s", wd_test_obj("lint_stack.o"));
 	out = cli(NULL, args, &rc);
 	assert_int_equal(rc, 1);

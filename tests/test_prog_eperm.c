@@ -36,6 +36,9 @@ static void fentry_eperm_as_root_does_not_blame_capabilities(void **state)
 {
 	(void)state;
 	char *msg;
+	if (wd_test_emulating())
+		WD_SKIP("an emulated old kernel refuses the object's global data before any program "
+			"load; the EPERM of trampolines is this host's own");
 	int err = load_only("attach_trace.o", "fent", &msg);
 	if (err == -EPERM) {
 		printf("# %s\n", msg);

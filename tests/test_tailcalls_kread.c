@@ -17,6 +17,7 @@
 #include <linux/bpf.h>
 #include "harness.h"
 #include "warden/bpf.h"
+#include "warden/features.h"
 #include "warden/tailcalls.h"
 
 #define IMG 64
@@ -59,6 +60,7 @@ static void kernel_read_through_bpf_matches_a_jit_image(void **state)
 	uint32_t len = 0;
 	uint64_t addr = 0;
 	char why[200] = "";
+	WD_REQUIRE(wd_probe_prog_type(BPF_PROG_TYPE_XDP), "XDP programs (the reference JIT image)");
 	int fd = jit_of_a_program(img, &len, &addr), err;
 	if (fd < 0)
 		WD_SKIP("no JIT image to compare with (net.core.bpf_jit_enable=0?)");

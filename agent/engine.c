@@ -154,58 +154,23 @@ static int64_t now_ns(void)
 	return ts.tv_sec * 1000000000ll + ts.tv_nsec;
 }
 
-static const char *events_dir(void)
+/* The tracing directory, tracefs mounted where nobody did (a fresh guest,
+ * a container): the library's one reader.  NULL when there is none. */
+static const char *tracing_dir(void)
 {
-	static const char *const dirs[] = { "/sys/kernel/tracing/events", "/sys/kernel/debug/tracing/events" };
-	for (size_t i = 0; i < 2; i++)
-		if (access(dirs[i], F_OK) == 0)
-			return dirs[i];
-	return NULL;
+	static const char *dir;
+
+	if (!dir && wd_tracefs_dir(&dir))
+		dir = NULL;
+	return dir;
 }
 
 /* Trace event id, or -errno. */
 static int event_id(const char *cat, const char *name)
 {
-	const char *dir = events_dir();
-	char path[PATH_MAX], buf[32];
-	int fd, n;
+	const char *dir = tracing_dir();
 
-	if (!dir)
-		return -ENOENT;
-	snprintf(path, sizeof(path), "%s/%s/%s/id", dir, cat, name);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -EIO;
-	buf[n] = '\0';
-	return atoi(buf);
-}
-
-static int possible_cpus(void)
-{
-	FILE *f = fopen("/sys/devices/system/cpu/possible", "re");
-	int a, b, max = 0;
-	char c;
-
-	if (!f)
-		return (int)sysconf(_SC_NPROCESSORS_CONF);
-	while (fscanf(f, "%d", &a) == 1) {
-		b = a;
-		if (fscanf(f, "%c", &c) == 1 && c == '-') {
-			if (fscanf(f, "%d", &b) != 1)
-				break;
-			if (fscanf(f, "%c", &c) != 1)
-				c = '\n';
-		}
-		if (b + 1 > max)
-			max = b + 1;
-		if (c != ',')
-			break;
-	}
-	fclose(f);
-	return max > 0 ? max : 1;
+	return dir ? wd_tracefs_event_id(dir, cat, name) : -ENOENT;
 }
 
 /* ---- the variants of each kind --------------------------------------- */
@@ -1134,7 +1099,7 @@ static struct wd_agent *agent_new(const struct wd_agent_opts *o, wd_agent_event_
 	if (a->opts.ring_bytes < 16384)
 		a->opts.ring_bytes = 16384;
 	a->cgroup_fd = -1;
-	a->ncpus = possible_cpus();
+	a->ncpus = wd_cpu_possible_count();
 	if (wd_decoder_init(&a->dec, fn, ctx)) {
 		fail(err, errlen, "out of memory");
 		free(a);
@@ -1659,14 +1624,14 @@ void wd_agent_stop(struct wd_agent *a)
 
 static int field_offset(const char *cat, const char *name, const char *field)
 {
-	const char *dir = events_dir();
+	const char *dir = tracing_dir();
 	char path[PATH_MAX], line[512], pat[64];
 	FILE *f;
 	int off = -1;
 
 	if (!dir)
 		return -1;
-	snprintf(path, sizeof(path), "%s/%s/%s/format", dir, cat, name);
+	snprintf(path, sizeof(path), "%s/events/%s/%s/format", dir, cat, name);
 	if (!(f = fopen(path, "re")))
 		return -1;
 	snprintf(pat, sizeof(pat), " %s;", field);

@@ -42,6 +42,17 @@ static int btf_info(int fd, struct bpf_btf_info *info, void *data, uint32_t size
 	return wd_sys_obj_info(fd, info, &len);
 }
 
+int wd_btf_obj_name(int fd, char *name, size_t name_size, bool *kernel)
+{
+	struct bpf_btf_info info;
+	char nm[64] = "";
+	int err = btf_info(fd, &info, NULL, 0, nm, sizeof(nm));
+	nm[sizeof(nm) - 1] = '\0';
+	snprintf(name, name_size, "%s", err ? "" : nm);
+	*kernel = !err && info.kernel_btf;
+	return err;
+}
+
 struct wd_btf *wd_btf_load_fd(int fd, uint32_t id, char *name, size_t name_size, bool *kernel)
 {
 	struct bpf_btf_info info;

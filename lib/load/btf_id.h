@@ -12,5 +12,8 @@
  * on vmlinux when it is a module's; its name ("vmlinux", "nf_conntrack")
  * and whether it is kernel BTF.  NULL + errno, the cause in wd_errmsg(). */
 struct wd_btf *wd_btf_load_fd(int fd, uint32_t id, char *name, size_t name_size, bool *kernel);
+/* Only the name and kernel_btf of the BTF object behind fd (no types read):
+ * "" and false before 5.11, which lists no module BTF.  0 or -errno. */
+int wd_btf_obj_name(int fd, char *name, size_t name_size, bool *kernel);
 
 #endif

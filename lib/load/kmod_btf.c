@@ -40,18 +40,15 @@ struct kmod {
 static pthread_mutex_t kmod_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct kmod kmods[KMOD_MAX];
 static size_t nr_kmods;
+/* BTF object ids come in increasing order (an idr, cyclic): a search looks
+ * only at ids above the last one it saw, so a miss (a __weak kfunc this
+ * kernel lacks) costs one GET_NEXT_ID per BTF object made since. */
+static uint32_t last_seen_id;
 static int fd_array[KMOD_MAX + 1];
 static int nr_fd_array = 1;   /* slot 0: vmlinux, never read */
 
-static bool known(uint32_t id)
-{
-	for (size_t i = 0; i < nr_kmods; i++)
-		if (kmods[i].obj_id == id)
-			return true;
-	return false;
-}
-
-/* Add module BTF object `id` when it is one; 0 also for "not a module". */
+/* Add module BTF object `id` when it is one; 0 also for "not a module".
+ * Only the name is read first: program BTF and vmlinux are never parsed. */
 static int add_if_module(uint32_t id)
 {
 	struct kmod *k = &kmods[nr_kmods];
@@ -61,11 +58,8 @@ static int add_if_module(uint32_t id)
 		return 0;   /* freed meanwhile */
 	if (fd < 0)
 		return wd_err(fd, "module BTF: cannot open BTF object %u: %s", id, strerror(-fd));
-	k->btf = wd_btf_load_fd(fd, id, k->name, sizeof(k->name), &kernel);
-	if (!k->btf || !kernel || !strcmp(k->name, "vmlinux")) {
-		/* program BTF, vmlinux itself, or unreadable: not a module's */
-		wd_btf_free(k->btf);
-		k->btf = NULL;
+	if (wd_btf_obj_name(fd, k->name, sizeof(k->name), &kernel) || !kernel ||
+	    !strcmp(k->name, "vmlinux") || !(k->btf = wd_btf_load_fd(fd, id, NULL, 0, NULL))) {
 		close(fd);
 		return 0;
 	}
@@ -77,10 +71,10 @@ static int add_if_module(uint32_t id)
 	return 0;
 }
 
-/* Every BTF object not seen before; module ones are kept. */
+/* Every BTF object made since the last search; module ones are kept. */
 static int scan_new(void)
 {
-	uint32_t id = 0;
+	uint32_t id = last_seen_id;
 	int err;
 	while (nr_kmods < KMOD_MAX) {
 		err = wd_sys_get_next_id(BPF_BTF_GET_NEXT_ID, id, &id);
@@ -88,7 +82,8 @@ static int scan_new(void)
 			return 0;
 		if (err)
 			return wd_err(err, "module BTF: cannot list BTF objects: %s", strerror(-err));
-		if (!known(id) && (err = add_if_module(id)))
+		last_seen_id = id;
+		if ((err = add_if_module(id)))
 			return err;
 	}
 	return 0;

@@ -12,6 +12,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -244,6 +245,8 @@ static void test_objects_same_in_parallel(void **state)
 			printf("# %s: left out (big)\n", de->d_name);
 			continue;
 		}
+		/* one line per object before its loads: a stuck load names itself */
+		fprintf(stderr, "# %s\n", de->d_name);
 		n += compare_modes(path, 2); /* 2: threads from the start, small objects too */
 	}
 	closedir(d);

@@ -167,6 +167,23 @@ static int too_complex_verdict(struct wd_prog *p, const struct wd_prog_load_args
 	return first_err;
 }
 
+/* Before 6.4 the kernel does not say how large a log must be; its
+ * statistics ("processed 20815 insns (limit 1000000) ...") give the number
+ * of instructions walked, and a level-1 log is about one line per walked
+ * instruction plus register states.  The size for one more run, instead of
+ * one run per doubling (each a whole verifier walk: minutes for a long one
+ * on an emulated 5.10); 0 when the statistics do not say. */
+#define LOG_BYTES_PER_INSN 256u
+static size_t log_size_from_stats(const char *stats)
+{
+	const char *p = stats ? strstr(stats, "processed ") : NULL;
+	unsigned long insns;
+
+	if (!p || sscanf(p, "processed %lu insns", &insns) != 1)
+		return 0;
+	return insns * LOG_BYTES_PER_INSN;
+}
+
 /* first_err: the errno of the run without a log (0: there was none);
  * log_level: 1 or 2. */
 static int load_with_log(struct wd_prog *p, struct wd_prog_load_args *a, int first_err,
@@ -213,6 +230,8 @@ static int load_with_log(struct wd_prog *p, struct wd_prog_load_args *a, int fir
 		/* 6.4+ says how much it needs: one more run of the verifier, not
 		 * one per doubling (a "too complex" program takes seconds each). */
 		size_t next = a->log_true_size > size ? a->log_true_size : size * 2;
+		if (!a->log_true_size && log_size_from_stats(stats) > next)
+			next = log_size_from_stats(stats);
 		size = next < cap ? next : cap;
 	}
 	if (fd == -ENOSPC) {

@@ -11,7 +11,7 @@ SEC("socket") int ok_0(struct __sk_buff *skb) { out[0] = 1; return 0; }
 SEC("socket") int slow_bad_1(struct __sk_buff *skb)
 {
 	__u64 acc = 0;
-	for (__u32 i = 0; i < 2000; i++)
+	for (__u32 i = 0; i < 500; i++)
 		acc += (acc ^ i) & 3 ? i : acc >> 1;
 	out[1] = acc;
 	return *(volatile int *)(long)acc; /* VERIFY_FAIL: an arbitrary pointer */

@@ -21,6 +21,18 @@
 #define LOG_START (256u << 10)
 #define LOG_CAP_DEFAULT (64u << 20)
 
+/* Does the image call a kfunc of a module (a BPF_PSEUDO_KFUNC_CALL whose
+ * off names an fd_array slot; 0 is vmlinux)? */
+static bool calls_module_kfunc(const struct wd_asm *img)
+{
+	for (size_t i = 0; i < img->insn_cnt; i++) {
+		const struct bpf_insn *in = &img->insns[i];
+		if (in->code == (BPF_JMP | BPF_CALL) && in->src_reg == BPF_PSEUDO_KFUNC_CALL && in->off)
+			return true;
+	}
+	return false;
+}
+
 static void fill_args(const struct wd_prog *p, struct wd_prog_load_args *a)
 {
 	const struct wd_object *obj = p->obj;
@@ -36,8 +48,11 @@ static void fill_args(const struct wd_prog *p, struct wd_prog_load_args *a)
 	a->kern_version = obj->spec->kern_version ? obj->spec->kern_version : wd_kernel_version_code();
 	a->attach_btf_id = p->attach_btf_id;
 	a->attach_btf_obj_fd = p->attach_btf_obj_fd;
-	/* module kfunc calls name their module's BTF by a slot of it (kmod_btf.c) */
-	a->fd_array = wd_kmod_fd_array();
+	/* module kfunc calls name their module's BTF by a slot of it (kmod_btf.c);
+	 * only a program that makes one gets the array: kernels before 5.13
+	 * refuse the attribute (E2BIG), and the array is the process's */
+	if (calls_module_kfunc(&p->img))
+		a->fd_array = wd_kmod_fd_array();
 	if (obj->btf_fd >= 0 && p->img.nr_func_info) {
 		a->btf_fd = obj->btf_fd;
 		a->func_info = p->img.func_info;

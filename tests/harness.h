@@ -72,5 +72,10 @@ int wd_test_run(const char *cmd, char **out);
 /* Open fds of a process (0: this one, not counting the listing's own), or
  * -1 when /proc cannot tell: "nothing leaked" checks compare two counts. */
 int wd_test_fd_count(int pid);
+/* CLOCK_MONOTONIC in seconds; a sleep that resumes after signals; a
+ * number from the environment (strtol base 0), dflt when unset or empty. */
+double wd_test_now_s(void);
+void wd_test_sleep_s(double s);
+long wd_test_env_long(const char *name, long dflt);
 
 #endif

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include "harness.h"
 #include "warden/testing.h"
@@ -64,6 +65,26 @@ const char *wd_test_cli(void)
 {
 	const char *bin = getenv("WARDEN_BIN");
 	return bin ? bin : "build/warden";
+}
+
+double wd_test_now_s(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+void wd_test_sleep_s(double s)
+{
+	struct timespec t = { (time_t)s, (long)((s - (double)(time_t)s) * 1e9) };
+	while (nanosleep(&t, &t) && errno == EINTR)
+		;
+}
+
+long wd_test_env_long(const char *name, long dflt)
+{
+	const char *v = getenv(name);
+	return v && *v ? strtol(v, NULL, 0) : dflt;
 }
 
 int wd_test_fd_count(int pid)

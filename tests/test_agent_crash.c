@@ -49,26 +49,6 @@ struct agent_run {
 	double started;
 };
 
-static double now_s(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-static void sleep_s(double s)
-{
-	struct timespec t = { (time_t)s, (long)((s - (double)(time_t)s) * 1e9) };
-	while (nanosleep(&t, &t) && errno == EINTR)
-		;
-}
-
-static long env_long(const char *name, long dflt)
-{
-	const char *v = getenv(name);
-	return v && *v ? strtol(v, NULL, 0) : dflt;
-}
-
 /* The whole of a file, malloc'd ("" when absent). */
 static char *slurp(const char *path, size_t *len)
 {
@@ -131,7 +111,7 @@ static void agent_start(struct agent_run *r)
 	obj_dir(bpfdir, sizeof(bpfdir));
 	snprintf(tree, sizeof(tree), "%d", getpid());
 	fflush(stdout);
-	r->started = now_s();
+	r->started = wd_test_now_s();
 	r->pid = fork();
 	assert_true(r->pid >= 0);
 	running = r;
@@ -166,11 +146,11 @@ static double agent_wait_attached(struct agent_run *r)
 			r->pid = 0;
 			fail_msg("warden run exited (status 0x%x) before attaching:\n%s", status, err);
 		}
-		if (now_s() - r->started > 120)
+		if (wd_test_now_s() - r->started > 120)
 			fail_msg("warden run not attached after 120 s");
-		sleep_s(0.005);
+		wd_test_sleep_s(0.005);
 	}
-	return now_s() - r->started;
+	return wd_test_now_s() - r->started;
 }
 
 /* The BPF link and program ids among a process's fds. */
@@ -246,9 +226,9 @@ static int ids_alive(const struct ids *ids, int cmd)
 
 static bool gone_within(const struct ids *ids, int cmd, double timeout_s)
 {
-	double end = now_s() + timeout_s;
-	while (ids_alive(ids, cmd) && now_s() < end)
-		sleep_s(0.05);
+	double end = wd_test_now_s() + timeout_s;
+	while (ids_alive(ids, cmd) && wd_test_now_s() < end)
+		wd_test_sleep_s(0.05);
 	return ids_alive(ids, cmd) == 0;
 }
 
@@ -309,10 +289,10 @@ static int lines_with(const char *path, const char *marker)
 
 static int wait_lines_with(const char *path, const char *marker, double timeout_s)
 {
-	double end = now_s() + timeout_s;
+	double end = wd_test_now_s() + timeout_s;
 	int n;
-	while ((n = lines_with(path, marker)) == 0 && now_s() < end)
-		sleep_s(0.02);
+	while ((n = lines_with(path, marker)) == 0 && wd_test_now_s() < end)
+		wd_test_sleep_s(0.02);
 	return n;
 }
 
@@ -362,9 +342,9 @@ static void check_lines(const char *path, const size_t *torn, size_t ntorn, size
 static void agent_sigkill_restart_leaves_nothing_and_no_duplicates(void **state)
 {
 	(void)state;
-	long cycles = env_long("WARDEN_AGENT_CRASH_CYCLES", 12);
-	long budget = env_long("WARDEN_AGENT_CRASH_BUDGET", 60);
-	unsigned int seed = (unsigned int)env_long("WARDEN_AGENT_CRASH_SEED", (long)time(NULL) ^ getpid());
+	long cycles = wd_test_env_long("WARDEN_AGENT_CRASH_CYCLES", 12);
+	long budget = wd_test_env_long("WARDEN_AGENT_CRASH_BUDGET", 60);
+	unsigned int seed = (unsigned int)wd_test_env_long("WARDEN_AGENT_CRASH_SEED", (long)time(NULL) ^ getpid());
 	struct ids *progs = calloc(1, sizeof(*progs));
 	struct agent_run r = { 0 };
 	size_t torn[64], ntorn = 0, checked;
@@ -387,14 +367,14 @@ static void agent_sigkill_restart_leaves_nothing_and_no_duplicates(void **state)
 	agent_start(&r);
 	t_attach = agent_wait_attached(&r);
 	printf("# warden run attached in %.0f ms; seed %u\n", t_attach * 1e3, seed);
-	t0 = now_s();
+	t0 = wd_test_now_s();
 	for (done = 0; done < cycles; done++) {
 		struct ids links = { .n = 0 };
 		bool in_steady = done % 2 == 1;   /* the agent that is running is attached */
 		pid_t dead;
 		size_t len;
 		char *text;
-		if (now_s() - t0 > (double)budget && done >= 4) {
+		if (wd_test_now_s() - t0 > (double)budget && done >= 4) {
 			printf("# time budget of %ld s reached after %ld cycles\n", budget, done);
 			break;
 		}
@@ -402,11 +382,11 @@ static void agent_sigkill_restart_leaves_nothing_and_no_duplicates(void **state)
 			/* a fresh start, killed while it loads and attaches */
 			assert_int_equal(agent_stop(&r) & 0x7f, 0);
 			agent_start(&r);
-			sleep_s(t_attach * rand() / (double)RAND_MAX);
+			wd_test_sleep_s(t_attach * rand() / (double)RAND_MAX);
 		} else {
 			snprintf(marker, sizeof(marker), "wdcrash-%d-%ld-before", getpid(), done);
 			exec_marker(marker);
-			sleep_s(0.3 * rand() / (double)RAND_MAX);
+			wd_test_sleep_s(0.3 * rand() / (double)RAND_MAX);
 		}
 		steady += agent_attached(&r);
 		dead = r.pid;
@@ -431,7 +411,7 @@ static void agent_sigkill_restart_leaves_nothing_and_no_duplicates(void **state)
 		assert_int_equal(entries_of(dead), 0);
 		snprintf(marker, sizeof(marker), "wdcrash-%d-%ld-after", getpid(), done);
 		exec_marker(marker);
-		if (wait_lines_with(r.out, marker, 10) != 1 || (sleep_s(0.2), lines_with(r.out, marker)) != 1)
+		if (wait_lines_with(r.out, marker, 10) != 1 || (wd_test_sleep_s(0.2), lines_with(r.out, marker)) != 1)
 			fail_msg("cycle %ld: the exec made after the restart is in the output %d times, "
 				 "not once", done, lines_with(r.out, marker));
 		if (in_steady) {
@@ -447,7 +427,7 @@ static void agent_sigkill_restart_leaves_nothing_and_no_duplicates(void **state)
 	printf("# %ld SIGKILLs in %.1f s (%ld once attached, %ld during start-up), restarts "
 	       "attached in %.0f ms on average; links of the killed agents gone, no trace "
 	       "entry or marker left; execs before a kill lost with it: %ld of %ld; writes cut "
-	       "by a kill: %zu\n", done, now_s() - t0, steady, done - steady,
+	       "by a kill: %zu\n", done, wd_test_now_s() - t0, steady, done - steady,
 	       attach_sum / (double)(done ? done : 1) * 1e3, lost, done / 2, ntorn);
 	check_lines(r.out, torn, ntorn, &checked);
 	/* the programs go once the kernel has let go of them (RCU, workqueues) */

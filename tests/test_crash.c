@@ -63,20 +63,6 @@ struct crash_world {
 
 /* ---- small helpers ----------------------------------------------------------- */
 
-static double now_s(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-static void sleep_s(double s)
-{
-	struct timespec t = { (time_t)s, (long)((s - (double)(time_t)s) * 1e9) };
-	while (nanosleep(&t, &t) && errno == EINTR)
-		;
-}
-
 static void add_pid(struct crash_world *w, pid_t pid)
 {
 	if (w->npids == w->cap) {
@@ -245,13 +231,13 @@ static char *snapshot(const struct crash_world *w)
  * the world to equal `want`; false after timeout_s, *got the last look. */
 static bool settles_to(const struct crash_world *w, const char *want, double timeout_s, char **got)
 {
-	double end = now_s() + timeout_s;
+	double end = wd_test_now_s() + timeout_s;
 	for (;;) {
 		*got = snapshot(w);
-		if (!strcmp(*got, want) || now_s() > end)
+		if (!strcmp(*got, want) || wd_test_now_s() > end)
 			return !strcmp(*got, want);
 		free(*got);
-		sleep_s(0.02);
+		wd_test_sleep_s(0.02);
 	}
 }
 
@@ -438,7 +424,7 @@ static bool log_says_running(const struct crash_world *w)
  * killed; fails when it never gets there. */
 static double time_to_attached(struct crash_world *w, enum mode m)
 {
-	double t0 = now_s(), t;
+	double t0 = wd_test_now_s(), t;
 	pid_t pid = start(w, m, true);
 	int status;
 	while (!log_says_running(w)) {
@@ -456,14 +442,14 @@ static double time_to_attached(struct crash_world *w, enum mode m)
 			fail_msg("%s start exited (status 0x%x) before attaching:\n%s", mode_names[m],
 				 status, log ? log : "");
 		}
-		if (now_s() - t0 > 60) {
+		if (wd_test_now_s() - t0 > 60) {
 			kill(pid, SIGKILL);
 			waitpid(pid, &status, 0);
 			fail_msg("%s start not attached after 60 s", mode_names[m]);
 		}
-		sleep_s(0.001);
+		wd_test_sleep_s(0.001);
 	}
-	t = now_s() - t0;
+	t = wd_test_now_s() - t0;
 	kill(pid, SIGKILL);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	return t;
@@ -658,19 +644,13 @@ static void start_survivor(struct crash_world *w)
 	close(ready[0]);
 }
 
-static long env_long(const char *name, long dflt)
-{
-	const char *v = getenv(name);
-	return v && *v ? strtol(v, NULL, 0) : dflt;
-}
-
 /* ---- the test ------------------------------------------------------------- */
 
 static void crash_loop_leaves_nothing_behind(void **state)
 {
 	struct crash_world *w = *state;
-	long cycles = env_long("WARDEN_CRASH_CYCLES", 200), budget = env_long("WARDEN_CRASH_BUDGET", 100);
-	unsigned int seed = (unsigned int)env_long("WARDEN_CRASH_SEED", (long)time(NULL) ^ getpid());
+	long cycles = wd_test_env_long("WARDEN_CRASH_CYCLES", 200), budget = wd_test_env_long("WARDEN_CRASH_BUDGET", 100);
+	unsigned int seed = (unsigned int)wd_test_env_long("WARDEN_CRASH_SEED", (long)time(NULL) ^ getpid());
 	double ready_s[M__COUNT], t0;
 	long done = 0, steady = 0, swept = 0, cycles_with_leftovers = 0, per_mode[M__COUNT] = { 0 };
 	char *base, *got;
@@ -690,7 +670,7 @@ static void crash_loop_leaves_nothing_behind(void **state)
 	       "seed %u\n", ready_s[0] * 1e3, ready_s[1] * 1e3, ready_s[2] * 1e3, seed);
 	srand(seed);
 	self_fds = wd_test_fd_count(getpid());
-	t0 = now_s();
+	t0 = wd_test_now_s();
 	for (done = 0; done < cycles; done++) {
 		enum mode m = done % 5 < 3 ? M_LIB : done % 5 == 3 ? M_CLI : M_CLI_PIN;
 		if (ready_s[m] < 0)
@@ -698,12 +678,12 @@ static void crash_loop_leaves_nothing_behind(void **state)
 		double delay = ready_s[m] * 2.0 * rand() / (double)RAND_MAX;
 		int status, n;
 		pid_t pid;
-		if (now_s() - t0 > (double)budget && done >= 20) {
+		if (wd_test_now_s() - t0 > (double)budget && done >= 20) {
 			printf("# time budget of %ld s reached after %ld cycles\n", budget, done);
 			break;
 		}
 		pid = start(w, m, true);
-		sleep_s(delay);
+		wd_test_sleep_s(delay);
 		kill(pid, SIGKILL);
 		assert_int_equal(waitpid(pid, &status, 0), pid);
 		if (!WIFSIGNALED(status)) {
@@ -727,7 +707,7 @@ static void crash_loop_leaves_nothing_behind(void **state)
 	}
 	printf("# %ld cycles in %.1f s (library %ld, warden load %ld, warden load --pin %ld): "
 	       "%ld killed in steady state, %ld during start-up; the sweeps removed %ld stale "
-	       "entries (in %ld cycles); 0 left behind\n", done, now_s() - t0, per_mode[M_LIB],
+	       "entries (in %ld cycles); 0 left behind\n", done, wd_test_now_s() - t0, per_mode[M_LIB],
 	       per_mode[M_CLI], per_mode[M_CLI_PIN], steady, done - steady, swept,
 	       cycles_with_leftovers);
 	assert_int_equal(wd_test_fd_count(getpid()), self_fds);

@@ -245,8 +245,9 @@ static int load_with_log(struct wd_prog *p, struct wd_prog_load_args *a, int fir
 		/* 6.4+ says how much it needs: one more run of the verifier, not
 		 * one per doubling (a "too complex" program takes seconds each). */
 		size_t next = a->log_true_size > size ? a->log_true_size : size * 2;
-		if (!a->log_true_size && log_size_from_stats(stats) > next)
-			next = log_size_from_stats(stats);
+		size_t implied = a->log_true_size ? 0 : log_size_from_stats(stats);
+		if (implied > next)
+			next = implied;
 		size = next < cap ? next : cap;
 	}
 	if (fd == -ENOSPC) {

@@ -591,6 +591,7 @@ static void rows_of_each_kind_arrive_with_their_columns(void **state)
 	};
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
 		assert_int_equal(wd_fleet_push(f, &rows[i]), 0);
+	wait_drained(w, sizeof(rows) / sizeof(rows[0]), 60000);
 	close_sink(w, NULL);
 
 	assert_int_equal(chq(w, "SELECT toUnixTimestamp(time), nsec, host_id, host_name, boot_id, seq, kind, category, "
@@ -605,7 +606,7 @@ static void rows_of_each_kind_arrive_with_their_columns(void **state)
 	char sql[256], hex[2 * sizeof(tricky) + 2];
 	for (size_t i = 0; i < sizeof(tricky) - 1; i++)
 		sprintf(hex + 2 * i, "%02X", (unsigned char)tricky[i]);
-	snprintf(sql, sizeof(sql), "SELECT hex(event) FROM warden_test.events WHERE seq = 1 FORMAT TSV");
+	snprintf(sql, sizeof(sql), "SELECT hex(event) FROM warden_test.events FINAL WHERE seq = 1 FORMAT TSV");
 	assert_int_equal(chq(w, sql, &r), 200);
 	r.text[strcspn(r.text, "\n")] = 0;
 	assert_string_equal(r.text, hex);
@@ -613,11 +614,11 @@ static void rows_of_each_kind_arrive_with_their_columns(void **state)
 			     "FINAL WHERE category = 'network' ORDER BY seq FORMAT TSV", &r), 200);
 	assert_string_equal(r.text, "2\t10.0.0.2\t93.184.216.34\t40000\t443\ttcp\n"
 			    "3\tfe80::1\t2001:db8::53\t5353\t53\tudp\n");
-	assert_int_equal(chq(w, "SELECT path, path2, ret FROM warden_test.events WHERE kind = 'rename' FORMAT TSV", &r), 200);
+	assert_int_equal(chq(w, "SELECT path, path2, ret FROM warden_test.events FINAL WHERE kind = 'rename' FORMAT TSV", &r), 200);
 	assert_string_equal(r.text, "/etc/passwd+\t/etc/passwd\t-13\n");
-	assert_int_equal(chnum(w, "SELECT dropped FROM warden_test.events WHERE kind = 'stats'"), 12345);
+	assert_int_equal(chnum(w, "SELECT dropped FROM warden_test.events FINAL WHERE kind = 'stats'"), 12345);
 	/* the shipped queries parse and run on 18.16 against this table */
-	assert_int_equal(chnum(w, "SELECT count() FROM warden_test.events WHERE memfd = 1 AND deleted = 1"), 1);
+	assert_int_equal(chnum(w, "SELECT count() FROM warden_test.events FINAL WHERE memfd = 1 AND deleted = 1"), 1);
 }
 
 /* The agent's events of every kind through its adapter (fleet/agent_rows.c,
@@ -670,24 +671,25 @@ static void every_agent_kind_arrives_through_the_adapter(void **state)
 		wd_fleet_row_from_event(&ev, json, (size_t)n, &rb, &row);
 		assert_int_equal(wd_fleet_push(f, &row), 0);
 	}
+	wait_drained(w, WD_EV__COUNT, 60000);
 	close_sink(w, NULL);
 	assert_int_equal(chnum(w, "SELECT count() FROM warden_test.events FINAL"), WD_EV__COUNT);
 	for (int k = 0; k < WD_EV__COUNT; k++) {
 		char sql[256], want[128];
-		snprintf(sql, sizeof(sql), "SELECT kind, category, pid, comm, container_id, ns_net FROM warden_test.events "
+		snprintf(sql, sizeof(sql), "SELECT kind, category, pid, comm, container_id, ns_net FROM warden_test.events FINAL "
 			 "WHERE seq = %d FORMAT TSV", k + 1);
 		assert_int_equal(chq(w, sql, &r), 200);
 		snprintf(want, sizeof(want), "%s\t%s\t%d\tk%d\tctr\t4026531992\n", wd_event_kind_name((enum wd_event_kind)k),
 			 wd_event_kind_category((enum wd_event_kind)k), 4000 + k, k);
 		assert_string_equal(r.text, want);
 	}
-	assert_int_equal(chq(w, "SELECT exe, args, path, memfd, deleted FROM warden_test.events WHERE kind = 'exec' FORMAT TSV", &r), 200);
+	assert_int_equal(chq(w, "SELECT exe, args, path, memfd, deleted FROM warden_test.events FINAL WHERE kind = 'exec' FORMAT TSV", &r), 200);
 	assert_string_equal(r.text, "/usr/bin/k\tsh -c id\t/memfd:x (deleted)\t1\t1\n");
-	assert_int_equal(chq(w, "SELECT src_ip, dst_ip, src_port, dst_port, transport FROM warden_test.events WHERE kind = 'connect' FORMAT TSV", &r), 200);
+	assert_int_equal(chq(w, "SELECT src_ip, dst_ip, src_port, dst_port, transport FROM warden_test.events FINAL WHERE kind = 'connect' FORMAT TSV", &r), 200);
 	assert_string_equal(r.text, "10.0.0.2\t203.0.113.9\t40000\t443\ttcp\n");
-	assert_int_equal(chnum(w, "SELECT count() FROM warden_test.events WHERE category = 'file' AND path = '/etc/shadow'"),
+	assert_int_equal(chnum(w, "SELECT count() FROM warden_test.events FINAL WHERE category = 'file' AND path = '/etc/shadow'"),
 			 WD_EV_FILE_TRUNCATE - WD_EV_FILE_OPEN + 1);
-	assert_int_equal(chnum(w, "SELECT dropped FROM warden_test.events WHERE kind = 'stats'"), 7);
+	assert_int_equal(chnum(w, "SELECT dropped FROM warden_test.events FINAL WHERE kind = 'stats'"), 7);
 }
 
 /* ---- failures --------------------------------------------------------------- */
@@ -978,6 +980,7 @@ static void queries_answer_the_fleet_questions(void **state)
 		struct wd_fleet_opts o = test_opts(w);
 		o.host_id = o.host_name = pass ? "host-b" : "host-a";
 		struct wd_fleet *f = open_ok(w, &o);
+		uint64_t pushed = 0;
 		for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 			const struct qrow *q = &rows[i];
 			if (strcmp(q->host, o.host_id))
@@ -991,7 +994,9 @@ static void queries_answer_the_fleet_questions(void **state)
 				.json_len = strlen(q->json ? q->json : "{}"),
 			};
 			assert_int_equal(wd_fleet_push(f, &row), 0);
+			pushed++;
 		}
+		wait_drained(w, pushed, 60000);
 		close_sink(w, NULL);
 	}
 	run_query_file(w, "exec_memfd_or_deleted.sql", &r);

@@ -982,13 +982,12 @@ static void on_lost(void *ctx, int cpu, uint64_t lost)
 	a->lost_ring += lost;
 }
 
-static int open_consumer(struct wd_agent *a, char *err, size_t errlen)
+/* The consumer on ring_fd (the object's ring, or a caller's: wd_agent_consume_fd). */
+static int open_consumer_fd(struct wd_agent *a, int ring_fd, char *err, size_t errlen)
 {
 	struct wd_events_opts eo = { .sz = sizeof(eo) };
 	size_t per_cpu = a->opts.ring_bytes / (size_t)(a->ncpus > 0 ? a->ncpus : 1);
 	size_t pages = pow2_floor(per_cpu / 4096);
-
-	struct wd_map *m;
 
 	eo.perf_pages = pages < 8 ? 8 : pages > 1024 ? 1024 : pages;
 	eo.perf_wakeup_bytes = eo.perf_pages * 4096 / 4;
@@ -1000,11 +999,48 @@ static int open_consumer(struct wd_agent *a, char *err, size_t errlen)
 	 * wa_counters and never write it; perf buffer losses still come
 	 * from the kernel's PERF_RECORD_LOST */
 	eo.lost_map = NULL;
-	m = wd_object_map(a->obj, a->legacy || a->transport == WD_EVENTS_PERFBUF ? "events_perf" : "events");
-	a->ev = m ? wd_events_new(m, on_record, on_lost, a, &eo) : NULL;
+	a->ev = ring_fd >= 0 ? wd_events_new_fd(ring_fd, on_record, on_lost, a, &eo) : NULL;
 	if (!a->ev)
-		return fail(err, errlen, "events: %s", wd_errmsg());
+		return fail(err, errlen, "events: %s", ring_fd >= 0 ? wd_errmsg() : "the object has no events map");
 	return 0;
+}
+
+static int open_consumer(struct wd_agent *a, char *err, size_t errlen)
+{
+	struct wd_map *m = wd_object_map(a->obj, a->legacy || a->transport == WD_EVENTS_PERFBUF ? "events_perf"
+												  : "events");
+
+	return open_consumer_fd(a, m ? wd_map_fd(m) : -1, err, errlen);
+}
+
+static struct wd_agent *agent_new(const struct wd_agent_opts *o, wd_agent_event_fn fn, void *ctx,
+				  char *err, size_t errlen);
+static void agent_free(struct wd_agent *a);
+
+/* bench/agent/pipeline: the engine's consumer path alone (above: the
+ * consumer's options, on_record -> the decoder -> fn), on a ring buffer the
+ * caller made and fills.  No object, programs or links: wd_agent_poll,
+ * wd_agent_get_stats (the BPF counters read as zero) and wd_agent_stop work
+ * as on a started agent.  `warden run` never calls it. */
+struct wd_agent *wd_agent_consume_fd(const struct wd_agent_opts *o, int ring_fd, wd_agent_event_fn fn,
+				     void *ctx, char *err, size_t errlen)
+{
+	struct wd_agent *a = agent_new(o, fn, ctx, err, errlen);
+
+	if (!a)
+		return NULL;
+	a->transport = WD_EVENTS_RINGBUF;
+	if (ring_fd < 0) {
+		fail(err, errlen, "agent: no ring buffer fd (%d): pass a loaded BPF_MAP_TYPE_RINGBUF map's fd", ring_fd);
+		agent_free(a);
+		return NULL;
+	}
+	if (open_consumer_fd(a, ring_fd, err, errlen)) {
+		agent_free(a);
+		return NULL;
+	}
+	a->last_sync_ns = now_ns();
+	return a;
 }
 
 /* ---- start / stop --------------------------------------------------- */
@@ -1401,7 +1437,7 @@ int wd_agent_explain_only(const struct wd_agent_opts *o, FILE *out, char *err, s
 
 static int read_counters(struct wd_agent *a, struct wa_counters *sum)
 {
-	struct wd_map *m = wd_object_map(a->obj, "wa_counters");
+	struct wd_map *m = a->obj ? wd_object_map(a->obj, "wa_counters") : NULL;  /* wd_agent_consume_fd: none */
 	size_t vs = (sizeof(struct wa_counters) + 7) & ~(size_t)7;
 	uint32_t zero = 0;
 	char *buf;

@@ -79,6 +79,11 @@ struct wd_agent_startup {
 void wd_agent_get_startup(struct wd_agent *a, struct wd_agent_startup *st);
 /* Is program `prog` of the agent's object loaded in the kernel? */
 bool wd_agent_prog_loaded(struct wd_agent *a, const char *prog);
+/* The consumer path alone on a ring buffer fd the caller fills with the
+ * agent's records (bench/agent/pipeline.c): no object, no programs.  NULL +
+ * one-line error in err.  Poll, stats and stop as for wd_agent_start(). */
+struct wd_agent *wd_agent_consume_fd(const struct wd_agent_opts *o, int ring_fd, wd_agent_event_fn fn,
+				     void *ctx, char *err, size_t errlen);
 
 
 #endif

@@ -90,6 +90,17 @@ $(O)/bench/bench_agent_json: bench/agent/bench_json.c $(O)/libagent.a $(O)/libwa
 	@mkdir -p $(dir $@)
 	$(CC) $(WFLAGS) $(CFLAGS) $(CPPFLAGS) -o $@ $< $(O)/libagent.a $(O)/libwarden.a $(LDLIBS) $(APP_LDLIBS)
 
+# bench/agent/pipeline: the agent's records through a BPF ring buffer, the
+# engine's consumer and decoder, the JSON writer and the file output, end to
+# end, against libbpf counting the same records (libbpf linked here only)
+$(O)/bench/pipeline.bpf.o: bench/agent/pipeline.bpf.c $(wildcard bpf/include/*.h) $(O)/include/vmlinux.h
+	@mkdir -p $(dir $@)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(O)/bench/bench_agent_pipeline: bench/agent/pipeline.c $(O)/libagent.a $(O)/libwarden.a
+	@mkdir -p $(dir $@)
+	$(CC) $(WFLAGS) $(CFLAGS) $(CPPFLAGS) -o $@ $< $(O)/libagent.a $(O)/libwarden.a $(LDLIBS) $(APP_LDLIBS) -lbpf
+
 $(O)/bench/gen_ops: bench/agent/gen_ops.c
 	@mkdir -p $(dir $@)
 	$(CC) $(WFLAGS) $(CFLAGS) -o $@ $<
@@ -109,11 +120,13 @@ BENCH_DEPS += bpfcc-tools libbpf-tools bpftrace
 bench-deps:
 	@./scripts/install-deps.sh $(BENCH_DEPS)
 
-# the writer alone, then the agent against nothing attached and its peers (root)
+# the writer alone, the whole pipeline through a ring buffer (root), then the
+# agent against nothing attached and its peers (root)
 .PHONY: bench-agent
 bench-agent: bench-deps $(O)/bench/bench_agent_json $(O)/bench/gen_ops $(O)/bench/agent_startup $(O)/bench/bpf_stats $(O)/warden \
-	     $(ABPF_OBJ)
+	     $(ABPF_OBJ) $(O)/bench/bench_agent_pipeline $(O)/bench/pipeline.bpf.o
 	$(O)/bench/bench_agent_json 2000000
+	$(O)/bench/bench_agent_pipeline $(O)/bench/pipeline.bpf.o
 	./bench/agent/run.sh $(O)
 bench: bench-agent
 

@@ -16,7 +16,8 @@
  *                     with chunk reassembly) -> a callback doing what
  *                     cli/run.c's does: agent/json.c's line, written through
  *                     agent/file_output.c, flushed after every poll (as
- *                     `warden run` does), to a file or /dev/null.
+ *                     `warden run` does), to a file or /dev/null; and
+ *                     with a callback that only counts (consumer + decoder).
  *                     "libbpf": ring_buffer__poll with a callback that only
  *                     counts (a poll that timed out is followed by
  *                     ring_buffer__consume, since the producer skips
@@ -84,9 +85,9 @@ struct producer_bss {
 	uint64_t irq_work;
 };
 
-enum arm { ARM_FILE, ARM_NULL, ARM_LIBBPF, NR_ARMS };
+enum arm { ARM_FILE, ARM_NULL, ARM_DECODE, ARM_LIBBPF, NR_ARMS };
 static const char *const arm_names[NR_ARMS] = { "warden -> file", "warden -> /dev/null",
-						"libbpf (count)" };
+						"warden decode only", "libbpf (count)" };
 
 struct result {
 	double secs;                  /* producer start -> last record handled */
@@ -366,6 +367,10 @@ static int on_event(void *ctx, const struct wd_event *ev)
 	const char *line;
 	size_t len;
 
+	if (ph->arm == ARM_DECODE) {   /* the consumer and the decoder alone */
+		ph->r.lines++;
+		return 0;
+	}
 	if (wd_json_event(&ph->jw, ev, &line, &len)) {
 		ph->json_errors++;
 		return 0;
@@ -606,23 +611,33 @@ static void add(struct sum *s, const struct result *r)
 	s->events += r->g.events;
 }
 
+static double rate(const struct sum *s)
+{
+	return s->secs > 0 ? s->received / s->secs : 0;
+}
+
+static double ns_per_event(const struct sum *s)
+{
+	return s->cons_cpu * 1e9 / (double)(s->received ? s->received : 1);
+}
+
 static void print_ratios(void)
 {
-	printf("\nall rounds: events/s turned into JSON lines, warden's whole pipeline / libbpf counting "
-	       "records (the transport's ceiling), same producer\n");
-	printf("%5s %3s %12s %12s %12s %8s %8s %10s %10s\n", "ring", "K", "file Mev/s", "null Mev/s",
-	       "libbpf Mev/s", "file/lb", "null/lb", "file ns/ev", "null ns/ev");
+	printf("\nall rounds: events/s turned into JSON lines (M/s), warden's whole pipeline / libbpf counting "
+	       "records (the transport's ceiling), same producer; consumer CPU ns per event\n");
+	printf("%5s %3s %8s %8s %8s %8s %8s %8s %8s %8s %8s %8s\n", "ring", "K", "file", "null",
+	       "decode", "libbpf", "file/lb", "null/lb", "ns file", "ns null", "ns dec", "ns lb");
 	for (size_t i = 0; i < NR_RINGS; i++)
 		for (size_t k = 0; k < NR_K; k++) {
-			const struct sum *f = &sums[i][k][ARM_FILE], *n = &sums[i][k][ARM_NULL];
-			const struct sum *l = &sums[i][k][ARM_LIBBPF];
-			double rf = f->received / f->secs, rn = n->received / n->secs;
-			double rl = l->received / l->secs;
+			const struct sum *x = sums[i][k];
+			double rl = rate(&x[ARM_LIBBPF]);
 
-			printf("%4uM %3u %12.3f %12.3f %12.3f %7.2fx %7.2fx %10.0f %10.0f\n", rings_mib[i],
-			       per_calls[k], rf / 1e6, rn / 1e6, rl / 1e6, rl > 0 ? rf / rl : 0,
-			       rl > 0 ? rn / rl : 0, f->cons_cpu * 1e9 / (f->received ? f->received : 1),
-			       n->cons_cpu * 1e9 / (n->received ? n->received : 1));
+			printf("%4uM %3u %8.3f %8.3f %8.3f %8.3f %7.2fx %7.2fx %8.0f %8.0f %8.0f %8.0f\n",
+			       rings_mib[i], per_calls[k], rate(&x[ARM_FILE]) / 1e6, rate(&x[ARM_NULL]) / 1e6,
+			       rate(&x[ARM_DECODE]) / 1e6, rl / 1e6, rl > 0 ? rate(&x[ARM_FILE]) / rl : 0,
+			       rl > 0 ? rate(&x[ARM_NULL]) / rl : 0, ns_per_event(&x[ARM_FILE]),
+			       ns_per_event(&x[ARM_NULL]), ns_per_event(&x[ARM_DECODE]),
+			       ns_per_event(&x[ARM_LIBBPF]));
 		}
 }
 

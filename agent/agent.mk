@@ -127,6 +127,8 @@ bench-agent: bench-deps $(O)/bench/bench_agent_json $(O)/bench/gen_ops $(O)/benc
 	     $(ABPF_OBJ) $(O)/bench/bench_agent_pipeline $(O)/bench/pipeline.bpf.o
 	$(O)/bench/bench_agent_json 2000000
 	$(O)/bench/bench_agent_pipeline $(O)/bench/pipeline.bpf.o
+	@# the same without the agent's wake-up threshold (the kernel's policy)
+	$(O)/bench/bench_agent_pipeline -w 0 $(O)/bench/pipeline.bpf.o
 	./bench/agent/run.sh $(O)
 bench: bench-agent
 

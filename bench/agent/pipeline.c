@@ -38,9 +38,13 @@
  * producer commits with BPF_RB_NO_WAKEUP, above it with BPF_RB_FORCE_WAKEUP,
  * an irq_work self-interrupt on the producer's CPU per commit while the
  * ring stays above (counted: "wake/ev", above the host's own irq_work rate).
- * When the consumer cannot keep up, the ring sits at that quarter and every
- * commit pays the interrupt: the producer slows down to the consumer's pace
- * instead of dropping.  -w 0 is the kernel's own policy (a wake-up only when
+ * The consumer publishes its position once per round (lib/events/ringbuf.c
+ * rb_consume), and a round of slow callbacks (JSON: ~600 ns a record) can
+ * last milliseconds: meanwhile the ring looks more than a quarter full and
+ * every commit pays the interrupt (on this VM a self-IPI, an x2APIC MSR
+ * write that exits to the hypervisor: 43% of all CPU samples in a perf
+ * profile of this benchmark).  The producer then slows down instead of
+ * dropping.  -w 0 is the kernel's own policy (a wake-up only when
  * the ring looked empty), -w N another threshold.
  *
  *   bench_agent_pipeline [-d SECONDS] [-r ROUNDS] [-f FILE] [-w WAKEUP_BYTES]

@@ -202,6 +202,20 @@ op_open_reported() {
 	arm "$op" open-write "$tmp/gen/f" "nothing attached" none ""
 }
 
+# The agent's CPU and memory at a given event rate: reported opens paced
+# at 10,000 and 100,000 a second (gen_ops GEN_RATE; the "ops/s" column
+# says what the loop reached), warden and libbpf-tools' opensnoop.
+op_open_rates() {
+	local rate op
+	for rate in 10000 100000; do
+		op="open at $((rate / 1000))k/s"
+		GEN_RATE=$rate arm "$op" open-write "$tmp/gen/f" "nothing attached" none ""
+		GEN_RATE=$rate arm "$op" open-write "$tmp/gen/f" "warden" warden "\"path\":\"$tmp/gen/f\"" "${W[@]}" \
+			--kinds open --path-prefix "$tmp/gen/" --output "$tmp/w.json"
+		GEN_RATE=$rate arm "$op" open-write "$tmp/gen/f" "libbpf-tools opensnoop" other " $tmp/gen/f" /usr/sbin/opensnoop
+	done
+}
+
 op_exec() {
 	local op="exec reported"
 	arm "$op" exec "" "nothing attached" none ""
@@ -228,6 +242,7 @@ op_connect() {
 op_open_filtered
 op_open_prefix
 op_open_reported
+op_open_rates
 op_exec
 op_connect
 

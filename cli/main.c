@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* warden: one subcommand per file, dispatched from this table. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -18,13 +19,13 @@ int cli_vmsg(const char *cmd, int status, const char *fmt, va_list ap)
 	return status;
 }
 
-int cli_fail(const char *cmd, const char *fmt, ...)
+int cli_msg(const char *cmd, int status, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	cli_vmsg(cmd, 1, fmt, ap);
+	cli_vmsg(cmd, status, fmt, ap);
 	va_end(ap);
-	return 1;
+	return status;
 }
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)
@@ -49,6 +50,29 @@ int cli_bad_option(const char *cmd, char **argv)
 bool cli_is_help(const char *arg)
 {
 	return !strcmp(arg, "--help") || !strcmp(arg, "-h");
+}
+
+int cli_parse_u32(const char *s, uint32_t *v)
+{
+	char *end;
+	unsigned long long x;
+	errno = 0;
+	x = strtoull(s, &end, 0);
+	if (!*s || *end || errno || x > UINT32_MAX || s[0] == '-')
+		return -EINVAL;
+	*v = (uint32_t)x;
+	return 0;
+}
+
+int cli_run_sub(const char *cmd, const struct cli_sub *subs, size_t nr_subs, int nwords,
+		char **words)
+{
+	if (nwords == 0)
+		return subs[0].run(0, words + 1);
+	for (size_t s = 0; s < nr_subs; s++)
+		if (!strcmp(words[0], subs[s].name))
+			return subs[s].run(nwords - 1, words + 1);
+	return cli_usage_error(cmd, "unknown subcommand '%s'", words[0]);
 }
 
 static void usage(FILE *f)

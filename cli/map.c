@@ -5,7 +5,6 @@
  */
 #include <errno.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -56,25 +55,9 @@ static const char map_usage[] =
 
 static bool opt_json, opt_no_batch;
 
-static int bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int bad(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	int r = cli_vmsg("map", 2, fmt, ap);
-	va_end(ap);
-	return r;
-}
-
-static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int fail(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	int r = cli_vmsg("map", 1, fmt, ap);
-	va_end(ap);
-	return r;
-}
+/* One line on stderr: exit status 2 for bad input, 1 when the kernel refuses. */
+#define bad(...) cli_bad_input("map", __VA_ARGS__)
+#define fail(...) cli_fail("map", __VA_ARGS__)
 
 /* ---- CPUs --------------------------------------------------------------- */
 
@@ -199,18 +182,6 @@ static int map_by_id(uint32_t id, struct map *m)
 	return 0;
 }
 
-static int parse_u32(const char *s, uint32_t *v)
-{
-	char *end;
-	unsigned long long x;
-	errno = 0;
-	x = strtoull(s, &end, 0);
-	if (!*s || *end || errno || x > UINT32_MAX || s[0] == '-')
-		return -EINVAL;
-	*v = (uint32_t)x;
-	return 0;
-}
-
 /* Every map id whose name is `name` (the kernel keeps 15 characters). */
 static int ids_by_name(const char *name, uint32_t *ids, int cap)
 {
@@ -235,49 +206,39 @@ static int ids_by_name(const char *name, uint32_t *ids, int cap)
 /* MAP at argv[*i]: ID | id ID | pinned PATH | name NAME.  0, or an exit code. */
 static int map_ref(int argc, char **argv, int *i, struct map *m)
 {
-	const char *what = *i < argc ? argv[*i] : NULL;
+	enum obj_ref how;
+	const char *arg;
 	uint32_t id;
+	int rc;
 
 	m->fd = -1;
 	m->btf = NULL;
-	if (!what)
-		return bad("which map? give ID, id ID, pinned PATH or name NAME");
-	if (!strcmp(what, "id") || !strcmp(what, "pinned") || !strcmp(what, "name")) {
-		if (*i + 1 >= argc)
-			return bad("'%s' needs an argument", what);
-		const char *arg = argv[*i + 1];
-		*i += 2;
-		if (!strcmp(what, "pinned")) {
-			int fd = wd_sys_obj_get(arg, 0);
-			if (fd < 0)
-				return bad("cannot open pinned map '%s': %s", arg, strerror(-fd));
-			if (map_from_fd(fd, m)) {
-				map_close(m);
-				return bad("'%s' is not a BPF map", arg);
-			}
-			if (!m->info.id) {
-				map_close(m);
-				return bad("'%s' is not a BPF map", arg);
-			}
-			return 0;
+	if ((rc = obj_ref_parse("map", "map", argc, argv, i, &how, &arg, &id)))
+		return rc;
+	if (how == OBJ_REF_PINNED) {
+		int fd = wd_sys_obj_get(arg, 0);
+		if (fd < 0)
+			return bad("cannot open pinned map '%s': %s", arg, strerror(-fd));
+		if (map_from_fd(fd, m)) {
+			map_close(m);
+			return bad("'%s' is not a BPF map", arg);
 		}
-		if (!strcmp(what, "name")) {
-			uint32_t ids[8];
-			int n = ids_by_name(arg, ids, 8);
-			if (n == 0)
-				return bad("no map named '%s' (list them with 'warden map show')", arg);
-			if (n > 1)
-				return bad("%d maps are named '%s' (ids %u, %u%s): give the id", n, arg,
-					   ids[0], ids[1], n > 2 ? ", ..." : "");
-			return map_by_id(ids[0], m);
+		if (!m->info.id) {
+			map_close(m);
+			return bad("'%s' is not a BPF map", arg);
 		}
-		if (parse_u32(arg, &id))
-			return bad("'%s' is not a map id", arg);
-		return map_by_id(id, m);
+		return 0;
 	}
-	if (parse_u32(what, &id))
-		return bad("'%s' is not a map (ID, id ID, pinned PATH or name NAME)", what);
-	(*i)++;
+	if (how == OBJ_REF_NAME) {
+		uint32_t ids[8];
+		int n = ids_by_name(arg, ids, 8);
+		if (n == 0)
+			return bad("no map named '%s' (list them with 'warden map show')", arg);
+		if (n > 1)
+			return bad("%d maps are named '%s' (ids %u, %u%s): give the id", n, arg,
+				   ids[0], ids[1], n > 2 ? ", ..." : "");
+		return map_by_id(ids[0], m);
+	}
 	return map_by_id(id, m);
 }
 
@@ -869,43 +830,6 @@ static const char *type_name_of(const struct map *m, uint32_t id, char *buf, siz
 	return buf;
 }
 
-/* Owners as comm(pid) and pin paths of a map. */
-static void show_owners(const struct map *m, const struct host_objs *h, struct json *j)
-{
-	if (j) {
-		json_key(j, "pids");
-		json_arr_open(j);
-	}
-	for (size_t i = 0; i < h->nr_owners; i++) {
-		const struct owner *o = &h->owners[i];
-		if (o->kind != OBJ_MAP || o->id != m->info.id)
-			continue;
-		if (j) {
-			json_obj_open(j);
-			json_kv_i64(j, "pid", o->pid);
-			json_kv_str(j, "comm", o->comm);
-			json_obj_close(j);
-		} else {
-			printf("\tpid %s(%d)\n", o->comm, o->pid);
-		}
-	}
-	if (j) {
-		json_arr_close(j);
-		json_key(j, "pinned");
-		json_arr_open(j);
-	}
-	for (size_t i = 0; i < h->nr_pins; i++) {
-		if (h->pins[i].kind != OBJ_MAP || h->pins[i].id != m->info.id)
-			continue;
-		if (j)
-			json_str(j, h->pins[i].path);
-		else
-			printf("\tpinned %s\n", h->pins[i].path);
-	}
-	if (j)
-		json_arr_close(j);
-}
-
 static void show_one(const struct map *m, const struct host_objs *h, struct json *j)
 {
 	char kt[128], vt[128];
@@ -926,7 +850,7 @@ static void show_one(const struct map *m, const struct host_objs *h, struct json
 			json_kv_str(j, "note", no_entries_note(m->info.type));
 		if (ids)
 			show_held_ids(m, j);
-		show_owners(m, h, j);
+		host_objs_print_owners(h, OBJ_MAP, m->info.id, j);
 		json_obj_close(j);
 		return;
 	}
@@ -943,7 +867,7 @@ static void show_one(const struct map *m, const struct host_objs *h, struct json
 		printf("\t%s\n", no_entries_note(m->info.type));
 	if (ids)
 		show_held_ids(m, NULL);
-	show_owners(m, h, NULL);
+	host_objs_print_owners(h, OBJ_MAP, m->info.id, NULL);
 }
 
 static int cmd_show(int argc, char **argv)
@@ -1052,10 +976,8 @@ static int cmd_unpin(int argc, char **argv)
 
 /* ---- dispatch ------------------------------------------------------------ */
 
-static const struct {
-	const char *name;
-	int (*run)(int argc, char **argv);
-} subcommands[] = {
+/* The first is what `warden map` alone runs. */
+static const struct cli_sub subcommands[] = {
 	{ "show", cmd_show },     { "list", cmd_show },     { "dump", cmd_dump },
 	{ "lookup", cmd_lookup }, { "update", cmd_update }, { "delete", cmd_delete },
 	{ "pin", cmd_pin },       { "unpin", cmd_unpin },
@@ -1091,12 +1013,8 @@ static int cmd_map(int argc, char **argv)
 		fputs(map_usage, stdout);
 		return 0;
 	}
-	if (n == 0)
-		return cmd_show(0, argv + 2);
-	for (size_t s = 0; s < sizeof(subcommands) / sizeof(subcommands[0]); s++)
-		if (!strcmp(argv[1], subcommands[s].name))
-			return subcommands[s].run(n - 1, argv + 2);
-	return cli_usage_error("map", "unknown subcommand '%s'", argv[1]);
+	return cli_run_sub("map", subcommands, sizeof(subcommands) / sizeof(subcommands[0]), n,
+			   argv + 1);
 }
 
 WD_CLI_COMMAND("map", cmd_map, "show, dump, look up, update, delete and pin BPF maps");

@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include "cli.h"
+#include "json.h"
 #include "objinfo.h"
 #include "warden/bpf.h"
 #include "warden/btf.h"
@@ -332,6 +334,72 @@ void host_objs_free(struct host_objs *h)
 	free(h->owners);
 	free(h->fd_attach);
 	memset(h, 0, sizeof(*h));
+}
+
+void host_objs_print_owners(const struct host_objs *h, enum obj_kind kind, uint32_t id,
+			    struct json *j)
+{
+	if (j) {
+		json_key(j, "pids");
+		json_arr_open(j);
+	}
+	for (size_t i = 0; i < h->nr_owners; i++) {
+		const struct owner *o = &h->owners[i];
+		if (o->kind != kind || o->id != id)
+			continue;
+		if (j) {
+			json_obj_open(j);
+			json_kv_i64(j, "pid", o->pid);
+			json_kv_str(j, "comm", o->comm);
+			json_obj_close(j);
+		} else {
+			printf("\tpid %s(%d)\n", o->comm, o->pid);
+		}
+	}
+	if (j) {
+		json_arr_close(j);
+		json_key(j, "pinned");
+		json_arr_open(j);
+	}
+	for (size_t i = 0; i < h->nr_pins; i++) {
+		if (h->pins[i].kind != kind || h->pins[i].id != id)
+			continue;
+		if (j)
+			json_str(j, h->pins[i].path);
+		else
+			printf("\tpinned %s\n", h->pins[i].path);
+	}
+	if (j)
+		json_arr_close(j);
+}
+
+/* ---- objects named on the command line ----------------------------------- */
+
+int obj_ref_parse(const char *cmd, const char *noun, int argc, char **argv, int *i,
+		  enum obj_ref *how, const char **arg, uint32_t *id)
+{
+	const char *what = *i < argc ? argv[*i] : NULL;
+
+	if (!what)
+		return cli_bad_input(cmd, "which %s? give ID, id ID, pinned PATH or name NAME", noun);
+	if (!strcmp(what, "id") || !strcmp(what, "pinned") || !strcmp(what, "name")) {
+		if (*i + 1 >= argc)
+			return cli_bad_input(cmd, "'%s' needs an argument", what);
+		*arg = argv[*i + 1];
+		*i += 2;
+		*how = !strcmp(what, "pinned") ? OBJ_REF_PINNED :
+		       !strcmp(what, "name") ? OBJ_REF_NAME : OBJ_REF_ID;
+		if (*how == OBJ_REF_ID && cli_parse_u32(*arg, id))
+			return cli_bad_input(cmd, "'%s' is not a %s id", *arg, noun);
+		return 0;
+	}
+	if (cli_parse_u32(what, id))
+		return cli_bad_input(cmd, "'%s' is not a %s (ID, id ID, pinned PATH or name NAME)",
+				     what, noun);
+	*arg = what;
+	*how = OBJ_REF_ID;
+	(*i)++;
+	return 0;
 }
 
 /* ---- links ------------------------------------------------------------------ */

@@ -38,6 +38,19 @@ struct host_objs {
 };
 void host_objs_scan(struct host_objs *h, bool pins);
 void host_objs_free(struct host_objs *h);
+struct json;
+/* The owners and pins of one object: JSON arrays "pids" ({pid, comm}) and
+ * "pinned" (paths), or lines "\tpid comm(pid)" and "\tpinned PATH". */
+void host_objs_print_owners(const struct host_objs *h, enum obj_kind kind, uint32_t id,
+			    struct json *j);
+
+/* An object named on the command line (`warden map`, `warden prog`) at
+ * argv[*i]: ID | id ID | pinned PATH | name NAME.  0 with *how, *arg (the
+ * path or name) and, for an id, *id, past the words taken; or exit status 2
+ * after one line naming `noun` ("map", "program"). */
+enum obj_ref { OBJ_REF_ID, OBJ_REF_PINNED, OBJ_REF_NAME };
+int obj_ref_parse(const char *cmd, const char *noun, int argc, char **argv, int *i,
+		  enum obj_ref *how, const char **arg, uint32_t *id);
 
 /* A link: its kind ("tracepoint", "uprobe", "raw_tracepoint", "fentry",
  * "cgroup", "xdp", ...) and attach point ("syscalls:sys_enter_getpid",

@@ -6,7 +6,6 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -41,39 +40,11 @@ static const char prog_usage[] =
 
 static bool opt_json;
 
-static int bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int bad(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	int r = cli_vmsg("prog", 2, fmt, ap);
-	va_end(ap);
-	return r;
-}
-
-static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int fail(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	int r = cli_vmsg("prog", 1, fmt, ap);
-	va_end(ap);
-	return r;
-}
+/* One line on stderr: exit status 2 for bad input, 1 when the kernel refuses. */
+#define bad(...) cli_bad_input("prog", __VA_ARGS__)
+#define fail(...) cli_fail("prog", __VA_ARGS__)
 
 /* ---- finding the program ---------------------------------------------- */
-
-static int parse_u32(const char *s, uint32_t *v)
-{
-	char *end;
-	unsigned long long x;
-	errno = 0;
-	x = strtoull(s, &end, 0);
-	if (!*s || *end || errno || x > UINT32_MAX || s[0] == '-')
-		return -EINVAL;
-	*v = (uint32_t)x;
-	return 0;
-}
 
 static int by_id(uint32_t id, int *fd)
 {
@@ -115,39 +86,29 @@ static int by_name(const char *name, int *fd)
 /* PROG at argv[*i]: ID | id ID | pinned PATH | name NAME. */
 static int prog_ref(int argc, char **argv, int *i, int *fd)
 {
-	const char *what = *i < argc ? argv[*i] : NULL;
+	enum obj_ref how;
+	const char *arg;
 	uint32_t id;
+	int rc;
 
 	*fd = -1;
-	if (!what)
-		return bad("which program? give ID, id ID, pinned PATH or name NAME");
-	if (!strcmp(what, "id") || !strcmp(what, "pinned") || !strcmp(what, "name")) {
-		if (*i + 1 >= argc)
-			return bad("'%s' needs an argument", what);
-		const char *arg = argv[*i + 1];
-		*i += 2;
-		if (!strcmp(what, "name"))
-			return by_name(arg, fd);
-		if (!strcmp(what, "pinned")) {
-			char link[64] = "", self[64];
-			*fd = wd_sys_obj_get(arg, 0);
-			if (*fd < 0)
-				return bad("cannot open pinned program '%s': %s", arg, strerror(-*fd));
-			snprintf(self, sizeof(self), "/proc/self/fd/%d", *fd);
-			if (readlink(self, link, sizeof(link) - 1) < 0 || strcmp(link, "anon_inode:bpf-prog")) {
-				close(*fd);
-				*fd = -1;
-				return bad("'%s' is not a BPF program", arg);
-			}
-			return 0;
+	if ((rc = obj_ref_parse("prog", "program", argc, argv, i, &how, &arg, &id)))
+		return rc;
+	if (how == OBJ_REF_NAME)
+		return by_name(arg, fd);
+	if (how == OBJ_REF_PINNED) {
+		char link[64] = "", self[64];
+		*fd = wd_sys_obj_get(arg, 0);
+		if (*fd < 0)
+			return bad("cannot open pinned program '%s': %s", arg, strerror(-*fd));
+		snprintf(self, sizeof(self), "/proc/self/fd/%d", *fd);
+		if (readlink(self, link, sizeof(link) - 1) < 0 || strcmp(link, "anon_inode:bpf-prog")) {
+			close(*fd);
+			*fd = -1;
+			return bad("'%s' is not a BPF program", arg);
 		}
-		if (parse_u32(arg, &id))
-			return bad("'%s' is not a program id", arg);
-		return by_id(id, fd);
+		return 0;
 	}
-	if (parse_u32(what, &id))
-		return bad("'%s' is not a program (ID, id ID, pinned PATH or name NAME)", what);
-	(*i)++;
 	return by_id(id, fd);
 }
 
@@ -187,22 +148,7 @@ static void show_one(int fd, const struct host_objs *h, struct json *j)
 		for (uint32_t m = 0; m < nmaps; m++)
 			json_u64(j, maps[m]);
 		json_arr_close(j);
-		json_key(j, "pids");
-		json_arr_open(j);
-		for (size_t o = 0; o < h->nr_owners; o++)
-			if (h->owners[o].kind == OBJ_PROG && h->owners[o].id == info.id) {
-				json_obj_open(j);
-				json_kv_i64(j, "pid", h->owners[o].pid);
-				json_kv_str(j, "comm", h->owners[o].comm);
-				json_obj_close(j);
-			}
-		json_arr_close(j);
-		json_key(j, "pinned");
-		json_arr_open(j);
-		for (size_t p = 0; p < h->nr_pins; p++)
-			if (h->pins[p].kind == OBJ_PROG && h->pins[p].id == info.id)
-				json_str(j, h->pins[p].path);
-		json_arr_close(j);
+		host_objs_print_owners(h, OBJ_PROG, info.id, j);
 		json_obj_close(j);
 		free(maps);
 		return;
@@ -224,12 +170,7 @@ static void show_one(int fd, const struct host_objs *h, struct json *j)
 			printf("%s%u", m ? "," : "", maps[m]);
 		fputc('\n', stdout);
 	}
-	for (size_t o = 0; o < h->nr_owners; o++)
-		if (h->owners[o].kind == OBJ_PROG && h->owners[o].id == info.id)
-			printf("\tpid %s(%d)\n", h->owners[o].comm, h->owners[o].pid);
-	for (size_t p = 0; p < h->nr_pins; p++)
-		if (h->pins[p].kind == OBJ_PROG && h->pins[p].id == info.id)
-			printf("\tpinned %s\n", h->pins[p].path);
+	host_objs_print_owners(h, OBJ_PROG, info.id, NULL);
 	free(maps);
 }
 
@@ -729,10 +670,8 @@ static int cmd_dump(int argc, char **argv)
 	return rc;
 }
 
-static const struct {
-	const char *name;
-	int (*run)(int argc, char **argv);
-} subcommands[] = {
+/* The first is what `warden prog` alone runs. */
+static const struct cli_sub subcommands[] = {
 	{ "show", cmd_show }, { "list", cmd_show }, { "dump", cmd_dump },
 };
 
@@ -755,12 +694,8 @@ static int cmd_prog(int argc, char **argv)
 		fputs(prog_usage, stdout);
 		return 0;
 	}
-	if (n == 0)
-		return cmd_show(0, argv + 2);
-	for (size_t s = 0; s < sizeof(subcommands) / sizeof(subcommands[0]); s++)
-		if (!strcmp(argv[1], subcommands[s].name))
-			return subcommands[s].run(n - 1, argv + 2);
-	return cli_usage_error("prog", "unknown subcommand '%s'", argv[1]);
+	return cli_run_sub("prog", subcommands, sizeof(subcommands) / sizeof(subcommands[0]), n,
+			   argv + 1);
 }
 
 WD_CLI_COMMAND("prog", cmd_prog, "show loaded BPF programs, dump their instructions");

@@ -72,6 +72,10 @@ int wd_test_run(const char *cmd, char **out);
 /* Open fds of a process (0: this one, not counting the listing's own), or
  * -1 when /proc cannot tell: "nothing leaked" checks compare two counts. */
 int wd_test_fd_count(int pid);
+/* BPF links on the host whose program's name (the kernel's 15 characters)
+ * `match` accepts: tests count their own links only, as other processes'
+ * links come and go meanwhile. */
+int wd_test_count_links(int (*match)(const char *prog_name));
 /* CLOCK_MONOTONIC in seconds; a sleep that resumes after signals; a
  * number from the environment (strtol base 0), dflt when unset or empty. */
 double wd_test_now_s(void);

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "harness.h"
+#include "warden/bpf.h"
 #include "warden/testing.h"
 
 extern const struct wd_test_set *const __start_wd_tests[];
@@ -104,6 +105,31 @@ int wd_test_fd_count(int pid)
 		n += e->d_name[0] != '.';
 	closedir(d);
 	return n - (!pid || pid == getpid());   /* the listing's own fd */
+}
+
+int wd_test_count_links(int (*match)(const char *prog_name))
+{
+	uint32_t id = 0;
+	int n = 0;
+	while (wd_sys_get_next_id(BPF_LINK_GET_NEXT_ID, id, &id) == 0) {
+		struct bpf_link_info li;
+		struct bpf_prog_info pi;
+		uint32_t len = sizeof(li);
+		int fd = wd_sys_get_fd_by_id(BPF_LINK_GET_FD_BY_ID, id), pfd;
+		if (fd < 0)
+			continue;
+		memset(&li, 0, sizeof(li));
+		if (wd_sys_obj_info(fd, &li, &len) == 0 &&
+		    (pfd = wd_sys_get_fd_by_id(BPF_PROG_GET_FD_BY_ID, li.prog_id)) >= 0) {
+			memset(&pi, 0, sizeof(pi));
+			len = sizeof(pi);
+			if (wd_sys_obj_info(pfd, &pi, &len) == 0 && match(pi.name))
+				n++;
+			close(pfd);
+		}
+		close(fd);
+	}
+	return n;
 }
 
 int wd_test_run(const char *cmd, char **out)

@@ -61,31 +61,16 @@ static size_t count_lines(const char *s)
 	return n;
 }
 
+/* Programs of attach_crash.o. */
+static int is_crash_prog(const char *name)
+{
+	return !strcmp(name, "crash_up") || !strcmp(name, "crash_tp");
+}
+
 /* Links whose program is one of attach_crash.o's. */
 static int crash_links(void)
 {
-	uint32_t id = 0;
-	int n = 0;
-	while (wd_sys_get_next_id(BPF_LINK_GET_NEXT_ID, id, &id) == 0) {
-		struct bpf_link_info li;
-		struct bpf_prog_info pi;
-		uint32_t len = sizeof(li);
-		int fd = wd_sys_get_fd_by_id(BPF_LINK_GET_FD_BY_ID, id), pfd;
-		if (fd < 0)
-			continue;
-		memset(&li, 0, sizeof(li));
-		if (wd_sys_obj_info(fd, &li, &len) == 0 &&
-		    (pfd = wd_sys_get_fd_by_id(BPF_PROG_GET_FD_BY_ID, li.prog_id)) >= 0) {
-			memset(&pi, 0, sizeof(pi));
-			len = sizeof(pi);
-			if (wd_sys_obj_info(pfd, &pi, &len) == 0 &&
-			    (!strcmp(pi.name, "crash_up") || !strcmp(pi.name, "crash_tp")))
-				n++;
-			close(pfd);
-		}
-		close(fd);
-	}
-	return n;
+	return wd_test_count_links(is_crash_prog);
 }
 
 static char *bpffs_listing(const char *dir)

@@ -128,30 +128,16 @@ static void snap_trace(const struct crash_world *w, struct buf *b)
 	}
 }
 
-/* Links whose program is one of crash_loop.o's ("wdc_*"). */
+/* Programs of crash_loop.o ("wdc_*"). */
+static int is_wdc_prog(const char *name)
+{
+	return !strncmp(name, "wdc_", 4);
+}
+
+/* Links whose program is one of crash_loop.o's. */
 static int wdc_links(void)
 {
-	uint32_t id = 0;
-	int n = 0;
-	while (wd_sys_get_next_id(BPF_LINK_GET_NEXT_ID, id, &id) == 0) {
-		struct bpf_link_info li;
-		struct bpf_prog_info pi;
-		uint32_t len = sizeof(li);
-		int fd = wd_sys_get_fd_by_id(BPF_LINK_GET_FD_BY_ID, id), pfd;
-		if (fd < 0)
-			continue;
-		memset(&li, 0, sizeof(li));
-		if (wd_sys_obj_info(fd, &li, &len) == 0 &&
-		    (pfd = wd_sys_get_fd_by_id(BPF_PROG_GET_FD_BY_ID, li.prog_id)) >= 0) {
-			memset(&pi, 0, sizeof(pi));
-			len = sizeof(pi);
-			if (wd_sys_obj_info(pfd, &pi, &len) == 0 && !strncmp(pi.name, "wdc_", 4))
-				n++;
-			close(pfd);
-		}
-		close(fd);
-	}
-	return n;
+	return wd_test_count_links(is_wdc_prog);
 }
 
 /* Programs on the test cgroup's egress hook, links and BPF_PROG_ATTACH alike. */

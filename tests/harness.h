@@ -69,6 +69,13 @@ const char *wd_test_obj(const char *name);
 const char *wd_test_cli(void);
 /* Run a shell command, capture stdout+stderr (malloc'd) and exit status. */
 int wd_test_run(const char *cmd, char **out);
+/* Run `warden ARGS` (printf-style) and return its output (malloc'd); on an
+ * exit status other than want, print the output and fail the test. */
+char *wd_test_cli_expect(int want, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Fail the test, showing out, unless needle is in it. */
+void wd_test_expect_in(const char *out, const char *needle);
+/* This process's comm (/proc/self/comm without the newline). */
+void wd_test_own_comm(char *comm, size_t size);
 /* Open fds of a process (0: this one, not counting the listing's own), or
  * -1 when /proc cannot tell: "nothing leaked" checks compare two counts. */
 int wd_test_fd_count(int pid);

@@ -7,6 +7,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,6 +106,41 @@ int wd_test_fd_count(int pid)
 		n += e->d_name[0] != '.';
 	closedir(d);
 	return n - (!pid || pid == getpid());   /* the listing's own fd */
+}
+
+char *wd_test_cli_expect(int want, const char *fmt, ...)
+{
+	char args[2048], cmd[2600], *out = NULL;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(args, sizeof(args), fmt, ap);
+	va_end(ap);
+	snprintf(cmd, sizeof(cmd), "%s %s", wd_test_cli(), args);
+	int rc = wd_test_run(cmd, &out);
+	if (rc != want) {
+		fprintf(stderr, "'warden %s' exited %d, not %d:\n%s\n", args, rc, want, out);
+		free(out);
+		fail_msg("unexpected exit status");
+	}
+	return out;
+}
+
+void wd_test_expect_in(const char *out, const char *needle)
+{
+	if (!strstr(out, needle))
+		fail_msg("'%s' not in:\n%s", needle, out);
+}
+
+void wd_test_own_comm(char *comm, size_t size)
+{
+	int fd = open("/proc/self/comm", O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+	assert_true(fd >= 0);
+	n = read(fd, comm, size - 1);
+	close(fd);
+	assert_true(n > 0);
+	comm[n] = '\0';
+	comm[strcspn(comm, "\n")] = '\0';
 }
 
 int wd_test_count_links(int (*match)(const char *prog_name))

@@ -70,18 +70,6 @@ static long member_off(const struct wd_btf *b, uint32_t id, const char *name, in
 	return -1;
 }
 
-static void own_comm(char *comm, size_t size)
-{
-	int fd = open("/proc/self/comm", O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-	assert_true(fd >= 0);
-	n = read(fd, comm, size - 1);
-	close(fd);
-	assert_true(n > 0);
-	comm[n] = '\0';
-	comm[strcspn(comm, "\n")] = '\0';
-}
-
 static void run_task(struct wd_object *obj, struct task_res *r)
 {
 	struct wd_map *bss = wd_object_map(obj, ".bss");
@@ -142,7 +130,7 @@ static void task_struct_offsets_follow_this_kernels_btf(void **state)
 	assert_int_equal(r.pid, gettid());
 	assert_int_equal(r.tgid, getpid());
 	assert_int_equal(r.ppid, getppid());
-	own_comm(comm, sizeof(comm));
+	wd_test_own_comm(comm, sizeof(comm));
 	assert_string_equal(r.comm, comm);
 	/* offsets as this kernel's BTF has them */
 	uname(&u);

@@ -38,24 +38,12 @@ static struct wd_object *load_iter(const char *prog)
 	return obj;
 }
 
-static void own_comm(char *comm, size_t size)
-{
-	int fd = open("/proc/self/comm", O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-	assert_true(fd >= 0);
-	n = read(fd, comm, size - 1);
-	close(fd);
-	assert_true(n > 0);
-	comm[n] = '\0';
-	comm[strcspn(comm, "\n")] = '\0';
-}
-
 /* The number of lines "<tgid> <pid> <comm>" equal to this process's. */
 static int count_self(const char *text)
 {
 	char want[64], comm[32];
 	int hits = 0;
-	own_comm(comm, sizeof(comm));
+	wd_test_own_comm(comm, sizeof(comm));
 	snprintf(want, sizeof(want), "%d %d %s\n", getpid(), getpid(), comm);
 	for (const char *line = text; *line; ) {
 		const char *end = strchr(line, '\n');

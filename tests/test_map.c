@@ -82,30 +82,8 @@ static uint32_t prog_id(const struct wd_object *obj, const char *name)
 	return info.id;
 }
 
-/* Run `warden map ARGS` (printf-style); fail with its output on another exit status. */
-static char *map_cli(int want, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static char *map_cli(int want, const char *fmt, ...)
-{
-	char args[2048], cmd[2600], *out = NULL;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(args, sizeof(args), fmt, ap);
-	va_end(ap);
-	snprintf(cmd, sizeof(cmd), "%s map %s", wd_test_cli(), args);
-	int rc = wd_test_run(cmd, &out);
-	if (rc != want) {
-		fprintf(stderr, "'warden map %s' exited %d, not %d:\n%s\n", args, rc, want, out);
-		free(out);
-		fail_msg("unexpected exit status");
-	}
-	return out;
-}
-
-static void expect_in(const char *out, const char *needle)
-{
-	if (!strstr(out, needle))
-		fail_msg("'%s' not in:\n%s", needle, out);
-}
+/* Run `warden map ARGS` (FMT a literal); fail with its output on another exit status. */
+#define map_cli(want, fmt, ...) wd_test_cli_expect(want, "map " fmt, ##__VA_ARGS__)
 
 static struct flow_key sample_key(void)
 {
@@ -127,20 +105,20 @@ static void dump_prints_structs_enums_strings_bitfields(void **state)
 	uint32_t id = map_id(obj, "flows");
 
 	char *out = map_cli(0, "dump id %u", id);
-	expect_in(out, "key: {pid: 4242, comm: \"nginx\"}");
-	expect_in(out, "packets: 7, delta: -3, state: FLOW_OPEN");
-	expect_in(out, "peer: {addr4: 16777343, addr6_first: [127, 0, 0, 1]}");
-	expect_in(out, "ports: [80, 443], proto: 6, dir: 2, seen: 1");
-	expect_in(out, "note: \"hi\"");
-	expect_in(out, "1 entry");
+	wd_test_expect_in(out, "key: {pid: 4242, comm: \"nginx\"}");
+	wd_test_expect_in(out, "packets: 7, delta: -3, state: FLOW_OPEN");
+	wd_test_expect_in(out, "peer: {addr4: 16777343, addr6_first: [127, 0, 0, 1]}");
+	wd_test_expect_in(out, "ports: [80, 443], proto: 6, dir: 2, seen: 1");
+	wd_test_expect_in(out, "note: \"hi\"");
+	wd_test_expect_in(out, "1 entry");
 	free(out);
 
 	out = map_cli(0, "dump %u --json", id);
-	expect_in(out, "\"entries\":[{\"key\":{\"pid\":4242,\"comm\":\"nginx\"},\"value\":{\"packets\":7,"
-		       "\"delta\":-3,\"state\":\"FLOW_OPEN\"");
-	expect_in(out, "\"ports\":[80,443],\"proto\":6,\"dir\":2,\"seen\":1");
-	expect_in(out, "\"count\":1}");
-	expect_in(out, "\"type\":\"hash\",\"key_size\":20,\"value_size\":40");
+	wd_test_expect_in(out, "\"entries\":[{\"key\":{\"pid\":4242,\"comm\":\"nginx\"},\"value\":{\"packets\":7,"
+			       "\"delta\":-3,\"state\":\"FLOW_OPEN\"");
+	wd_test_expect_in(out, "\"ports\":[80,443],\"proto\":6,\"dir\":2,\"seen\":1");
+	wd_test_expect_in(out, "\"count\":1}");
+	wd_test_expect_in(out, "\"type\":\"hash\",\"key_size\":20,\"value_size\":40");
 	free(out);
 	wd_object_close(obj);
 }
@@ -168,11 +146,11 @@ static void update_parses_json_into_the_btf_layout(void **state)
 	assert_string_equal(v.note, "ok");
 	/* noexist on an existing key: the kernel's EEXIST, exit 1 */
 	out = map_cli(1, "update id %u key-json '{\"pid\":4242,\"comm\":\"nginx\"}' value-json '{}' noexist", id);
-	expect_in(out, "exists");
+	wd_test_expect_in(out, "exists");
 	free(out);
 	/* lookup and delete with the same key */
 	out = map_cli(0, "lookup id %u key-json '{\"pid\":4242,\"comm\":\"nginx\"}' -j", id);
-	expect_in(out, "\"state\":\"FLOW_CLOSED\"");
+	wd_test_expect_in(out, "\"state\":\"FLOW_CLOSED\"");
 	free(out);
 	free(map_cli(0, "delete id %u key-json '{\"pid\":4242,\"comm\":\"nginx\"}'", id));
 	assert_int_not_equal(wd_map_lookup(wd_object_map(obj, "flows"), &k, &v), 0);
@@ -189,10 +167,10 @@ static void percpu_lru_array_and_plain_int_keys(void **state)
 
 	free(map_cli(0, "update id %u key 3 value 99", pc));
 	char *out = map_cli(0, "dump id %u", pc);
-	expect_in(out, "key: 3\n  cpu 0: 99\n");
+	wd_test_expect_in(out, "key: 3\n  cpu 0: 99\n");
 	free(out);
 	out = map_cli(0, "lookup id %u key 3 -j", pc);
-	expect_in(out, "{\"entry\":{\"key\":3,\"values\":[{\"cpu\":0,\"value\":99}");
+	wd_test_expect_in(out, "{\"entry\":{\"key\":3,\"values\":[{\"cpu\":0,\"value\":99}");
 	free(out);
 	/* every possible CPU has its slot, with the same value */
 	uint64_t *vals = calloc((size_t)cpus + 64, 8);
@@ -203,14 +181,14 @@ static void percpu_lru_array_and_plain_int_keys(void **state)
 
 	free(map_cli(0, "update id %u key 5 value-json '\"FLOW_NEW\"'", lru));
 	out = map_cli(0, "lookup id %u key 5", lru);
-	expect_in(out, "key: 5  value: FLOW_NEW");
+	wd_test_expect_in(out, "key: 5  value: FLOW_NEW");
 	free(out);
 
 	/* an array has every slot; key as 4 bytes, value as one number */
 	free(map_cli(0, "update id %u key 2 0 0 0 value 0x1234", arr));
 	out = map_cli(0, "dump id %u -j", arr);
-	expect_in(out, "{\"key\":2,\"value\":4660}");
-	expect_in(out, "\"count\":4}");
+	wd_test_expect_in(out, "{\"key\":2,\"value\":4660}");
+	wd_test_expect_in(out, "\"count\":4}");
 	free(out);
 	wd_object_close(obj);
 }
@@ -227,15 +205,15 @@ static void map_without_btf_is_hex_both_ways(void **state)
 	assert_int_equal(val[0], 0xaa);
 	assert_int_equal(val[5], 0xff);
 	char *out = map_cli(0, "dump id %u", id);
-	expect_in(out, "key: 01 02 03 04  value: aa bb cc dd ee ff");
+	wd_test_expect_in(out, "key: 01 02 03 04  value: aa bb cc dd ee ff");
 	free(out);
 	out = map_cli(0, "dump id %u -j", id);
-	expect_in(out, "\"key\":[\"0x01\",\"0x02\",\"0x03\",\"0x04\"],\"value\":[\"0xaa\"");
-	expect_in(out, "\"btf\":false");
+	wd_test_expect_in(out, "\"key\":[\"0x01\",\"0x02\",\"0x03\",\"0x04\"],\"value\":[\"0xaa\"");
+	wd_test_expect_in(out, "\"btf\":false");
 	free(out);
 	/* no BTF: JSON input is refused with the reason */
 	out = map_cli(2, "lookup id %u key-json 5", id);
-	expect_in(out, "has no BTF");
+	wd_test_expect_in(out, "has no BTF");
 	free(out);
 	wd_object_close(obj);
 }
@@ -250,8 +228,8 @@ static void object_loaded_without_btf_dumps_hex(void **state)
 	struct flow_val v = { .packets = 1 };
 	assert_int_equal(wd_map_update(wd_object_map(obj, "flows"), &k, &v, BPF_ANY), 0);
 	char *out = map_cli(0, "dump id %u -j", map_id(obj, "flows"));
-	expect_in(out, "\"btf\":false");
-	expect_in(out, "\"key\":[\"0x92\",\"0x10\",\"0x00\",\"0x00\",\"0x6e\"");
+	wd_test_expect_in(out, "\"btf\":false");
+	wd_test_expect_in(out, "\"key\":[\"0x92\",\"0x10\",\"0x00\",\"0x00\",\"0x6e\"");
 	free(out);
 	wd_object_close(obj);
 }
@@ -265,19 +243,19 @@ static void prog_array_and_map_in_map_show_held_ids(void **state)
 
 	char *out = map_cli(0, "dump id %u", jumps);
 	snprintf(want, sizeof(want), "value: prog %u 'jump_target'", prog_id(obj, "jump_target"));
-	expect_in(out, want);
-	expect_in(out, "1 entry");
+	wd_test_expect_in(out, want);
+	wd_test_expect_in(out, "1 entry");
 	free(out);
 	out = map_cli(0, "dump id %u -j", outer);
 	snprintf(want, sizeof(want), "{\"map_id\":%u,\"name\":\"inner_a\"}", map_id(obj, "inner_a"));
-	expect_in(out, want);
+	wd_test_expect_in(out, want);
 	snprintf(want, sizeof(want), "{\"map_id\":%u,\"name\":\"inner_b\"}", map_id(obj, "inner_b"));
-	expect_in(out, want);
-	expect_in(out, "\"count\":2}");
+	wd_test_expect_in(out, want);
+	wd_test_expect_in(out, "\"count\":2}");
 	free(out);
 	out = map_cli(0, "show id %u", outer);
 	snprintf(want, sizeof(want), "=map %u 'inner_b'", map_id(obj, "inner_b"));
-	expect_in(out, want);
+	wd_test_expect_in(out, want);
 	free(out);
 	wd_object_close(obj);
 }
@@ -287,13 +265,13 @@ static void ring_and_perf_buffers_say_what_they_are(void **state)
 	(void)state;
 	struct wd_object *obj = load_maps_object();
 	char *out = map_cli(0, "dump id %u", map_id(obj, "events"));
-	expect_in(out, "is a ring buffer");
+	wd_test_expect_in(out, "is a ring buffer");
 	free(out);
 	out = map_cli(0, "dump id %u -j", map_id(obj, "perf_events"));
-	expect_in(out, "\"note\":\"a perf event array");
+	wd_test_expect_in(out, "\"note\":\"a perf event array");
 	free(out);
 	out = map_cli(0, "show id %u", map_id(obj, "events"));
-	expect_in(out, "ringbuf  name events");
+	wd_test_expect_in(out, "ringbuf  name events");
 	free(out);
 	wd_object_close(obj);
 }
@@ -328,15 +306,17 @@ static void bad_input_is_one_line_and_exit_2(void **state)
 		{ "dump pinned /nonexistent%u", 0, "cannot open pinned map '/nonexistent0'" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		char *out = map_cli(2, cases[i].fmt, cases[i].id);
-		expect_in(out, cases[i].want);
+		char args[256];
+		snprintf(args, sizeof(args), cases[i].fmt, cases[i].id);
+		char *out = map_cli(2, "%s", args);
+		wd_test_expect_in(out, cases[i].want);
 		if (count_lines(out) != 1)
 			fail_msg("more than one line:\n%s", out);
 		free(out);
 	}
 	/* an absent key is not bad input: the kernel's answer, exit 1 */
 	char *out = map_cli(1, "lookup id %u key-json '{\"pid\":77}'", flows);
-	expect_in(out, "no entry with this key");
+	wd_test_expect_in(out, "no entry with this key");
 	free(out);
 	wd_object_close(obj);
 }
@@ -355,11 +335,11 @@ static void batch_and_key_by_key_dumps_agree(void **state)
 		assert_int_equal(wd_map_update(m, &k, &v, BPF_ANY), 0);
 	}
 	char *one = map_cli(0, "dump id %u --no-batch", id);
-	expect_in(one, "\n1000 entries\n");
-	expect_in(one, "key: {pid: 999, comm: \"\"}  value: {packets: 2997,");
+	wd_test_expect_in(one, "\n1000 entries\n");
+	wd_test_expect_in(one, "key: {pid: 999, comm: \"\"}  value: {packets: 2997,");
 	if (wd_probe_batch_ops() == 1) {
 		char *batch = map_cli(0, "dump id %u", id);
-		expect_in(batch, "\n1000 entries\n");
+		wd_test_expect_in(batch, "\n1000 entries\n");
 		/* same lines, maybe another order: compare sorted */
 		char cmd[512], *a, *b;
 		snprintf(cmd, sizeof(cmd), "%s map dump id %u | sort | md5sum", wd_test_cli(), id);
@@ -392,24 +372,24 @@ static void pin_show_pinned_and_unpin(void **state)
 	char *out = map_cli(0, "show pinned %s -j", path);
 	char want[64];
 	snprintf(want, sizeof(want), "{\"maps\":[{\"id\":%u,\"name\":\"counters\"", id);
-	expect_in(out, want);
+	wd_test_expect_in(out, want);
 	/* owners as comm(pid) and the pin itself */
 	char pinned[200];
 	snprintf(pinned, sizeof(pinned), "\"pids\":[{\"pid\":%d,\"comm\":\"warden-test\"}],"
 		 "\"pinned\":[\"%s\"]", getpid(), path);
-	expect_in(out, pinned);
+	wd_test_expect_in(out, pinned);
 	free(out);
 	out = map_cli(0, "show id %u", id);
 	snprintf(pinned, sizeof(pinned), "\tpid warden-test(%d)\n\tpinned %s\n", getpid(), path);
-	expect_in(out, pinned);
+	wd_test_expect_in(out, pinned);
 	free(out);
 	out = map_cli(1, "pin id %u %s", id, path);
-	expect_in(out, "something is pinned there already");
+	wd_test_expect_in(out, "something is pinned there already");
 	free(out);
 	free(map_cli(0, "unpin %s", path));
 	assert_int_not_equal(stat(path, &st), 0);
 	out = map_cli(2, "unpin %s", path);
-	expect_in(out, "is not a pinned BPF object");
+	wd_test_expect_in(out, "is not a pinned BPF object");
 	free(out);
 	wd_object_close(obj);
 }
@@ -422,12 +402,12 @@ static void show_lists_by_name_with_types(void **state)
 	char *out = map_cli(0, "show name lru_states -j");
 	snprintf(want, sizeof(want), "\"id\":%u,\"name\":\"lru_states\",\"type\":\"lru_hash\"",
 		 map_id(obj, "lru_states"));
-	expect_in(out, want);
-	expect_in(out, "\"key_type\":\"__u64\",\"value_type\":\"enum flow_state\"");
+	wd_test_expect_in(out, want);
+	wd_test_expect_in(out, "\"key_type\":\"__u64\",\"value_type\":\"enum flow_state\"");
 	free(out);
 	out = map_cli(0, "show");
 	snprintf(want, sizeof(want), "%u: percpu_hash  name percpu_hits", map_id(obj, "percpu_hits"));
-	expect_in(out, want);
+	wd_test_expect_in(out, want);
 	free(out);
 	wd_object_close(obj);
 }
@@ -457,25 +437,25 @@ static void create_failures_name_the_limit_type_and_flag(void **state)
 	(void)state;
 	WD_REQUIRE(wd_probe_prog_type(BPF_PROG_TYPE_TRACEPOINT), "tracepoint programs");
 	char *msg = load_failure("map_fail_e2big.o", 0);
-	expect_in(msg, "map 'doomed': create failed: Argument list too long: value_size 40000 is "
-		       "above the kernel's limit for percpu_array maps, PCPU_MIN_UNIT_SIZE");
+	wd_test_expect_in(msg, "map 'doomed': create failed: Argument list too long: value_size 40000 is "
+			       "above the kernel's limit for percpu_array maps, PCPU_MIN_UNIT_SIZE");
 	free(msg);
 	msg = load_failure("map_fail_type.o", 0);
-	expect_in(msg, "map type 200 is unknown to this kernel");
+	wd_test_expect_in(msg, "map type 200 is unknown to this kernel");
 	free(msg);
 	if (wd_probe_mmapable_array() == 1) {
 		msg = load_failure("map_fail_flag.o", 0);
-		expect_in(msg, "flag BPF_F_MMAPABLE (0x400) does not apply to hash maps: it is for array maps");
+		wd_test_expect_in(msg, "flag BPF_F_MMAPABLE (0x400) does not apply to hash maps: it is for array maps");
 		free(msg);
 	}
 	msg = load_failure("map_fail_nomem.o", 0);
 	if (wd_memlock_charged() == 1)  /* 5.0-5.10: E2BIG for 4 GiB and more */
-		expect_in(msg, "Argument list too long: the map would take about 256.0 GiB "
-			       "(67108864 entries x 4096 B); this kernel charges maps to RLIMIT_MEMLOCK");
+		wd_test_expect_in(msg, "Argument list too long: the map would take about 256.0 GiB "
+				       "(67108864 entries x 4096 B); this kernel charges maps to RLIMIT_MEMLOCK");
 	else
-		expect_in(msg, "Cannot allocate memory: the kernel would charge about 256.0 GiB "
-			       "(67108864 entries x 4096 B)");
-	expect_in(msg, "lower max_entries (67108864)");
+		wd_test_expect_in(msg, "Cannot allocate memory: the kernel would charge about 256.0 GiB "
+				       "(67108864 entries x 4096 B)");
+	wd_test_expect_in(msg, "lower max_entries (67108864)");
 	free(msg);
 }
 
@@ -563,9 +543,9 @@ static void enomem_names_the_memory_cgroup_limit(void **state)
 	if (!WIFEXITED(st) || WEXITSTATUS(st) == 3)
 		WD_SKIP("cannot move a process into %s", cg);
 	assert_int_equal(WEXITSTATUS(st), 0);
-	expect_in(msg, "Cannot allocate memory: the kernel would charge about 128.0 MiB");
-	expect_in(msg, "/warden-map-");
-	expect_in(msg, "allows 64.0 MiB");
+	wd_test_expect_in(msg, "Cannot allocate memory: the kernel would charge about 128.0 MiB");
+	wd_test_expect_in(msg, "/warden-map-");
+	wd_test_expect_in(msg, "allows 64.0 MiB");
 }
 
 /* Without CAP_BPF and CAP_SYS_ADMIN: "no privilege", not memlock or lockdown. */
@@ -606,8 +586,8 @@ static void eperm_without_privilege_says_so(void **state)
 	if (strstr(msg, "loaded") == msg)
 		WD_SKIP("this kernel lets unprivileged users create these maps "
 			"(kernel.unprivileged_bpf_disabled=0)");
-	expect_in(msg, "create failed: Operation not permitted: no privilege: creating BPF maps "
-		       "needs CAP_BPF (5.8+) or CAP_SYS_ADMIN");
+	wd_test_expect_in(msg, "create failed: Operation not permitted: no privilege: creating BPF maps "
+			       "needs CAP_BPF (5.8+) or CAP_SYS_ADMIN");
 }
 
 static const struct CMUnitTest map_tests[] = {

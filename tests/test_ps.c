@@ -83,29 +83,6 @@ static void detach_both(struct attached *a)
 	wd_object_close(a->obj);
 }
 
-static char *cli(int want, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static char *cli(int want, const char *fmt, ...)
-{
-	char args[1024], cmd[1400], *out = NULL;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(args, sizeof(args), fmt, ap);
-	va_end(ap);
-	snprintf(cmd, sizeof(cmd), "%s %s", wd_test_cli(), args);
-	int rc = wd_test_run(cmd, &out);
-	if (rc != want) {
-		fprintf(stderr, "'warden %s' exited %d, not %d:\n%s\n", args, rc, want, out);
-		free(out);
-		fail_msg("unexpected exit status");
-	}
-	return out;
-}
-
-static void expect_in(const char *out, const char *needle)
-{
-	if (!strstr(out, needle))
-		fail_msg("'%s' not in:\n%s", needle, out);
-}
 
 static void ps_names_tracepoint_and_uprobe_links(void **state)
 {
@@ -113,25 +90,25 @@ static void ps_names_tracepoint_and_uprobe_links(void **state)
 	struct attached a;
 	char want[PATH_MAX + 64];
 	attach_both(&a);
-	char *out = cli(0, "ps --owner %d", getpid());
+	char *out = wd_test_cli_expect(0, "ps --owner %d", getpid());
 	/* where each program is attached: from its link (6.6+ names perf links)
 	 * or from the perf event this process holds (older kernels) */
-	expect_in(out, "tracepoint syscalls:sys_enter_getppid (");
+	wd_test_expect_in(out, "tracepoint syscalls:sys_enter_getppid (");
 	snprintf(want, sizeof(want), "uprobe %s+0x", a.exe);
-	expect_in(out, want);
+	wd_test_expect_in(out, want);
 	/* the whole name, not the kernel's 15 characters */
-	expect_in(out, "map_dump_program_with_long_name");
+	wd_test_expect_in(out, "map_dump_program_with_long_name");
 	snprintf(want, sizeof(want), "warden-test(%d)", getpid());
-	expect_in(out, want);
+	wd_test_expect_in(out, want);
 	if (wd_probe_bpf_link(WD_LINK_PERF_EVENT) == 1) {
 		/* link rows named by kind and attach point (from the link on 6.6+,
 		 * from the perf event under it on 5.15-6.5) */
-		expect_in(out, "link ");
-		expect_in(out, "  tracepoint  ");
+		wd_test_expect_in(out, "link ");
+		wd_test_expect_in(out, "  tracepoint  ");
 		snprintf(want, sizeof(want), "syscalls:sys_enter_getppid (prog %u)", a.tp_prog);
-		expect_in(out, want);
+		wd_test_expect_in(out, want);
 		snprintf(want, sizeof(want), "uprobe  ");
-		expect_in(out, want);
+		wd_test_expect_in(out, want);
 	}
 	free(out);
 	detach_both(&a);
@@ -143,23 +120,23 @@ static void ps_json_has_pid_lists_tags_and_map_ids(void **state)
 	struct attached a;
 	char want[256];
 	attach_both(&a);
-	char *out = cli(0, "ps prog --id %u --json", a.tp_prog);
+	char *out = wd_test_cli_expect(0, "ps prog --id %u --json", a.tp_prog);
 	snprintf(want, sizeof(want), "\"progs\":[{\"id\":%u,\"type\":\"tracepoint\","
 		 "\"name\":\"map_dump_program_with_long_name\",\"tag\":\"", a.tp_prog);
-	expect_in(out, want);
-	expect_in(out, "\"loaded_at\":\"20");
-	expect_in(out, "\"map_ids\":[");
+	wd_test_expect_in(out, want);
+	wd_test_expect_in(out, "\"loaded_at\":\"20");
+	wd_test_expect_in(out, "\"map_ids\":[");
 	assert_null(strstr(out, "\"map_ids\":[]"));
 	snprintf(want, sizeof(want), "\"pids\":[{\"pid\":%d,\"comm\":\"warden-test\"}]", getpid());
-	expect_in(out, want);
-	expect_in(out, "\"attached\":[\"tracepoint syscalls:sys_enter_getppid (");
-	expect_in(out, "\"maps\":[],\"links\":[]}");
+	wd_test_expect_in(out, want);
+	wd_test_expect_in(out, "\"attached\":[\"tracepoint syscalls:sys_enter_getppid (");
+	wd_test_expect_in(out, "\"maps\":[],\"links\":[]}");
 	free(out);
 	if (wd_probe_bpf_link(WD_LINK_PERF_EVENT) == 1) {
-		out = cli(0, "ps link --type uprobe -j");
+		out = wd_test_cli_expect(0, "ps link --type uprobe -j");
 		snprintf(want, sizeof(want), "\"type\":\"uprobe\",\"name\":\"map_dump_uprobe\",\"attach\":\"%s+0x",
 			 a.exe);
-		expect_in(out, want);
+		wd_test_expect_in(out, want);
 		free(out);
 	}
 	detach_both(&a);
@@ -171,24 +148,24 @@ static void ps_filters_and_usage_errors(void **state)
 	struct attached a;
 	char want[64];
 	attach_both(&a);
-	char *out = cli(0, "ps --name map_dump_uprobe");
+	char *out = wd_test_cli_expect(0, "ps --name map_dump_uprobe");
 	snprintf(want, sizeof(want), "prog  %7u  kprobe", a.up_prog);
-	expect_in(out, want);
+	wd_test_expect_in(out, want);
 	assert_null(strstr(out, "map_dump_program_with_long_name"));
 	free(out);
-	out = cli(0, "ps map --owner warden-test --type ringbuf");
-	expect_in(out, "ringbuf");
-	expect_in(out, "events");
+	out = wd_test_cli_expect(0, "ps map --owner warden-test --type ringbuf");
+	wd_test_expect_in(out, "ringbuf");
+	wd_test_expect_in(out, "events");
 	assert_null(strstr(out, "flows"));
 	free(out);
-	out = cli(2, "ps --id twelve");
-	expect_in(out, "--id takes a number");
+	out = wd_test_cli_expect(2, "ps --id twelve");
+	wd_test_expect_in(out, "--id takes a number");
 	free(out);
-	out = cli(2, "ps --frobnicate");
-	expect_in(out, "unknown option");
+	out = wd_test_cli_expect(2, "ps --frobnicate");
+	wd_test_expect_in(out, "unknown option");
 	free(out);
-	out = cli(2, "ps gadgets");
-	expect_in(out, "'gadgets' is not prog, map or link");
+	out = wd_test_cli_expect(2, "ps gadgets");
+	wd_test_expect_in(out, "'gadgets' is not prog, map or link");
 	free(out);
 	detach_both(&a);
 }
@@ -219,28 +196,28 @@ static void prog_show_and_dump_xlated_with_source_lines(void **state)
 	struct wd_object *obj = load_map_dump();
 	char want[160];
 	uint32_t id = prog_id_of(wd_object_prog(obj, "map_dump_program_with_long_name"));
-	char *out = cli(0, "prog show id %u -j", id);
+	char *out = wd_test_cli_expect(0, "prog show id %u -j", id);
 	snprintf(want, sizeof(want), "{\"progs\":[{\"id\":%u,\"type\":\"tracepoint\","
 		 "\"name\":\"map_dump_program_with_long_name\",\"tag\":\"", id);
-	expect_in(out, want);
+	wd_test_expect_in(out, want);
 	snprintf(want, sizeof(want), "%u", map_id_of(obj, "flows"));
-	expect_in(out, want);
+	wd_test_expect_in(out, want);
 	snprintf(want, sizeof(want), "\"pids\":[{\"pid\":%d,\"comm\":\"warden-test\"}]", getpid());
-	expect_in(out, want);
+	wd_test_expect_in(out, want);
 	free(out);
 
-	out = cli(0, "prog dump xlated id %u", id);
-	expect_in(out, "map_dump_program_with_long_name:\n");
+	out = wd_test_cli_expect(0, "prog dump xlated id %u", id);
+	wd_test_expect_in(out, "map_dump_program_with_long_name:\n");
 	if (wd_probe_btf() == 1)
-		expect_in(out, "; bpf_tail_call(ctx, &jumps, 2); (map_dump.bpf.c:");
-	expect_in(out, "call bpf_tail_call\n");
+		wd_test_expect_in(out, "; bpf_tail_call(ctx, &jumps, 2); (map_dump.bpf.c:");
+	wd_test_expect_in(out, "call bpf_tail_call\n");
 	snprintf(want, sizeof(want), "r2 = map[id:%u]\n", map_id_of(obj, "jumps"));
-	expect_in(out, want);
-	expect_in(out, "exit\n");
+	wd_test_expect_in(out, want);
+	wd_test_expect_in(out, "exit\n");
 	free(out);
-	out = cli(0, "prog dump xlated id %u -j", id);
-	expect_in(out, "\"insns\":[{\"pc\":0,\"func\":\"map_dump_program_with_long_name\"");
-	expect_in(out, "\"insn\":\"exit\"}]}");
+	out = wd_test_cli_expect(0, "prog dump xlated id %u -j", id);
+	wd_test_expect_in(out, "\"insns\":[{\"pc\":0,\"func\":\"map_dump_program_with_long_name\"");
+	wd_test_expect_in(out, "\"insn\":\"exit\"}]}");
 	free(out);
 	wd_object_close(obj);
 }
@@ -251,9 +228,9 @@ static void prog_dump_xlated_without_line_info_says_so(void **state)
 	assert_int_equal(wd_emulate("no-btf"), 0);
 	struct wd_object *obj = load_map_dump();
 	uint32_t id = prog_id_of(wd_object_prog(obj, "jump_target"));
-	char *out = cli(0, "prog dump xlated %u", id);
-	expect_in(out, "    0: r0 = 0\n    1: exit\n");
-	expect_in(out, "(no source lines: the program was loaded without BTF line info)");
+	char *out = wd_test_cli_expect(0, "prog dump xlated %u", id);
+	wd_test_expect_in(out, "    0: r0 = 0\n    1: exit\n");
+	wd_test_expect_in(out, "(no source lines: the program was loaded without BTF line info)");
 	free(out);
 	wd_object_close(obj);
 }
@@ -267,20 +244,20 @@ static void prog_dump_jited_hex_per_function(void **state)
 	uint32_t len = sizeof(info);
 	assert_int_equal(wd_sys_obj_info(wd_prog_fd(wd_object_prog(obj, "jump_target")), &info, &len), 0);
 	if (!info.jited_prog_len) {
-		char *out = cli(1, "prog dump jited %u", id);
-		expect_in(out, "not JIT-compiled");
+		char *out = wd_test_cli_expect(1, "prog dump jited %u", id);
+		wd_test_expect_in(out, "not JIT-compiled");
 		free(out);
 		wd_object_close(obj);
 		WD_SKIP("this kernel runs BPF in the interpreter (bpf_jit_enable=0)");
 	}
 	char want[64];
-	char *out = cli(0, "prog dump jited %u", id);
+	char *out = wd_test_cli_expect(0, "prog dump jited %u", id);
 	snprintf(want, sizeof(want), " (%u bytes):\n  ", info.jited_prog_len);
-	expect_in(out, want);
+	wd_test_expect_in(out, want);
 	free(out);
-	out = cli(0, "prog dump jited %u -j", id);
+	out = wd_test_cli_expect(0, "prog dump jited %u -j", id);
 	snprintf(want, sizeof(want), "\"offset\":0,\"size\":%u,\"hex\":\"", info.jited_prog_len);
-	expect_in(out, want);
+	wd_test_expect_in(out, want);
 	free(out);
 	wd_object_close(obj);
 }
@@ -288,17 +265,17 @@ static void prog_dump_jited_hex_per_function(void **state)
 static void prog_bad_input_exits_2(void **state)
 {
 	(void)state;
-	char *out = cli(2, "prog dump xlated id 4000000000");
-	expect_in(out, "no program with id 4000000000");
+	char *out = wd_test_cli_expect(2, "prog dump xlated id 4000000000");
+	wd_test_expect_in(out, "no program with id 4000000000");
 	free(out);
-	out = cli(2, "prog dump disasm 1");
-	expect_in(out, "say 'xlated' or 'jited'");
+	out = wd_test_cli_expect(2, "prog dump disasm 1");
+	wd_test_expect_in(out, "say 'xlated' or 'jited'");
 	free(out);
-	out = cli(2, "prog show name no_such_program_here");
-	expect_in(out, "no program named 'no_such_program_here'");
+	out = wd_test_cli_expect(2, "prog show name no_such_program_here");
+	wd_test_expect_in(out, "no program named 'no_such_program_here'");
 	free(out);
-	out = cli(2, "prog frob");
-	expect_in(out, "unknown subcommand 'frob'");
+	out = wd_test_cli_expect(2, "prog frob");
+	wd_test_expect_in(out, "unknown subcommand 'frob'");
 	free(out);
 }
 
@@ -322,7 +299,7 @@ static void man_page_covers_ps_map_prog(void **state)
 		if (!strstr(man, words[w]))
 			fail_msg("'%s' is not in docs/man/warden.1", words[w]);
 	for (size_t c = 0; c < sizeof(cmds) / sizeof(cmds[0]); c++) {
-		char *help = cli(0, "%s --help", cmds[c]);
+		char *help = wd_test_cli_expect(0, "%s --help", cmds[c]);
 		int found = 0;
 		for (char *p = strstr(help, "--"); p; p = strstr(p + 2, "--")) {
 			char name[64], roff[160];
@@ -363,11 +340,11 @@ static void prog_dump_xlated_names_called_functions(void **state)
 	wd_prog_set_autoload(wd_object_prog(obj, "call_two"), false);
 	if (wd_object_load(obj, NULL))
 		fail_msg("load calls.o: %s", wd_errmsg());
-	char *out = cli(0, "prog dump xlated id %u", prog_id_of(wd_object_prog(obj, "call_one")));
-	expect_in(out, "call_one:\n");
-	expect_in(out, " <twice>\n");
-	expect_in(out, "\ntwice:\n");
-	expect_in(out, " <add>\n");
+	char *out = wd_test_cli_expect(0, "prog dump xlated id %u", prog_id_of(wd_object_prog(obj, "call_one")));
+	wd_test_expect_in(out, "call_one:\n");
+	wd_test_expect_in(out, " <twice>\n");
+	wd_test_expect_in(out, "\ntwice:\n");
+	wd_test_expect_in(out, " <add>\n");
 	free(out);
 	wd_object_close(obj);
 }

@@ -117,31 +117,13 @@ static const struct CMUnitTest cli_load_tests[] = {
 };
 WD_TEST_SET(wd_tests_cli_load, "loader", cli_load_tests);
 
-/* bpf links on the host, by id walk (none may be left behind) */
-/* Links of a program named `prog`: only the test's own (other processes,
- * such as an agent a previous test stopped whose links a child is still
- * releasing, change the host's total). */
-static int count_links_of(const char *prog)
+/* bpf links on the host, by id walk (none may be left behind): only the
+ * test's own, of minimal_tp (other processes, such as an agent a previous
+ * test stopped whose links a child is still releasing, change the host's
+ * total). */
+static int is_minimal_tp(const char *name)
 {
-	int n = 0;
-	uint32_t id = 0;
-	while (wd_sys_get_next_id(BPF_LINK_GET_NEXT_ID, id, &id) == 0) {
-		struct bpf_link_info li = { 0 };
-		struct bpf_prog_info pi = { 0 };
-		uint32_t len = sizeof(li);
-		int lfd = wd_sys_get_fd_by_id(BPF_LINK_GET_FD_BY_ID, id), pfd = -1;
-		if (lfd >= 0 && wd_sys_obj_info(lfd, &li, &len) == 0 &&
-		    (pfd = wd_sys_get_fd_by_id(BPF_PROG_GET_FD_BY_ID, li.prog_id)) >= 0) {
-			len = sizeof(pi);
-			if (wd_sys_obj_info(pfd, &pi, &len) == 0 && !strcmp(pi.name, prog))
-				n++;
-		}
-		if (pfd >= 0)
-			close(pfd);
-		if (lfd >= 0)
-			close(lfd);
-	}
-	return n;
+	return !strcmp(name, "minimal_tp");
 }
 
 /* load --attach attaches what its section names, says what it cannot, and
@@ -152,14 +134,14 @@ static void load_attach_attaches_by_section_and_detaches(void **state)
 	WD_REQUIRE(wd_probe_prog_type(BPF_PROG_TYPE_TRACEPOINT), "tracepoint programs");
 	WD_REQUIRE(wd_probe_prog_type(BPF_PROG_TYPE_SOCKET_FILTER), "socket filters");
 	char args[512], *out;
-	int before = count_links_of("minimal_tp");
+	int before = wd_test_count_links(is_minimal_tp);
 	snprintf(args, sizeof(args), "load --attach --duration 1 %s", wd_test_obj("minimal.o"));
 	expect_cli(args, 0, &out);
 	assert_non_null(strstr(out, "attached minimal_tp"));
 	assert_non_null(strstr(out, "syscalls/sys_enter_getpid"));
 	assert_non_null(strstr(out, "not attached minimal_sock"));
 	free(out);
-	assert_int_equal(count_links_of("minimal_tp"), before);
+	assert_int_equal(wd_test_count_links(is_minimal_tp), before);
 }
 
 /* docs/sections.md is the output of `warden inspect --sections`. */

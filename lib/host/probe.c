@@ -259,6 +259,32 @@ static int close_ok(int fd)
 	return 1;
 }
 
+/* An fd: the feature exists (1).  EPERM/EACCES: no privilege, cannot decide
+ * (-EPERM).  EINVAL/E2BIG: the kernel does not know the request (0): an
+ * unknown BTF kind is "Invalid kind", a command it lacks EINVAL, a field it
+ * does not know E2BIG. */
+static int judge_simple(int ret, const char *what)
+{
+	if (ret >= 0)
+		return close_ok(ret);
+	wd_debug("probe: %s: %s", what, strerror(-ret));
+	if (ret == -EPERM || ret == -EACCES)
+		return -EPERM;
+	return ret == -EINVAL || ret == -E2BIG ? 0 : ret;
+}
+
+/* As judge_simple, and EOPNOTSUPP/ENOTSUPP are "not here" too: the kernel
+ * knows the request but was built without it (kprobe_multi without
+ * CONFIG_FPROBE), or the map type has no such operation. */
+static int judge_unsupported(int ret, const char *what)
+{
+	if (ret == -EOPNOTSUPP || ret == -WD_ENOTSUPP) {
+		wd_debug("probe: %s: %s", what, strerror(-ret));
+		return 0;
+	}
+	return judge_simple(ret, what);
+}
+
 /* ---- program types ------------------------------------------------------- */
 
 static int probe_prog_type(unsigned int type)
@@ -405,23 +431,12 @@ static int load_raw_btf(const uint32_t *types, size_t types_len, const char *str
 
 #define LOAD_BTF(types, strs) load_raw_btf(types, sizeof(types), strs, sizeof(strs))
 
-static int judge_btf(int fd, const char *what)
-{
-	if (fd >= 0)
-		return close_ok(fd);
-	wd_debug("probe: BTF %s: %s", what, strerror(-fd));
-	if (fd == -EPERM || fd == -EACCES)
-		return -EPERM;
-	/* Unknown kind: EINVAL ("Invalid kind"); no BPF_BTF_LOAD: EINVAL. */
-	return fd == -EINVAL || fd == -E2BIG ? 0 : fd;
-}
-
 static int probe_btf(void)
 {
 	static const char strs[] = "\0int";
 	const uint32_t types[] = { BTF_INT_TYPE(1) };
 
-	return judge_btf(LOAD_BTF(types, strs), "int");
+	return judge_simple(LOAD_BTF(types, strs), "BTF int");
 }
 
 int wd_probe_btf(void)
@@ -439,7 +454,7 @@ static int probe_btf_func(uint32_t linkage)
 		5, BTF_INFO(BTF_KIND_FUNC, 0, linkage), 2,              /* [3] x */
 	};
 
-	return judge_btf(LOAD_BTF(types, strs), linkage ? "global func" : "func");
+	return judge_simple(LOAD_BTF(types, strs), linkage ? "BTF global func" : "BTF func");
 }
 
 /* VAR + DATASEC (5.2): int x in .data */
@@ -452,7 +467,7 @@ static int probe_btf_datasec(void)
 		7, BTF_INFO(BTF_KIND_DATASEC, 0, 1), 4, 2, 0, 4,        /* [3] .data */
 	};
 
-	return judge_btf(LOAD_BTF(types, strs), "datasec");
+	return judge_simple(LOAD_BTF(types, strs), "BTF datasec");
 }
 
 static int probe_btf_float(void) /* 5.13 */
@@ -460,7 +475,7 @@ static int probe_btf_float(void) /* 5.13 */
 	static const char strs[] = "\0float";
 	const uint32_t types[] = { 1, BTF_INFO(BTF_KIND_FLOAT, 0, 0), 4 };
 
-	return judge_btf(LOAD_BTF(types, strs), "float");
+	return judge_simple(LOAD_BTF(types, strs), "BTF float");
 }
 
 static int probe_btf_decl_tag(void) /* 5.16 */
@@ -472,7 +487,7 @@ static int probe_btf_decl_tag(void) /* 5.16 */
 		7, BTF_INFO(BTF_KIND_DECL_TAG, 0, 0), 2, (uint32_t)-1,    /* [3] tag on x */
 	};
 
-	return judge_btf(LOAD_BTF(types, strs), "decl_tag");
+	return judge_simple(LOAD_BTF(types, strs), "BTF decl_tag");
 }
 
 static int probe_btf_type_tag(void) /* 5.17 */
@@ -484,7 +499,7 @@ static int probe_btf_type_tag(void) /* 5.17 */
 		0, BTF_INFO(BTF_KIND_PTR, 0, 0), 2,             /* [3] ptr to [2] */
 	};
 
-	return judge_btf(LOAD_BTF(types, strs), "type_tag");
+	return judge_simple(LOAD_BTF(types, strs), "BTF type_tag");
 }
 
 static int probe_btf_enum64(void) /* 6.0 */
@@ -494,7 +509,7 @@ static int probe_btf_enum64(void) /* 6.0 */
 		1, BTF_INFO(BTF_KIND_ENUM64, 0, 1), 8, 3, 0xffffffffu, 1, /* [1] e { v = 2^33-1 } */
 	};
 
-	return judge_btf(LOAD_BTF(types, strs), "enum64");
+	return judge_simple(LOAD_BTF(types, strs), "BTF enum64");
 }
 
 static int probe_btf_kind(int kind)
@@ -692,6 +707,7 @@ static int probe_map_type(unsigned int type)
 {
 	struct map_probe p = { .inner_fd = -1, .btf_fd = -1 };
 	int ret = map_probe_prepare(type, &p);
+	char what[64];
 
 	if (ret == 0)
 		ret = wd_sys_map_create(&p.a);
@@ -703,13 +719,9 @@ static int probe_map_type(unsigned int type)
 		return close_ok(ret);
 	if (p.expect_err && ret == p.expect_err)
 		return 1;
-	wd_debug("probe: map type %s: %s", mtname(type), strerror(-ret));
+	snprintf(what, sizeof(what), "map type %s", mtname(type));
 	/* EPERM: no CAP_BPF, or RLIMIT_MEMLOCK on pre-5.11: cannot decide. */
-	if (ret == -EPERM || ret == -EACCES)
-		return -EPERM;
-	if (ret == -EINVAL || ret == -E2BIG || ret == -EOPNOTSUPP || ret == -WD_ENOTSUPP)
-		return 0;
-	return ret;
+	return judge_unsupported(ret, what);
 }
 
 int wd_probe_map_type(unsigned int type)
@@ -720,16 +732,6 @@ int wd_probe_map_type(unsigned int type)
 int wd_probe_ringbuf(void)
 {
 	return wd_probe_map_type(BPF_MAP_TYPE_RINGBUF);
-}
-
-static int judge_simple(int ret, const char *what)
-{
-	if (ret >= 0)
-		return close_ok(ret);
-	wd_debug("probe: %s: %s", what, strerror(-ret));
-	if (ret == -EPERM || ret == -EACCES)
-		return -EPERM;
-	return ret == -EINVAL || ret == -E2BIG ? 0 : ret;
 }
 
 static int probe_mmapable(void)
@@ -886,13 +888,7 @@ static int probe_link_with_prog(unsigned int type, uint32_t eat, int target_fd,
 		return close_ok(ret);
 	if (ret == yes_err)
 		return 1;
-	/* EOPNOTSUPP: the kernel knows the link but was built without it
-	 * (kprobe_multi without CONFIG_FPROBE): not usable here. */
-	if (ret == -EOPNOTSUPP || ret == -WD_ENOTSUPP) {
-		wd_debug("probe: %s: %s", what, strerror(-ret));
-		return 0;
-	}
-	return judge_simple(ret, what);
+	return judge_unsupported(ret, what);
 }
 
 static int probe_link(enum wd_link_kind kind)

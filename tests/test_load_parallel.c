@@ -230,13 +230,13 @@ static size_t object_insns(const char *path)
 	return n;
 }
 
-#define BIG_OBJECT_INSNS 8000
-
 /* Every test object, the ones that fail included (their error must match),
  * but the big ones: the agent's (thousands of instructions per program
  * whose verification takes minutes on 5.10 under TCG, loaded twice here;
  * the agent's own tests load it) and verify_complex.o (seconds per
- * verifier run, loaded in test_load_faults.c). */
+ * verifier run, loaded in test_load_faults.c).  Big means over
+ * $WARDEN_PARALLEL_MAX_INSNS instructions (8000; the matrix guests, under
+ * TCG, set less: this group then stays well inside its time limit). */
 static void test_objects_same_in_parallel(void **state)
 {
 	(void)state;
@@ -253,7 +253,8 @@ static void test_objects_same_in_parallel(void **state)
 		if (len < 3 || strcmp(de->d_name + len - 2, ".o"))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		if (!strcmp(de->d_name, "verify_complex.o") || object_insns(path) > BIG_OBJECT_INSNS) {
+		if (!strcmp(de->d_name, "verify_complex.o") ||
+		    (long)object_insns(path) > wd_test_env_long("WARDEN_PARALLEL_MAX_INSNS", 8000)) {
 			printf("# %s: left out (big)\n", de->d_name);
 			continue;
 		}
@@ -267,11 +268,13 @@ static void test_objects_same_in_parallel(void **state)
 }
 
 /* many_fail.o: slow_bad_1 fails after a long verifier walk, quick_bad_4
- * at once.  The error is slow_bad_1's every time, in this thread. */
+ * at once.  The error is slow_bad_1's every time, in this thread
+ * ($WARDEN_PARALLEL_ROUNDS times, 5; fewer in the TCG guests). */
 static void error_is_the_first_failing_program(void **state)
 {
 	(void)state;
-	for (int round = 0; round < 5; round++)
+	long rounds = wd_test_env_long("WARDEN_PARALLEL_ROUNDS", 5);
+	for (long round = 0; round < rounds; round++)
 		must_open(compare_modes(wd_test_obj("many_fail.o"), 0), "many_fail.o");
 	if (wd_test_emulating())
 		WD_SKIP("the emulated kernel refuses socket filters at ok_0 (both ways alike)");

@@ -387,7 +387,7 @@ static __always_inline struct scratch *begin(__u32 kind, struct task_struct *t)
 static __always_inline long output(void *ctx, void *data, __u64 size)
 {
 	if (warden_use_ringbuf)
-		return bpf_ringbuf_output(&events, data, size, wd__ring_flags(&events));
+		return bpf_ringbuf_output(&events, data, size, wd__ring_flags(&events, size));
 	return bpf_perf_event_output(ctx, &events_perf, BPF_F_CURRENT_CPU, data, size);
 }
 
@@ -654,7 +654,6 @@ static __noinline void send_args(void *ctx, struct scratch *s, struct task_struc
 	s->ev.exec.nchunks = 0;
 	s->ch.hdr = s->ev.hdr;
 	s->ch.hdr.rec = WA_REC_CHUNK;
-	__u64 fl = warden_use_ringbuf ? wd__ring_flags(&events) : 0;
 	struct wa_counters *c = counters();
 	if (!c)
 		return;
@@ -677,7 +676,8 @@ static __noinline void send_args(void *ctx, struct scratch *s, struct task_struc
 		s->ch.offset = sent;
 		long err;
 		if (warden_use_ringbuf)
-			err = bpf_ringbuf_output(&events, &s->ch, sizeof(s->ch) + len, fl);
+			err = bpf_ringbuf_output(&events, &s->ch, sizeof(s->ch) + len,
+						 wd__ring_flags(&events, sizeof(s->ch) + len));
 		else
 			err = bpf_perf_event_output(ctx, &events_perf, BPF_F_CURRENT_CPU, &s->ch,
 						    sizeof(s->ch) + len);
@@ -753,7 +753,8 @@ static __always_inline void send_chunk(void *ctx, struct scratch *s, __u64 len, 
 	s->ch.index = s->ev.exec.nchunks;
 	s->ch.offset = s->ev.exec.args_sent;
 	if (warden_use_ringbuf)
-		err = bpf_ringbuf_output(&events, &s->ch, sizeof(s->ch) + len, wd__ring_flags(&events));
+		err = bpf_ringbuf_output(&events, &s->ch, sizeof(s->ch) + len,
+					 wd__ring_flags(&events, sizeof(s->ch) + len));
 	else
 		err = bpf_perf_event_output(ctx, &events_perf, BPF_F_CURRENT_CPU, &s->ch, sizeof(s->ch) + len);
 	c->chunk_failed += err != 0;

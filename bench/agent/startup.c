@@ -5,16 +5,22 @@
  * systemd sees them: from fork+exec to the READY=1 datagram on
  * $NOTIFY_SOCKET (`warden run` sends it once every program is attached),
  * then from SIGTERM to the process's exit (`warden run` drains, detaches
- * and exits).  Prints one line per round and the medians:
+ * and exits).  Each round starts once the BPF programs of the one before
+ * are gone: the kernel frees a detached program after RCU grace periods
+ * (about 6 s after exit here), and a start that overlaps that teardown
+ * waits for the same tracepoint locks (attach 35-55 ms instead of 6).
+ * Prints one line per round and the medians:
  *   "startup_ms EXIT_MS" ... "median startup_ms S exit_ms E"
  */
 #include <errno.h>
+#include <linux/bpf.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -25,6 +31,27 @@ static double now_ms(void)
 	struct timespec t;
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+
+/* How many BPF programs the kernel holds (-1: cannot tell). */
+static int bpf_prog_count(void)
+{
+	union bpf_attr attr;
+	int n = 0;
+
+	memset(&attr, 0, sizeof(attr));
+	while (syscall(__NR_bpf, BPF_PROG_GET_NEXT_ID, &attr, sizeof(attr)) == 0) {
+		attr.start_id = attr.next_id;
+		n++;
+	}
+	return errno == ENOENT ? n : -1;
+}
+
+/* Until the kernel holds no more programs than before the round (up to 30 s). */
+static void wait_programs_freed(int before)
+{
+	for (int i = 0; i < 300 && before >= 0 && bpf_prog_count() > before; i++)
+		usleep(100000);
 }
 
 static int cmp(const void *a, const void *b)
@@ -80,7 +107,10 @@ int main(int argc, char **argv)
 	setenv("NOTIFY_SOCKET", sa.sun_path, 1);
 	up = calloc(rounds, sizeof(*up));
 	down = calloc(rounds, sizeof(*down));
+	int progs = bpf_prog_count();
 	for (int r = 0; r < rounds; r++) {
+		if (r)
+			wait_programs_freed(progs);
 		double t0 = now_ms(), t1, t2;
 		int st;
 		pid_t pid = fork();

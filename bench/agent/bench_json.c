@@ -12,22 +12,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "../bench_clock.h"
 #include "agent/file_output.h"
 #include "agent/json.h"
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static double cpu(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static struct wd_event_str str(const char *s, size_t n)
 {
@@ -112,7 +99,7 @@ int main(int argc, char **argv)
 		make(&evs[i], (uint64_t)i);
 
 	t0 = now();
-	c0 = cpu();
+	c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
 	for (uint64_t i = 0; i < n; i++) {
 		evs[i & 63].seq = i + 1;
 		if (wd_json_event(&w, &evs[i & 63], &line, &len))
@@ -120,7 +107,7 @@ int main(int argc, char **argv)
 		bytes += len;
 	}
 	t = now() - t0;
-	c = cpu() - c0;
+	c = clock_s(CLOCK_PROCESS_CPUTIME_ID) - c0;
 	printf("json writer:          %8.2f M events/s per CPU second (%.2f M/s wall)  %5.0f ns/event  %4.0f bytes/line  (%llu events)\n",
 	       n / c / 1e6, n / t / 1e6, c * 1e9 / n, (double)bytes / n, (unsigned long long)n);
 
@@ -130,7 +117,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	t0 = now();
-	c0 = cpu();
+	c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
 	for (uint64_t i = 0; i < n; i++) {
 		evs[i & 63].seq = i + 1;
 		if (wd_json_event(&w, &evs[i & 63], &line, &len) ||
@@ -141,7 +128,7 @@ int main(int argc, char **argv)
 	}
 	wd_file_output_flush(out);
 	t = now() - t0;
-	c = cpu() - c0;
+	c = clock_s(CLOCK_PROCESS_CPUTIME_ID) - c0;
 	printf("json + file output:   %8.2f M events/s per CPU second (%.2f M/s wall)  %5.0f ns/event  (to /dev/null, 64 KiB writes)\n",
 	       n / c / 1e6, n / t / 1e6, c * 1e9 / n);
 	out->ops->close(out);
@@ -151,12 +138,12 @@ int main(int argc, char **argv)
 	if (!out)
 		return 1;
 	t0 = now();
-	c0 = cpu();
+	c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
 	for (uint64_t i = 0; i < n; i++)
 		out->ops->write(out, &evs[i & 63], NULL, 0);
 	wd_file_output_flush(out);
 	t = now() - t0;
-	c = cpu() - c0;
+	c = clock_s(CLOCK_PROCESS_CPUTIME_ID) - c0;
 	printf("text output:          %8.2f M events/s per CPU second (%.2f M/s wall)  %5.0f ns/event\n",
 	       n / c / 1e6, n / t / 1e6, c * 1e9 / n);
 	out->ops->close(out);

@@ -66,6 +66,7 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include "agent/engine.h"
+#include "../bench_clock.h"
 #include "agent/file_output.h"
 #include "agent/json.h"
 #include "bpf/include/warden_agent.h"
@@ -148,31 +149,6 @@ static const char *loadavg(void)
 			break;
 	*p = '\0';
 	return buf;
-}
-
-static void pin(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu % sysconf(_SC_NPROCESSORS_ONLN), &set);
-	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static double thread_cpu(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 /* ---- the records: realistic templates ----------------------------------- */

@@ -53,6 +53,7 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include "../bench_clock.h"
 #include "warden/events.h"
 #include "warden/link.h"
 #include "warden/warden.h"
@@ -89,25 +90,6 @@ struct bench {
 };
 
 /* ---- small helpers ------------------------------------------------------ */
-
-static void pin(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu % sysconf(_SC_NPROCESSORS_ONLN), &set);
-	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
-}
-
-static double clock_s(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static double now(void) { return clock_s(CLOCK_MONOTONIC); }
 
 /* IRQ work interrupts taken by CPU 0 so far (/proc/interrupts, "IWI:"). */
 static uint64_t iwi_cpu0(void)

@@ -159,11 +159,8 @@ static int rb_batch(struct rb_ring *r, uint64_t *cons, uint64_t prod, uint64_t *
 		 * the end of a round, so that the ring does not look fuller
 		 * to the producers than it is (a producer forcing wake-ups
 		 * past a fill level would interrupt itself for nothing) */
-		if (*last - r->published > (r->mask + 1) / 16) {
-			__atomic_store_n(r->consumer_pos, *last, __ATOMIC_RELEASE);
-			r->published = *last;
-			t->publishes++;
-		}
+		if (*last - r->published > (r->mask + 1) / 16)
+			rb_publish(r, *last, t);
 	}
 	return 0;
 }

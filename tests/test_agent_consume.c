@@ -61,6 +61,17 @@ static void consume_fd_refuses_what_is_not_a_ring(void **state)
 	assert_int_equal(calls, 0);
 }
 
+/* A 64 KiB ring buffer for the consumer (root, a kernel with ring buffers). */
+static int new_ring(void)
+{
+	if (geteuid() != 0)
+		WD_SKIP("needs root");
+	WD_REQUIRE(wd_probe_map_type(BPF_MAP_TYPE_RINGBUF), "ring buffers");
+	int fd = make_map(BPF_MAP_TYPE_RINGBUF, 0, 0, 64 * 1024);
+	assert_true(fd >= 0);
+	return fd;
+}
+
 static void consume_fd_polls_an_empty_ring(void **state)
 {
 	struct wd_agent_opts o = { .sz = sizeof(o), .filter.uid = -1, .ring_bytes = 64 * 1024,
@@ -71,11 +82,7 @@ static void consume_fd_polls_an_empty_ring(void **state)
 	int calls = 0, fd;
 	(void)state;
 
-	if (geteuid() != 0)
-		WD_SKIP("needs root");
-	WD_REQUIRE(wd_probe_map_type(BPF_MAP_TYPE_RINGBUF), "ring buffers");
-	fd = make_map(BPF_MAP_TYPE_RINGBUF, 0, 0, 64 * 1024);
-	assert_true(fd >= 0);
+	fd = new_ring();
 	a = wd_agent_consume_fd(&o, fd, no_event, &calls, err, sizeof(err));
 	close(fd);  /* the consumer keeps its own */
 	if (!a)
@@ -218,11 +225,7 @@ static void consume_fd_puts_chunked_argv_together(void **state)
 	int fd;
 	(void)state;
 
-	if (geteuid() != 0)
-		WD_SKIP("needs root");
-	WD_REQUIRE(wd_probe_map_type(BPF_MAP_TYPE_RINGBUF), "ring buffers");
-	fd = make_map(BPF_MAP_TYPE_RINGBUF, 0, 0, 64 * 1024);
-	assert_true(fd >= 0);
+	fd = new_ring();
 	a = wd_agent_consume_fd(&o, fd, keep_exec, &s, err, sizeof(err));
 	if (!a) {
 		close(fd);

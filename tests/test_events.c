@@ -9,6 +9,7 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -990,6 +991,42 @@ static void perfbuf_every_sample_size_byte_exact(void **state)
 	wd_object_close(obj);
 }
 
+/* warden_ring_wakeup_bytes = N: only the record that takes the bytes waiting
+ * across a multiple of N wakes a reader (bpf/include/warden_events.h).  A
+ * reader asleep in edge-triggered epoll on the ring sees one wake-up per
+ * crossing while nothing is consumed: 40 records of 24 bytes (16 + the
+ * kernel's 8-byte header) against N = 256 cross 256, 512 and 768.  Forcing
+ * a wake-up with every record past N woke it 30 times. */
+static void ringbuf_producer_wakes_once_per_threshold_crossing(void **state)
+{
+	(void)state;
+	skip_without_ringbuf();
+	struct wd_object *obj = wd_object_open(wd_test_obj("events.o"), NULL);
+	uint64_t n = 256;
+	assert_non_null(obj);
+	assert_int_equal(wd_events_prepare(obj, "events", WD_EVENTS_RINGBUF), WD_EVENTS_RINGBUF);
+	assert_int_equal(wd_map_set_max_entries(wd_object_map(obj, "events"), 16384), 0);
+	assert_int_equal(wd_object_set_global(obj, "warden_ring_wakeup_bytes", &n, sizeof(n)), 0);
+	if (wd_object_load(obj, NULL))
+		fail_msg("load: %s", wd_errmsg());
+	struct world w = { .obj = obj, .prog_fd = wd_prog_fd(wd_object_prog(obj, "produce")) };
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLET }, out;
+	assert_true(ep >= 0);
+	assert_int_equal(epoll_ctl(ep, EPOLL_CTL_ADD, wd_map_fd(wd_object_map(obj, "events")), &ev), 0);
+	assert_int_equal(epoll_wait(ep, &out, 1, 0), 0);  /* an empty ring: no edge */
+	int wakes = 0;
+	for (int i = 0; i < 40; i++) {
+		produce(&w, 1);
+		/* the wake-up runs from irq_work, at once in practice: 10 ms */
+		wakes += epoll_wait(ep, &out, 1, 10);
+	}
+	printf("40 records, threshold %llu bytes: %d wake-ups\n", (unsigned long long)n, wakes);
+	assert_int_equal(wakes, 3);
+	close(ep);
+	wd_object_close(obj);
+}
+
 static const struct CMUnitTest events_tests[] = {
 	cmocka_unit_test(trace_exec_prints_live_exec_events),
 	cmocka_unit_test(trace_exec_over_perfbuf),
@@ -998,6 +1035,7 @@ static const struct CMUnitTest events_tests[] = {
 	cmocka_unit_test(ringbuf_concurrent_received_plus_lost_is_produced),
 	cmocka_unit_test(perfbuf_concurrent_received_plus_lost_is_produced),
 	cmocka_unit_test(ringbuf_overflow_exact_lost_count),
+	cmocka_unit_test(ringbuf_producer_wakes_once_per_threshold_crossing),
 	cmocka_unit_test(perfbuf_overflow_lost_records_reported),
 	cmocka_unit_test(ringbuf_poll_timeout_sleeps),
 	cmocka_unit_test(perfbuf_poll_timeout_sleeps),

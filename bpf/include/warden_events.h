@@ -64,15 +64,18 @@ static __always_inline void wd__events_count_lost(void *lost)
 		__sync_fetch_and_add(v, 1);
 }
 
-/* The flags for a record of size bytes (see warden_ring_wakeup_bytes). */
+/* The flags for a record of size bytes (see warden_ring_wakeup_bytes).  The
+ * record takes its 8-byte header and a rounding to 8 bytes in the ring
+ * (kernel/bpf/ringbuf.c, BPF_RINGBUF_HDR_SZ): counting the payload alone
+ * missed crossings. */
 static __always_inline __u64 wd__ring_flags(void *ring, __u64 size)
 {
-	__u64 n = warden_ring_wakeup_bytes, avail;
+	__u64 n = warden_ring_wakeup_bytes, avail, taken = (size + 8 + 7) & ~7ull;
 
 	if (!n)
 		return 0;
 	avail = bpf_ringbuf_query(ring, BPF_RB_AVAIL_DATA);
-	return avail / n != (avail + size) / n ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	return avail / n != (avail + taken) / n ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 }
 
 static __always_inline long wd__events_output(void *ctx, void *ring, void *perf, void *lost,

@@ -848,6 +848,63 @@ static void free_publishes_the_final_position(void **state)
 	sworld_close(&w);
 }
 
+/* A round of slow callbacks publishes its position on the way, so that
+ * producers do not see a ring fuller than it is: 1,000 records of 32 bytes
+ * (32,000 of the 64 KiB ring) handed over in one poll, the consumer
+ * position read from the map's own page inside each callback.  Without the
+ * publish on the way it stays at 0 until the round ends. */
+struct round_watch {
+	const volatile uint64_t *consumer_pos;
+	uint64_t records, pos_at_last;
+};
+
+static int on_watched(void *ctx, int cpu, const void *data, size_t size)
+{
+	struct round_watch *w = ctx;
+
+	(void)cpu;
+	(void)data;
+	(void)size;
+	w->records++;
+	w->pos_at_last = *w->consumer_pos;
+	return 0;
+}
+
+static void a_long_round_publishes_on_the_way(void **state)
+{
+	struct sworld w;
+	struct round_watch watch = { 0 };
+	long page = sysconf(_SC_PAGESIZE);
+	const uint64_t ring = 64 * 1024, rec = 32, n = 1000;
+	uint64_t cons, prod;
+	(void)state;
+	skip_without_ringbuf();
+
+	sworld_open(&w, "rb", NULL, sizeof(struct srec));
+	int fd = wd_map_fd(wd_object_map(w.obj, "rb"));
+	void *pos = mmap(NULL, page, PROT_READ, MAP_SHARED, fd, 0);
+	assert_true(pos != MAP_FAILED);
+	watch.consumer_pos = pos;
+	struct wd_events *ev = wd_events_new_fd(fd, on_watched, NULL, &watch, NULL);
+	assert_non_null(ev);
+	sproduce(&w, "produce", (uint32_t)n);
+	ring_positions(fd, &cons, &prod);
+	assert_int_equal(prod, n * rec);
+	assert_int_equal(cons, 0);
+	assert_int_equal(wd_events_poll(ev, 0), (int)n);
+	assert_int_equal(watch.records, n);
+	printf("consumer position at the last of %llu callbacks: %llu (round start 0, end %llu)\n",
+	       (unsigned long long)n, (unsigned long long)watch.pos_at_last, (unsigned long long)(n * rec));
+	/* published at most a sixteenth of the ring (and one record) behind */
+	assert_true(watch.pos_at_last >= (n - 1) * rec - ring / 16 - rec);
+	assert_true(watch.pos_at_last < n * rec);
+	wd_events_free(ev);
+	ring_positions(fd, &cons, &prod);
+	assert_int_equal(cons, prod);
+	munmap(pos, page);
+	sworld_close(&w);
+}
+
 /* Records of 6000 bytes (more than a page) in a 32 KiB ring, one in three
  * discarded by the producer: the others arrive whole, once, in order. */
 static void streaming_big_and_discarded_records(void **state)
@@ -1048,6 +1105,7 @@ static const struct CMUnitTest events_tests[] = {
 	cmocka_unit_test(streaming_latency_bound),
 	cmocka_unit_test(idle_poll_forever_wakes_on_first_record),
 	cmocka_unit_test(free_publishes_the_final_position),
+	cmocka_unit_test(a_long_round_publishes_on_the_way),
 	cmocka_unit_test(streaming_big_and_discarded_records),
 	cmocka_unit_test(streaming_two_rings_one_consumer),
 	cmocka_unit_test(bad_policy_options_are_clear_errors),

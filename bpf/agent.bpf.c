@@ -1178,10 +1178,14 @@ __noinline int wa_prefix_miss(void)
 /* The same on an open's name as the caller passed it (syscall nr, its
  * first two arguments), before the event is begun: an open outside the
  * prefix leaves after reading the prefix's length of its name, not the
- * whole name, the header and the syscall's arguments.  0 for another
- * syscall, or a relative or unreadable name: decided later, as for the
- * other kinds.  Global, nr tested here: tested in the caller, its value
- * would split the caller's verification four ways (3,000 instructions). */
+ * whole name, the header and the syscall's arguments.  A plain copy of
+ * that many bytes, not a string read: a name shorter than the prefix ends
+ * in a NUL where the prefix has a byte (the prefix is absolute and has no
+ * NUL), so it differs as it should.  0 for another syscall, or a relative
+ * or unreadable name (a short name at the end of a mapping): decided
+ * later, as for the other kinds.  Global, nr tested here: tested in the
+ * caller, its value would split the caller's verification four ways
+ * (3,000 instructions). */
 __noinline int wa_open_prefix_miss(__u32 nr, __u64 a0, __u64 a1)
 {
 	struct wa_config *c = wa_cfg();
@@ -1196,10 +1200,13 @@ __noinline int wa_open_prefix_miss(__u32 nr, __u64 a0, __u64 a1)
 		return 0;
 	if (!c || !s || !c->prefix_len)
 		return 0;
-	long n = bpf_probe_read_user_str(s->tmp, WA_PREFIX_MAX + 1, (const void *)uptr);
-	if (n <= 1 || s->tmp[0] != '/')
+	__u32 n = c->prefix_len;
+	if (n > WA_PREFIX_MAX)
 		return 0;
-	return prefix_cmp(c, s->tmp, (__u32)n - 1);
+	barrier_var(n);  /* the mask below on the size register, for the verifier */
+	if (bpf_probe_read_user(s->tmp, n & (2 * WA_PREFIX_MAX - 1), (const void *)uptr) || s->tmp[0] != '/')
+		return 0;
+	return prefix_cmp(c, s->tmp, n);
 }
 
 static __always_inline int prefix_miss(struct wa_config *c, struct scratch *s)
@@ -1353,31 +1360,22 @@ int sys_exit_file(struct sys_exit_ctx *ctx)
 	return file_event(ctx, c, nr, kind, a, extra, ret);
 }
 
-/* The syscall's arguments from the task's saved user registers (x86_64:
- * di, si, dx, r10, r8, r9), which the file syscalls leave as they were
- * at entry; the same values sys_enter sees.  0, or -1 when they cannot be
- * read.  bpf_task_pt_regs: 5.15 (commit dd6e10fbd9fb); on older kernels
- * this program does not load and the kinds use the sys_enter stash. */
-static __always_inline int regs_args(__u64 a[6])
+/* The current task's saved user registers: on x86_64 the syscall's
+ * arguments in di, si, dx, r10, r8, r9, which the file syscalls leave as
+ * they were at entry (the values sys_enter sees).  bpf_task_pt_regs
+ * (5.15, commit dd6e10fbd9fb) returns a BTF pointer, so its fields are
+ * plain loads that the verifier makes fault-safe (BPF_PROBE_MEM): a few ns
+ * each, where a bpf_probe_read_kernel of the whole struct cost ~40 ns and
+ * six BPF_CORE_READs ~200.  On older kernels the program using it does
+ * not load, and the file kinds use the sys_enter stash. */
+static __always_inline struct pt_regs *user_regs(void)
 {
-	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
-	struct pt_regs r;
-
-	/* one read (x86_64's pt_regs is ABI): six BPF_CORE_READs cost ~200 ns */
-	if (!regs || bpf_probe_read_kernel(&r, sizeof(r), regs))
-		return -1;
-	a[0] = r.di;
-	a[1] = r.si;
-	a[2] = r.dx;
-	a[3] = r.r10;
-	a[4] = r.r8;
-	a[5] = r.r9;
-	return 0;
+	return (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 }
 
 /* The file kinds on their sys_exit tracepoints alone (variant "tp_exit"):
  * one program run per call instead of two, no stash update and delete.
- * An open the filters drop costs one tracepoint hit, the register reads
+ * An open the filters drop costs one tracepoint hit, one register load
  * and the filter; reads of ordinary files leave after the flags. */
 SEC("tracepoint/syscalls/sys_exit_openat")
 int sys_exit_file_regs(struct sys_exit_ctx *ctx)
@@ -1386,13 +1384,20 @@ int sys_exit_file_regs(struct sys_exit_ctx *ctx)
 	long ret = ctx->ret;
 	__u64 a[6], extra = 0;
 	struct wa_config *c;
+	struct pt_regs *regs;
 
-	if (ret < 0 || kind < WA_K_FILE_OPEN || kind > WA_K_FILE_TRUNCATE || regs_args(a))
+	if (ret < 0 || kind < WA_K_FILE_OPEN || kind > WA_K_FILE_TRUNCATE || !(regs = user_regs()))
 		return 0;
 	/* reads of ordinary files leave here, before any map access */
-	if ((nr == NR_openat && !(a[2] & (O_ACCMODE_ | O_CREAT_ | O_TRUNC_))) ||
-	    (nr == NR_open && !(a[1] & (O_ACCMODE_ | O_CREAT_ | O_TRUNC_))))
+	if ((nr == NR_openat && !(regs->dx & (O_ACCMODE_ | O_CREAT_ | O_TRUNC_))) ||
+	    (nr == NR_open && !(regs->si & (O_ACCMODE_ | O_CREAT_ | O_TRUNC_))))
 		return 0;
+	a[0] = regs->di;
+	a[1] = regs->si;
+	a[2] = regs->dx;
+	a[3] = regs->r10;
+	a[4] = regs->r8;
+	a[5] = regs->r9;
 	if (nr == NR_openat2 && (bpf_probe_read_user(&extra, sizeof(extra), (void *)a[2]) ||
 				 !(extra & (O_ACCMODE_ | O_CREAT_ | O_TRUNC_))))
 		return 0;

@@ -827,6 +827,16 @@ static void agent_file_events_on_tracepoints(void **state)
 	check_files("tracepoint");
 }
 
+/* sys_exit alone, the arguments loaded from bpf_task_pt_regs' BTF pointer:
+ * the default where LSM programs are refused (this host), forced here so
+ * that the guests whose default is lsm (6.1, 6.12) run it too; 5.10 has no
+ * bpf_task_pt_regs and skips. */
+static void agent_file_events_on_tp_exit(void **state)
+{
+	(void)state;
+	check_files("tp_exit");
+}
+
 /* ---- network events --------------------------------------------------- */
 
 struct net_arg {
@@ -1889,6 +1899,7 @@ static const struct CMUnitTest agent_tests[] = {
 	cmocka_unit_test_teardown(agent_file_events, unforce),
 	cmocka_unit_test_teardown(agent_file_events_on_lsm, unforce),
 	cmocka_unit_test_teardown(agent_file_events_on_tracepoints, unforce),
+	cmocka_unit_test_teardown(agent_file_events_on_tp_exit, unforce),
 	cmocka_unit_test(agent_net_ipv4),
 	cmocka_unit_test(agent_net_ipv6),
 	cmocka_unit_test_teardown(agent_net_on_kprobe, unforce),

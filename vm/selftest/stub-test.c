@@ -87,6 +87,15 @@ static int run_group(const char *group)
 	if (getenv("STUB_HANG") && !strcmp(getenv("STUB_HANG"), group))
 		for (;;)
 			pause();
+	/* STUB_LOCKUP=<group> tests the boot once more after a soft lockup:
+	 * the console line the guest kernel prints, then no closing line, in
+	 * the first boot only (the harness passes matrix_attempt=2 to the
+	 * second). */
+	if (getenv("STUB_LOCKUP") && !strcmp(getenv("STUB_LOCKUP"), group) && !getenv("matrix_attempt")) {
+		printf("watchdog: BUG: soft lockup - CPU#0 stuck for 22s! [stub-test:1]\n");
+		fflush(stdout);
+		abort();
+	}
 	/* STUB_CRASH=<group> tests the harness's "runner died before its closing line" path. */
 	if (getenv("STUB_CRASH") && !strcmp(getenv("STUB_CRASH"), group))
 		abort();

@@ -97,6 +97,11 @@ $(O)/bench/pipeline.bpf.o: bench/agent/pipeline.bpf.c $(wildcard bpf/include/*.h
 	@mkdir -p $(dir $@)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
+# bench/agent/floor: an empty program on the agent's open hook (the floor)
+$(O)/bench/floor.bpf.o: bench/agent/floor.bpf.c $(O)/include/vmlinux.h
+	@mkdir -p $(dir $@)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
 $(O)/bench/bench_agent_pipeline: bench/agent/pipeline.c $(O)/libagent.a $(O)/libwarden.a
 	@mkdir -p $(dir $@)
 	$(CC) $(WFLAGS) $(CFLAGS) $(CPPFLAGS) -o $@ $< $(O)/libagent.a $(O)/libwarden.a $(LDLIBS) $(APP_LDLIBS) -lbpf
@@ -124,7 +129,7 @@ bench-deps:
 # agent against nothing attached and its peers (root)
 .PHONY: bench-agent
 bench-agent: bench-deps $(O)/bench/bench_agent_json $(O)/bench/gen_ops $(O)/bench/agent_startup $(O)/bench/bpf_stats $(O)/warden \
-	     $(ABPF_OBJ) $(O)/bench/bench_agent_pipeline $(O)/bench/pipeline.bpf.o
+	     $(ABPF_OBJ) $(O)/bench/bench_agent_pipeline $(O)/bench/pipeline.bpf.o $(O)/bench/floor.bpf.o
 	$(O)/bench/bench_agent_json 2000000
 	$(O)/bench/bench_agent_pipeline $(O)/bench/pipeline.bpf.o
 	@# the same without the agent's wake-up threshold (the kernel's policy)

@@ -1368,9 +1368,65 @@ int sys_exit_file(struct sys_exit_ctx *ctx)
  * each, where a bpf_probe_read_kernel of the whole struct cost ~40 ns and
  * six BPF_CORE_READs ~200.  On older kernels the program using it does
  * not load, and the file kinds use the sys_enter stash. */
-static __always_inline struct pt_regs *user_regs(void)
+static __always_inline struct pt_regs *user_regs_helper(void)
 {
 	return (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+}
+
+/* The same pointer without the second helper call (each costs ~20 ns on
+ * a CPU with return-thunk mitigations, e.g. AMD's SRSO "Safe RET": a read
+ * this variant drops costs two calls and a load): x86_64's task_pt_regs(),
+ * the top of the task's stack less TOP_OF_KERNEL_STACK_PADDING (16 with
+ * CONFIG_X86_FRED, 6.9+; 0 before) less the struct, as a BTF pointer
+ * through bpf_rdonly_cast (6.2, commit a35b9af4ec2c; the verifier turns
+ * the call into a move).  THREAD_SIZE: 16 KiB, 32 with KASAN.  Used only
+ * once checked against bpf_task_pt_regs on this kernel: the first run
+ * compares the two (ip, sp, orig_ax) and records the outcome in
+ * wa_regs_fast; a kernel where they differ, or without the kfunc, keeps
+ * the helper. */
+#ifndef bpf_ksym_exists   /* libbpf 1.2's bpf_helpers.h; Debian 12 has 1.1 */
+#define bpf_ksym_exists(sym) (!!(sym))
+#endif
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
+extern bool CONFIG_X86_FRED __kconfig __weak;
+extern bool CONFIG_KASAN __kconfig __weak;
+
+enum { WA_REGS_UNCHECKED, WA_REGS_DERIVED, WA_REGS_HELPER };
+__u32 wa_regs_fast = WA_REGS_UNCHECKED;
+
+static __always_inline struct pt_regs *user_regs_derived(struct task_struct *t)
+{
+	__u64 top = (__u64)t->stack + (CONFIG_KASAN ? 32768 : 16384) - (CONFIG_X86_FRED ? 16 : 0);
+
+	return bpf_rdonly_cast((void *)(top - bpf_core_type_size(struct pt_regs)),
+			       bpf_core_type_id_kernel(struct pt_regs));
+}
+
+static __noinline int wa_regs_check(void)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct pt_regs *h = (struct pt_regs *)bpf_task_pt_regs(t), *d;
+	__u32 verdict = WA_REGS_HELPER;
+
+	if (bpf_ksym_exists(bpf_rdonly_cast)) {
+		d = user_regs_derived(t);
+		if (d->ip == h->ip && d->sp == h->sp && d->orig_ax == h->orig_ax)
+			verdict = WA_REGS_DERIVED;
+	}
+	wa_regs_fast = verdict;
+	return 0;
+}
+
+static __always_inline struct pt_regs *user_regs(void)
+{
+	/* bpf_ksym_exists: without the kfunc the branch is dead code the
+	 * verifier removes; 6.1 would otherwise take the unresolved call
+	 * (id 0) as leaving r0 as it was, a task pointer */
+	if (bpf_ksym_exists(bpf_rdonly_cast) && wa_regs_fast == WA_REGS_DERIVED)
+		return user_regs_derived(bpf_get_current_task_btf());
+	if (wa_regs_fast == WA_REGS_UNCHECKED)
+		wa_regs_check();
+	return user_regs_helper();
 }
 
 /* The file kinds on their sys_exit tracepoints alone (variant "tp_exit"):

@@ -3,9 +3,13 @@
 # one run (root).  Each operation runs in a tight loop (gen_ops) for
 # BENCH_SECS seconds with nothing attached, then under each tracer:
 #
-#   open, filtered    a read-only open(): warden drops it at sys_enter
+#   open, filtered    a read-only open(): warden drops it after its flags
 #                     (reads are not file events); the peers are given a uid
-#                     filter that drops it in the kernel (opensnoop -u)
+#                     filter that drops it in the kernel (opensnoop -u); and
+#                     an empty program on sys_exit_openat (bench/agent/
+#                     floor.bpf.c, `warden load --attach`): the kernel's own
+#                     cost of a program on that hook, which no tracer there
+#                     goes below
 #   open, prefix      a write open() outside warden's --path-prefix: read,
 #                     compared and dropped at sys_exit (warden only)
 #   open, reported    a write open() under the prefix: one event each
@@ -19,6 +23,7 @@
 # with its reason, never given a number.  Then warden's start-up (fork+exec
 # to READY=1 on $NOTIFY_SOCKET, every program attached) and exit (SIGTERM
 # to exit) over BENCH_ROUNDS runs.
+# BENCH_OPS="open_filtered open_prefix ..." runs some operations only.
 #
 # Per arm: ns per operation, the cost added to it (ns over nothing
 # attached), the tracer's BPF program time per operation, events found in
@@ -28,15 +33,15 @@
 # the baseline is measured again before each operation.
 set -uo pipefail
 O=${1:-build}
-SECS=${BENCH_SECS:-3}
+SECS=${BENCH_SECS:-3}       # per arm
 ROUNDS=${BENCH_ROUNDS:-5}
 cd "$(dirname "$0")/../.."
 GEN=$O/bench/gen_ops
 STARTUP=$O/bench/agent_startup
 BPFSTATS=$O/bench/bpf_stats
 if [ "$(id -u)" != 0 ]; then echo "bench/agent: needs root" >&2; exit 1; fi
-for f in "$GEN" "$STARTUP" "$BPFSTATS" "$O/warden"; do
-	[ -x "$f" ] || { echo "bench/agent: build $f first (make bench-agent O=$O)" >&2; exit 1; }
+for f in "$GEN" "$STARTUP" "$BPFSTATS" "$O/warden" "$O/bench/floor.bpf.o"; do
+	{ [ -x "$f" ] || { [[ $f == *.o ]] && [ -f "$f" ]; }; } || { echo "bench/agent: build $f first (make bench-agent O=$O)" >&2; exit 1; }
 done
 tmp=$(mktemp -d /tmp/warden-bench.XXXXXX)
 tracer_pid=
@@ -140,6 +145,8 @@ arm() {
 			dropped=$(awk -v k="${op%% *}" '$1 == k && NF == 3 { print $3 }' "$out.err")
 			dropped=${dropped:-0}
 			[ $st -ne 0 ] && dropped="exit $st"
+		elif [ "$kind" = floor ]; then
+			got=0
 		else
 			got=$(grep -c -F -- "$pat" "$out")
 		fi
@@ -172,6 +179,7 @@ BT=bpftrace
 op_open_filtered() {
 	local op="open filtered"
 	arm "$op" open-read "$tmp/read" "nothing attached" none ""
+	arm "$op" open-read "$tmp/read" "empty program (the floor)" floor "" "$O/warden" load "$O/bench/floor.bpf.o" --attach
 	arm "$op" open-read "$tmp/read" "warden" warden "$tmp/read" "${W[@]}" --kinds open --output "$tmp/w.json"
 	arm "$op" open-read "$tmp/read" "libbpf-tools opensnoop -u" other "$tmp/read" /usr/sbin/opensnoop -u $NOBODY_UID
 	arm "$op" open-read "$tmp/read" "bpftrace (uid filter)" bpftrace "$tmp/read" $BT -e "
@@ -184,6 +192,7 @@ op_open_filtered() {
 op_open_prefix() {
 	local op="open prefix-filtered"
 	arm "$op" open-write "$tmp/other/f" "nothing attached" none ""
+	arm "$op" open-write "$tmp/other/f" "empty program (the floor)" floor "" "$O/warden" load "$O/bench/floor.bpf.o" --attach
 	arm "$op" open-write "$tmp/other/f" "warden --path-prefix" warden "$tmp/other/f" "${W[@]}" --kinds open \
 		--path-prefix "$tmp/gen/" --output "$tmp/w.json"
 	arm "$op" open-write "$tmp/other/f" "nothing attached" none ""
@@ -239,12 +248,11 @@ op_connect() {
 }
 
 : > "$results"
-op_open_filtered
-op_open_prefix
-op_open_reported
-op_open_rates
-op_exec
-op_connect
+# BENCH_OPS: some of the operations only (default: all), e.g. "open_filtered open_prefix"
+for op in ${BENCH_OPS:-open_filtered open_prefix open_reported open_rates exec connect}; do
+	declare -F "op_$op" >/dev/null || { echo "bench/agent: unknown operation '$op' in BENCH_OPS" >&2; exit 2; }
+	"op_$op"
+done
 
 # ---- the table ----------------------------------------------------------
 

@@ -253,7 +253,15 @@ static size_t bpffs_names(char names[][256], size_t max)
 static void bpffs_remove_new(char before[][256], size_t nbefore)
 {
 	static char now[BPFFS_MAX][256];
-	size_t n = bpffs_names(now, BPFFS_MAX);
+	size_t n;
+
+	/* a full snapshot may have missed names that were there before: then
+	 * remove nothing rather than one of them */
+	if (nbefore >= BPFFS_MAX) {
+		printf("# over %d entries in /sys/fs/bpf: its pins are left as they are\n", BPFFS_MAX);
+		return;
+	}
+	n = bpffs_names(now, BPFFS_MAX);
 
 	for (size_t i = 0; i < n; i++) {
 		bool old = false;
